@@ -1,0 +1,159 @@
+#pragma once
+// The installer's YAML as typed, validated values (SPEC 2). Units are in the
+// names, as in the file. Nothing here talks to devices.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace fuseguard::config {
+
+// 1-based, as editors show them.
+struct SourceMark {
+    int line = 0;
+    int column = 0;
+};
+
+struct CircuitConfig {
+    std::string id;
+    double fuse_limit_a = 0;
+    std::vector<CircuitConfig> circuits;
+    SourceMark mark;
+};
+
+struct SiteConfig {
+    std::string id;
+    double fuse_limit_a = 0;
+    double safety_margin_a = 0;
+    std::vector<CircuitConfig> circuits;
+};
+
+enum class PolicyMode { Standard, Strict };
+
+struct PolicyConfig {
+    PolicyMode mode = PolicyMode::Standard;
+    double min_current_a = 6;
+    double reclaim_margin_a = 2;  // extension: see docs/configuration.md
+};
+
+struct TcpEndpoint {
+    std::string host;
+    std::uint16_t port = 502;
+};
+
+struct SerialEndpoint {
+    std::string device;
+    int baud = 9600;
+    char parity = 'N';  // N, E or O
+    int data_bits = 8;
+    int stop_bits = 1;
+};
+
+struct ModbusConfig {
+    std::variant<TcpEndpoint, SerialEndpoint> transport;
+    int unit_id = 1;
+    double timeout_s = 1;
+};
+
+enum class RegisterFunction { Holding = 3, Input = 4 };
+enum class RegisterType { Int16, Uint16, Int32, Uint32, Float32 };
+enum class WordOrder { HighFirst, LowFirst };
+
+struct RegisterConfig {
+    std::vector<int> addresses;  // one, or three (L1, L2, L3) when per phase
+    RegisterFunction function = RegisterFunction::Holding;
+    RegisterType type = RegisterType::Uint16;
+    WordOrder word_order = WordOrder::HighFirst;
+    double scale = 1;
+    bool invert = false;  // for devices that count import as negative
+    bool per_phase = false;
+    SourceMark mark;
+};
+
+enum class MeterMeasures { Total, NonEv };
+
+// Shared by meters and EMS: a polled Modbus device.
+struct PolledDevice {
+    std::string id;
+    std::string circuit = "site";
+    ModbusConfig modbus;
+    std::optional<std::string> profile;            // a built-in register map
+    std::map<std::string, RegisterConfig> registers;  // or the installer's own
+    double poll_interval_s = 1;
+    double offline_after_s = 5;
+    double fallback_a = 0;
+    SourceMark mark;
+};
+
+struct MeterConfig : PolledDevice {
+    MeterMeasures measures = MeterMeasures::Total;
+};
+
+struct EmsConfig : PolledDevice {};
+
+struct ChargerConfig {
+    std::string id;
+    std::string circuit = "site";
+    int phases = 3;
+    std::string phase_rotation = "L1L2L3";
+    double max_current_a = 0;
+    std::optional<double> fallback_current_a;
+    int priority = 0;
+    std::optional<std::string> password;
+    SourceMark mark;
+};
+
+struct TlsConfig {
+    std::string cert;
+    std::string key;
+    std::optional<std::string> client_ca;  // security profile 3
+};
+
+enum class ProfilePurpose { ChargePointMaxProfile, TxDefaultProfile };
+
+struct OcppConfig {
+    std::string listen_host = "0.0.0.0";
+    std::uint16_t listen_port = 9000;  // 0: any free port (tests)
+    std::optional<TlsConfig> tls;
+    double heartbeat_interval_s = 60;
+    double ping_interval_s = 10;
+    double offline_after_s = 30;
+    ProfilePurpose profile_purpose = ProfilePurpose::ChargePointMaxProfile;
+};
+
+struct MqttTlsConfig {
+    std::optional<std::string> ca;
+    std::optional<std::string> cert;
+    std::optional<std::string> key;
+};
+
+struct MqttConfig {
+    std::string broker;  // as written
+    bool tls_transport = false;  // ssl:// or mqtts://
+    std::string host;
+    std::uint16_t port = 1883;
+    std::string topic_prefix;
+    std::optional<std::string> username;
+    std::optional<std::string> password;
+    std::optional<MqttTlsConfig> tls;
+    std::string client_id;
+};
+
+struct Config {
+    std::string source;  // the file it came from
+    SiteConfig site;
+    PolicyConfig policy;
+    std::vector<MeterConfig> meters;
+    std::vector<EmsConfig> ems;
+    std::vector<ChargerConfig> chargers;
+    OcppConfig ocpp;
+    std::optional<MqttConfig> mqtt;
+    std::string state_dir = "/var/lib/fuseguard";
+};
+
+// Built-in meter register maps (drivers/modbus implements them).
+const std::vector<std::string>& builtin_meter_profiles();
+
+}  // namespace fuseguard::config

@@ -1,0 +1,89 @@
+// The OCPP endpoint and the MQTT connection.
+#include <algorithm>
+
+#include "sections.hpp"
+
+namespace fuseguard::config {
+
+bool parse_host_port(const std::string& text, std::string& host, std::uint16_t& port) {
+    std::size_t colon;
+    if (!text.empty() && text.front() == '[') {
+        const std::size_t close = text.find(']');
+        if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':') return false;
+        host = text.substr(1, close - 1);
+        colon = close + 1;
+    } else {
+        colon = text.rfind(':');
+        if (colon == std::string::npos || colon == 0) return false;
+        host = text.substr(0, colon);
+        if (host.find(':') != std::string::npos) return false;  // bare IPv6 needs brackets
+    }
+    const std::string digits = text.substr(colon + 1);
+    if (digits.empty() || digits.size() > 5 || !std::all_of(digits.begin(), digits.end(), ::isdigit)) return false;
+    const long p = std::stol(digits);
+    if (p > 65535 || host.empty()) return false;
+    port = static_cast<std::uint16_t>(p);
+    return true;
+}
+
+void read_ocpp(Reader& r, const YAML::Node& n, OcppConfig& out) {
+    if (!r.map(n, "ocpp", {"listen", "tls", "heartbeat_interval_s", "ping_interval_s", "offline_after_s",
+                           "profile_purpose"}))
+        return;
+    std::string listen;
+    if (r.text(n, "ocpp", "listen", listen) &&
+        !parse_host_port(listen, out.listen_host, out.listen_port))
+        r.error(r.find(n, "listen")->mark, "ocpp.listen",
+                "expected HOST:PORT (e.g. 0.0.0.0:9000 or [::]:9000) with a port from 0 to 65535, got '" + listen +
+                    "'");
+    if (auto e = r.find(n, "tls")) {
+        TlsConfig t;
+        if (r.map(e->value, "ocpp.tls", {"cert", "key", "client_ca"})) {
+            r.text(e->value, "ocpp.tls", "cert", t.cert, true);
+            r.text(e->value, "ocpp.tls", "key", t.key, true);
+            r.text(e->value, "ocpp.tls", "client_ca", t.client_ca);
+        }
+        out.tls = t;
+    }
+    r.number(n, "ocpp", "heartbeat_interval_s", out.heartbeat_interval_s, Bound::Positive);
+    r.number(n, "ocpp", "ping_interval_s", out.ping_interval_s, Bound::NonNegative);
+    r.number(n, "ocpp", "offline_after_s", out.offline_after_s, Bound::Positive);
+    if (auto p = r.choice(n, "ocpp", "profile_purpose", {"ChargePointMaxProfile", "TxDefaultProfile"}))
+        out.profile_purpose = *p == 0 ? ProfilePurpose::ChargePointMaxProfile : ProfilePurpose::TxDefaultProfile;
+}
+
+void read_mqtt(Reader& r, const YAML::Node& n, MqttConfig& out) {
+    if (!r.map(n, "mqtt", {"broker", "topic_prefix", "username", "password", "tls", "client_id"})) return;
+    if (r.text(n, "mqtt", "broker", out.broker, true)) {
+        const std::string& b = out.broker;
+        const std::size_t sep = b.find("://");
+        const std::string scheme = sep == std::string::npos ? "" : b.substr(0, sep);
+        const bool known = scheme == "tcp" || scheme == "mqtt" || scheme == "ssl" || scheme == "mqtts";
+        out.tls_transport = scheme == "ssl" || scheme == "mqtts";
+        out.port = out.tls_transport ? 8883 : 1883;
+        std::string rest = known ? b.substr(sep + 3) : "";
+        bool ok = known && !rest.empty();
+        if (ok && rest.find(':') == std::string::npos) rest += ":" + std::to_string(out.port);
+        if (ok) ok = parse_host_port(rest, out.host, out.port) && out.port != 0;
+        if (!ok)
+            r.error(r.find(n, "broker")->mark, "mqtt.broker",
+                    "expected tcp://HOST[:PORT] or ssl://HOST[:PORT] (also mqtt://, mqtts://), got '" + b + "'");
+    }
+    r.text(n, "mqtt", "topic_prefix", out.topic_prefix);
+    r.text(n, "mqtt", "username", out.username);
+    r.text(n, "mqtt", "password", out.password);
+    r.text(n, "mqtt", "client_id", out.client_id);
+    if (auto e = r.find(n, "tls")) {
+        MqttTlsConfig t;
+        if (r.map(e->value, "mqtt.tls", {"ca", "cert", "key"})) {
+            r.text(e->value, "mqtt.tls", "ca", t.ca);
+            r.text(e->value, "mqtt.tls", "cert", t.cert);
+            r.text(e->value, "mqtt.tls", "key", t.key);
+            if (t.cert.has_value() != t.key.has_value())
+                r.error(e->mark, "mqtt.tls", "expected cert and key together (a client certificate needs both)");
+        }
+        out.tls = t;
+    }
+}
+
+}  // namespace fuseguard::config

@@ -1,0 +1,22 @@
+#pragma once
+// One reader per top-level section of the file. Each fills its struct and
+// records what is wrong; cross-section checks live in validate.cpp.
+#include "reader.hpp"
+
+namespace fuseguard::config {
+
+void read_site(Reader& r, const YAML::Node& n, SiteConfig& out);
+void read_policy(Reader& r, const YAML::Node& n, PolicyConfig& out);
+void read_meters(Reader& r, const YAML::Node& n, std::vector<MeterConfig>& out);
+void read_ems(Reader& r, const YAML::Node& n, std::vector<EmsConfig>& out);
+void read_chargers(Reader& r, const YAML::Node& n, std::vector<ChargerConfig>& out);
+void read_ocpp(Reader& r, const YAML::Node& n, OcppConfig& out);
+void read_mqtt(Reader& r, const YAML::Node& n, MqttConfig& out);
+
+// Cross-checks over the whole file: ids, references, limits, addresses.
+void validate(Reader& r, Config& c);
+
+// "host:port" or "[v6]:port". Returns false if it does not parse.
+bool parse_host_port(const std::string& text, std::string& host, std::uint16_t& port);
+
+}  // namespace fuseguard::config

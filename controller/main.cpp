@@ -1,0 +1,84 @@
+// fuseguard: command line entry point.
+#include <boost/asio/io_context.hpp>
+#include <iostream>
+#include <string>
+#include <string_view>
+
+#include "check_config.hpp"
+#include "config/load.hpp"
+#include "log.hpp"
+#include "service.hpp"
+
+namespace {
+
+constexpr std::string_view kDefaultConfig = "/etc/fuseguard/fuseguard.yaml";
+
+void usage(std::ostream& out) {
+    out << "usage: fuseguard [--config FILE]\n"
+           "       fuseguard --check-config FILE\n"
+           "       fuseguard --version | --help\n\n"
+           "Keeps an EV charging site under its grid fuse: polls meters and the EMS\n"
+           "over Modbus, manages OCPP charging stations, and publishes to MQTT.\n\n"
+           "  --config FILE        run with this configuration (default "
+        << kDefaultConfig
+        << ")\n"
+           "  --check-config FILE  validate FILE, print the worst case per fuse and phase,\n"
+           "                       exit 0 if valid and 1 if not\n"
+           "  --version            print the version\n"
+           "  --help               print this help\n\n"
+           "Signals: SIGHUP reloads the configuration (an invalid file keeps the\n"
+           "running one); SIGTERM and SIGINT stop cleanly.\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string config_path(kDefaultConfig);
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view arg = argv[i];
+        auto value = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
+        if (arg == "--help" || arg == "-h") {
+            usage(std::cout);
+            return 0;
+        }
+        if (arg == "--version") {
+            std::cout << "fuseguard " << FUSEGUARD_VERSION << "\n";
+            return 0;
+        }
+        if (arg == "--check-config") {
+            const char* file = value();
+            if (!file) {
+                std::cerr << "fuseguard: --check-config needs a FILE\n";
+                return 2;
+            }
+            return fuseguard::controller::check_config(file, std::cout, std::cerr);
+        }
+        if (arg == "--config") {
+            const char* file = value();
+            if (!file) {
+                std::cerr << "fuseguard: --config needs a FILE\n";
+                return 2;
+            }
+            config_path = file;
+            continue;
+        }
+        std::cerr << "fuseguard: unknown argument '" << arg << "'\n\n";
+        usage(std::cerr);
+        return 2;
+    }
+
+    auto loaded = fuseguard::config::load_file(config_path);
+    for (const auto& w : loaded.warnings) fuseguard::log::plain(w.to_string());
+    if (!loaded.ok()) {
+        for (const auto& e : loaded.errors) fuseguard::log::plain(e.to_string());
+        fuseguard::log::error("not starting: " + config_path + " is not valid");
+        return 1;
+    }
+    boost::asio::io_context io;
+    fuseguard::controller::Service service(io, config_path, std::move(*loaded.config));
+    service.start();
+    fuseguard::log::info(std::string("fuseguard ") + FUSEGUARD_VERSION + " running with " + config_path);
+    io.run();
+    fuseguard::log::info("stopped");
+    return 0;
+}

@@ -1,0 +1,28 @@
+#pragma once
+// OCPP connector statuses that mean "a vehicle wants current" (SPEC 3).
+#include <optional>
+#include <string_view>
+
+namespace fuseguard::policy {
+
+enum class ConnectorStatus {
+    Available, Preparing, Charging, SuspendedEV, SuspendedEVSE, Finishing,
+    Reserved, Unavailable, Faulted,
+    Occupied,  // OCPP 2.0.1
+};
+
+std::optional<ConnectorStatus> parse_connector_status(std::string_view text);
+std::string_view name(ConnectorStatus s);
+
+constexpr bool wants_current(ConnectorStatus s) {
+    switch (s) {
+    case ConnectorStatus::Preparing:
+    case ConnectorStatus::Charging:
+    case ConnectorStatus::SuspendedEV:
+    case ConnectorStatus::SuspendedEVSE:
+    case ConnectorStatus::Occupied: return true;
+    default: return false;
+    }
+}
+
+}  // namespace fuseguard::policy

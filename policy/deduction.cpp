@@ -1,0 +1,179 @@
+#include "deduction.hpp"
+
+namespace fuseguard::policy {
+
+std::string_view prefix(DeviceKind k) {
+    switch (k) {
+    case DeviceKind::Charger: return "charger";
+    case DeviceKind::Meter: return "meter";
+    case DeviceKind::Ems: return "ems";
+    }
+    return "device";
+}
+
+Deduction station_deduction(const StationInput& s, std::uint32_t index, const PolicySettings& cfg) {
+    if (is_online(s.state) && s.control == Control::Managed) return managed_deduction(s, index, s.limit_in_force, cfg);
+    Deduction d{DeviceKind::Charger, index, s.node, s.state, DeductionRule::StationCapacity, {}};
+    Amps per_phase = s.max_current;
+    if (is_online(s.state)) {
+        d.rule = s.control == Control::Rejected ? DeductionRule::StationRejected : DeductionRule::StationUnmanaged;
+    } else if (s.fallback) {
+        d.rule = DeductionRule::StationFallback;
+        per_phase = *s.fallback;
+    }
+    d.current = PhaseCurrents::on(s.phases(), per_phase);
+    return d;
+}
+
+Deduction managed_deduction(const StationInput& s, std::uint32_t index, Amps limit, const PolicySettings& cfg) {
+    Deduction d{DeviceKind::Charger, index, s.node, s.state, DeductionRule::StationLimit, {}};
+    Amps per_phase = limit;
+    if (cfg.mode == PolicyMode::Strict && s.offline_draw() > limit) {
+        d.rule = DeductionRule::StationStrictReserve;
+        per_phase = s.offline_draw();
+    }
+    d.current = PhaseCurrents::on(s.phases(), per_phase);
+    return d;
+}
+
+PhaseCurrents attributable_draw(const StationInput& s) {
+    if (!is_online(s.state)) return {};
+    Amps cap = s.control == Control::Managed ? s.limit_in_force : s.max_current;
+    return s.measured_on_site(cap);
+}
+
+std::vector<Deduction> meter_deductions(const FuseTree& tree, const SiteState& site) {
+    std::vector<Deduction> out;
+    out.reserve(site.meters.size());
+    bool any_total = false;
+    for (const auto& m : site.meters) any_total |= m.measures == MeterMeasures::Total && is_online(m.state);
+    // Station draw summed per subtree, only when a `total` meter needs it.
+    std::vector<PhaseCurrents> draw_below;
+    if (any_total) {
+        draw_below.assign(tree.size(), {});
+        for (const auto& s : site.stations)
+            if (s.measured) draw_below[s.node.value] += attributable_draw(s);
+        for (std::uint32_t pos = static_cast<std::uint32_t>(tree.size()); pos-- > 1;) {
+            NodeId n = tree.at_preorder(pos);
+            draw_below[tree.node(n).parent->value] += draw_below[n.value];
+        }
+    }
+    for (std::uint32_t i = 0; i < site.meters.size(); ++i) {
+        const auto& m = site.meters[i];
+        Deduction d{DeviceKind::Meter, i, m.node, m.state, DeductionRule::MeterFallback, {}};
+        if (!is_online(m.state)) {
+            d.current = PhaseCurrents::uniform(m.fallback);
+        } else {
+            d.rule = DeductionRule::MeterMeasured;
+            for (Phase p : kAllPhases) {
+                Amps v = m.current[p];
+                if (m.measures == MeterMeasures::Total) v -= draw_below[m.node.value][p];
+                d.current[p] = max(v, Amps{});
+            }
+        }
+        out.push_back(d);
+    }
+    return out;
+}
+
+std::vector<Deduction> ems_deductions(const SiteState& site) {
+    std::vector<Deduction> out;
+    out.reserve(site.ems.size());
+    for (std::uint32_t i = 0; i < site.ems.size(); ++i) {
+        const auto& e = site.ems[i];
+        Deduction d{DeviceKind::Ems, i, e.node, e.state, DeductionRule::EmsFallback, PhaseCurrents::uniform(e.fallback)};
+        if (is_online(e.state)) {
+            d.rule = DeductionRule::EmsReserved;
+            d.current = e.reserved;
+        }
+        out.push_back(d);
+    }
+    return out;
+}
+
+std::vector<NodeLoad> node_loads(const FuseTree& tree, const std::vector<Deduction>& deductions) {
+    std::vector<NodeLoad> loads(tree.size());
+    std::vector<PhaseCurrents> own_meters(tree.size());
+    std::vector<bool> metered(tree.size(), false);
+    for (const auto& d : deductions) {
+        switch (d.kind) {
+        case DeviceKind::Charger: loads[d.node.value].stations += d.current; break;
+        case DeviceKind::Ems: loads[d.node.value].ems += d.current; break;
+        case DeviceKind::Meter:
+            own_meters[d.node.value] += d.current;
+            metered[d.node.value] = true;
+            break;
+        }
+    }
+    // Children come after their parent in preorder: walk it backwards.
+    for (std::uint32_t pos = static_cast<std::uint32_t>(tree.size()); pos-- > 0;) {
+        NodeId n = tree.at_preorder(pos);
+        NodeLoad& l = loads[n.value];
+        if (metered[n.value]) l.non_ev = elementwise_max(l.non_ev, own_meters[n.value]);
+        if (pos == 0) break;
+        NodeLoad& parent = loads[tree.node(n).parent->value];
+        parent.non_ev += l.non_ev;
+        parent.ems += l.ems;
+        parent.stations += l.stations;
+    }
+    return loads;
+}
+
+Amps capacity(const FuseTree& tree, NodeId n, const PolicySettings& cfg) {
+    return tree.node(n).limit - cfg.safety_margin;
+}
+
+std::vector<Violation> check_safety(const FuseTree& tree, const PolicySettings& cfg,
+                                    const std::vector<NodeLoad>& loads) {
+    std::vector<Violation> out;
+    for (std::uint32_t i = 0; i < tree.size(); ++i) {
+        NodeId n{i};
+        Amps cap = capacity(tree, n, cfg);
+        PhaseCurrents total = loads[i].total();
+        for (Phase p : kAllPhases)
+            if (total[p] > cap) out.push_back({n, p, total[p], cap});
+    }
+    return out;
+}
+
+std::vector<Deduction> current_deductions(const FuseTree& tree, const SiteState& site) {
+    std::vector<Deduction> all = meter_deductions(tree, site);
+    auto ems = ems_deductions(site);
+    all.insert(all.end(), ems.begin(), ems.end());
+    for (std::uint32_t i = 0; i < site.stations.size(); ++i)
+        all.push_back(station_deduction(site.stations[i], i, site.settings));
+    return all;
+}
+
+namespace {
+const std::string& device_id(const Deduction& d, const SiteState& site) {
+    switch (d.kind) {
+    case DeviceKind::Charger: return site.stations[d.index].id;
+    case DeviceKind::Meter: return site.meters[d.index].id;
+    case DeviceKind::Ems: return site.ems[d.index].id;
+    }
+    return site.stations[d.index].id;
+}
+}  // namespace
+
+std::string describe(const Deduction& d, const SiteState& site) {
+    std::string who = std::string(prefix(d.kind)) + ":" + device_id(d, site) + " " + std::string(name(d.state));
+    std::string amount = format(d.current);
+    switch (d.rule) {
+    case DeductionRule::StationLimit: return who + ", managed -> its limit " + amount;
+    case DeductionRule::StationStrictReserve:
+        return who + ", strict mode -> reserves its " +
+               (site.stations[d.index].fallback ? "fallback " : "capacity ") + amount;
+    case DeductionRule::StationUnmanaged: return who + ", limit not confirmed -> capacity " + amount;
+    case DeductionRule::StationRejected: return who + ", rejected its limit -> capacity " + amount;
+    case DeductionRule::StationFallback: return who + " -> fallback " + amount;
+    case DeductionRule::StationCapacity: return who + ", no fallback -> capacity " + amount;
+    case DeductionRule::MeterMeasured: return who + " -> non-EV load " + amount;
+    case DeductionRule::MeterFallback: return who + " -> fallback " + amount;
+    case DeductionRule::EmsReserved: return who + " -> reserved " + amount;
+    case DeductionRule::EmsFallback: return who + " -> fallback " + amount;
+    }
+    return who;
+}
+
+}  // namespace fuseguard::policy

@@ -1,0 +1,81 @@
+#pragma once
+// SPEC 1's table: what the safety rule counts for each device in each state,
+// and how those amounts add up at every node of the fuse tree.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "site_state.hpp"
+
+namespace fuseguard::policy {
+
+enum class DeviceKind : std::uint8_t { Charger, Meter, Ems };
+std::string_view prefix(DeviceKind k);  // "charger", "meter", "ems"
+
+enum class DeductionRule : std::uint8_t {
+    StationLimit,          // online and managed: its limit
+    StationStrictReserve,  // strict mode: max(limit, fallback or capacity)
+    StationUnmanaged,      // online, limit not (yet) confirmed: capacity
+    StationRejected,       // online, refused our limit: capacity
+    StationFallback,       // offline or unknown, has a fallback
+    StationCapacity,       // offline or unknown, no fallback
+    MeterMeasured,         // online: the non-EV load it measures
+    MeterFallback,         // offline or unknown
+    EmsReserved,           // online: what it reserves for its assets
+    EmsFallback,           // offline or unknown
+};
+
+struct Deduction {
+    DeviceKind kind = DeviceKind::Charger;
+    std::uint32_t index = 0;  // into SiteState::stations / meters / ems
+    NodeId node;
+    DeviceState state = DeviceState::Unknown;
+    DeductionRule rule = DeductionRule::StationCapacity;
+    PhaseCurrents current;    // per site phase
+};
+
+// One station, in the control state it is in now.
+Deduction station_deduction(const StationInput& s, std::uint32_t index, const PolicySettings& cfg);
+// One online station as it will be once it accepts `limit`.
+Deduction managed_deduction(const StationInput& s, std::uint32_t index, Amps limit, const PolicySettings& cfg);
+// What the station draws from a `total` meter's reading: its reported draw,
+// but never more than it may draw, so an overdraw stays counted as load.
+PhaseCurrents attributable_draw(const StationInput& s);
+
+// The non-EV load each meter stands for (for `total` meters, minus what the
+// online stations below its node report drawing), and each EMS reservation.
+std::vector<Deduction> meter_deductions(const FuseTree& tree, const SiteState& site);
+std::vector<Deduction> ems_deductions(const SiteState& site);
+
+// Per node: everything counted against its fuse, subtree included.
+struct NodeLoad {
+    PhaseCurrents non_ev;    // metered non-EV load (or meter fallbacks)
+    PhaseCurrents ems;       // EMS reservations (or EMS fallbacks)
+    PhaseCurrents stations;  // station deductions
+    PhaseCurrents total() const { return non_ev + ems + stations; }
+};
+
+// Adds device deductions up the tree. A node with meters counts the larger of
+// its own meters and the sum its boards report, so a board's measured load is
+// never hidden by an offline parent meter with a smaller fallback.
+std::vector<NodeLoad> node_loads(const FuseTree& tree, const std::vector<Deduction>& deductions);
+
+// The node's fuse limit minus the safety margin.
+Amps capacity(const FuseTree& tree, NodeId n, const PolicySettings& cfg);
+
+struct Violation {
+    NodeId node;
+    Phase phase;
+    Amps load;
+    Amps capacity;
+};
+std::vector<Violation> check_safety(const FuseTree& tree, const PolicySettings& cfg,
+                                    const std::vector<NodeLoad>& loads);
+
+// Every device's deduction in the state the site is in now.
+std::vector<Deduction> current_deductions(const FuseTree& tree, const SiteState& site);
+
+// "charger:CP007 offline, no fallback -> 32 A on L1 L2 L3"
+std::string describe(const Deduction& d, const SiteState& site);
+
+}  // namespace fuseguard::policy

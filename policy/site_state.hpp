@@ -1,0 +1,93 @@
+#pragma once
+// Everything the policy knows about the site at one moment. The controller
+// fills it from driver events; the policy never reads a clock or a socket.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "amps.hpp"
+#include "device_state.hpp"
+#include "fuse_tree.hpp"
+#include "phase.hpp"
+
+namespace fuseguard::policy {
+
+// Whether the station is known to obey the limit we gave it (SPEC 1).
+enum class Control : std::uint8_t {
+    Managed,    // its last limit was accepted: `limit_in_force` holds
+    Unmanaged,  // not confirmed yet, or it lost its profile: the next plan sends one
+    Rejected,   // it refused our last limit: counted at capacity, not allocated
+};
+
+struct StationInput {
+    std::string id;
+    NodeId node = FuseTree::root();
+    int phase_count = 3;                 // 1 or 3
+    PhaseRotation rotation;
+    Amps max_current;                    // capacity; 0 means the installer declared it unused
+    std::optional<Amps> fallback;        // what it draws on its own when it loses us
+    int priority = 0;                    // higher is served first
+
+    DeviceState state = DeviceState::Unknown;
+    Control control = Control::Unmanaged;
+    Amps limit_in_force;                 // meaningful when control == Managed
+    bool wants_current = false;          // a connector is Preparing/Charging/Suspended*
+    // Per station terminal L1..L3 as the station reported it; none when it
+    // reported nothing recent (counts as 0 drawn, the safe direction).
+    std::optional<std::array<Amps, 3>> measured;
+    // Among equal priorities, lower goes first when not everyone can charge.
+    // The controller advances it for stations that have been served, so that
+    // paused stations take turns.
+    std::uint64_t turn = 0;
+
+    PhaseSet phases() const { return rotation.used(phase_count); }
+    // What it is allowed to draw when it loses us: fallback, else capacity.
+    Amps offline_draw() const { return fallback ? *fallback : max_current; }
+    // Measured draw mapped onto site phases, capped per terminal by `cap`.
+    PhaseCurrents measured_on_site(Amps cap) const;
+    Amps measured_peak() const;
+};
+
+enum class MeterMeasures : std::uint8_t {
+    Total,  // the whole node, stations included
+    NonEv,  // only the other loads
+};
+
+struct MeterInput {
+    std::string id;
+    NodeId node = FuseTree::root();
+    MeterMeasures measures = MeterMeasures::Total;
+    DeviceState state = DeviceState::Unknown;
+    PhaseCurrents current;  // last good reading, site phases
+    Amps fallback;          // per phase, counted as non-EV load when not online
+};
+
+struct EmsInput {
+    std::string id;
+    NodeId node = FuseTree::root();
+    DeviceState state = DeviceState::Unknown;
+    PhaseCurrents reserved;  // last good reading, site phases
+    Amps fallback;           // per phase, when not online
+};
+
+enum class PolicyMode : std::uint8_t { Standard, Strict };
+
+struct PolicySettings {
+    PolicyMode mode = PolicyMode::Standard;
+    Amps safety_margin;                      // kept free on every node and phase
+    Amps min_current = Amps::whole(6);       // below this a station is paused
+    // A station drawing this much less than its limit gives the rest away;
+    // its limit stays this far above its draw so it can ask for more.
+    Amps reclaim_margin = Amps::whole(2);
+    Amps step = Amps::milli(100);            // limits are sent in 0.1 A
+};
+
+struct SiteState {
+    PolicySettings settings;
+    std::vector<StationInput> stations;
+    std::vector<MeterInput> meters;
+    std::vector<EmsInput> ems;
+};
+
+}  // namespace fuseguard::policy

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs exactly the Debian 12 packages fuseguard needs to build, test and run.
+# Idempotent and non-interactive; safe to run on every CI job and every demo start.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake pkg-config git
+  # libraries the code links against
+  libboost-dev libboost-system-dev libyaml-cpp-dev libmodbus-dev
+  libpaho-mqtt-dev libpaho-mqttpp-dev nlohmann-json3-dev libssl-dev
+  libsystemd-dev libsqlite3-dev
+  # tests and benchmarks
+  doctest-dev libbenchmark-dev mosquitto mosquitto-clients socat mbpoll
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "setup: all ${#packages[@]} packages already installed"
+  exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -q
+$sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
