@@ -62,7 +62,7 @@ private:
     void classify();
     void admit();
     void fill(std::vector<Index>& group);
-    void share_remainder(bool one_step);
+    void share_remainder(const std::vector<Index>& group);
     Allocation finish();
 
     const FuseTree& tree_;
@@ -75,6 +75,7 @@ private:
     std::vector<Amps> cap_;
     std::vector<Amps> used_;
     std::vector<Index> admitted_;  // candidate indices, in admission order
+    std::vector<Index> rank_;      // per candidate: its place in admission order
 };
 
 Index Allocator::tightest(const Candidate& c) const {
@@ -99,7 +100,8 @@ void Allocator::classify() {
         }
         d.target = Amps{};
         d.deduction = managed_deduction(s, i, Amps{}, cfg_);
-        Amps start = cfg_.min_current.ceil_to(cfg_.step);
+        // A station that charges gets at least one step, even with min 0.
+        Amps start = max(cfg_.min_current.ceil_to(cfg_.step), cfg_.step);
         Amps base = cfg_.mode == PolicyMode::Strict ? s.offline_draw() : Amps{};
         if (cfg_.mode == PolicyMode::Strict) start = max(start, base.ceil_to(cfg_.step));
         Amps cap = s.max_current.floor_to(cfg_.step);
@@ -146,6 +148,8 @@ void Allocator::admit() {
         if (sa.turn != sb.turn) return sa.turn < sb.turn;
         return a < b;
     });
+    rank_.assign(candidates_.size(), 0);
+    for (Index r = 0; r < order.size(); ++r) rank_[order[r]] = r;
     for (Index k : order) {
         Candidate& c = candidates_[k];
         Amps extra = c.start - c.base;
@@ -221,11 +225,31 @@ void Allocator::fill(std::vector<Index>& group) {
                                    [&](Index k, std::uint32_t pos) { return candidates_[k].preorder < pos; });
         auto hi = std::lower_bound(lo, group.end(), tree_.subtree_end(con.node),
                                    [&](Index k, std::uint32_t pos) { return candidates_[k].preorder < pos; });
+        std::vector<Index> stopped;
         for (auto it = lo; it != hi; ++it) {
             Candidate& cand = candidates_[*it];
             if (cand.frozen || !site_.stations[cand.station].phases().contains(con.phase)) continue;
+            if (cand.growing) stopped.push_back(*it);
             // One not rising yet stays at its start: the constraint is full.
             freeze(cand, cand.growing ? level : cand.level, con);
+        }
+        // What the level could not split evenly goes out now, a step each in
+        // admission order, before other stations grow into those fuses' room.
+        std::sort(stopped.begin(), stopped.end(), [&](Index a, Index b) { return rank_[a] < rank_[b]; });
+        for (Index k : stopped) {
+            Candidate& cand = candidates_[k];
+            if (cand.level + cfg_.step > cand.cap) continue;
+            bool room = true;
+            for (Index other : constraints_of(cand))
+                room = room && cap_[other] - fixed[other] -
+                                       Amps::milli(slope[other] * level.milliamps()) >= cfg_.step;
+            if (!room) continue;
+            cand.level += cfg_.step;
+            for (Index other : constraints_of(cand)) {
+                fixed[other] += cfg_.step;
+                ++version[other];
+                if (slope[other] > 0 && !bound[other]) bindings.push({binding_level(other), other, version[other]});
+            }
         }
     };
 
@@ -264,20 +288,26 @@ void Allocator::fill(std::vector<Index>& group) {
     for (std::size_t c = 0; c < C; ++c) used_[c] = fixed[c];
 }
 
-// Whole steps the filling could not split evenly go out one at a time, then
-// whatever room is left goes to whoever can use it: no station stays below
-// its cap while every fuse on its path has room.
-void Allocator::share_remainder(bool one_step) {
-    for (Index k : admitted_) {
-        Candidate& c = candidates_[k];
-        if (c.level >= c.cap) continue;
-        Amps room = c.cap - c.level;
-        for (Index con : constraints_of(c)) room = min(room, headroom(con));
-        room = room.floor_to(cfg_.step);
-        if (one_step) room = min(room, cfg_.step);
-        if (room <= Amps{}) continue;
-        add(c, room);
-        c.level += room;
+// Whole steps the filling could not split evenly go out one per station per
+// round, so shares stay equal to a step; rounds go on while anyone can take
+// one. Afterwards no member is below its cap while every fuse on its path
+// has a step of room (work conservation).
+void Allocator::share_remainder(const std::vector<Index>& group) {
+    std::vector<Index> active, next;
+    for (Index k : group)
+        if (candidates_[k].level < candidates_[k].cap) active.push_back(k);
+    while (!active.empty()) {
+        next.clear();
+        for (Index k : active) {
+            Candidate& c = candidates_[k];
+            bool room = c.level + cfg_.step <= c.cap;
+            for (Index con : constraints_of(c)) room = room && headroom(con) >= cfg_.step;
+            if (!room) continue;  // headroom only shrinks: it will not take one later
+            add(c, cfg_.step);
+            c.level += cfg_.step;
+            if (c.level < c.cap) next.push_back(k);
+        }
+        active.swap(next);
     }
 }
 
@@ -350,10 +380,11 @@ Allocation Allocator::run() {
         std::vector<Index> group(by_priority.begin() + static_cast<std::ptrdiff_t>(i),
                                  by_priority.begin() + static_cast<std::ptrdiff_t>(j));
         fill(group);
+        // Admission order: higher priority, then lower turn, gets the odd step.
+        std::sort(group.begin(), group.end(), [&](Index a, Index b) { return rank_[a] < rank_[b]; });
+        share_remainder(group);
         i = j;
     }
-    share_remainder(true);
-    share_remainder(false);
     return finish();
 }
 

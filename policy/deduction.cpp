@@ -38,8 +38,7 @@ Deduction managed_deduction(const StationInput& s, std::uint32_t index, Amps lim
 
 PhaseCurrents attributable_draw(const StationInput& s) {
     if (!is_online(s.state)) return {};
-    Amps cap = s.control == Control::Managed ? s.limit_in_force : s.max_current;
-    return s.measured_on_site(cap);
+    return s.measured_on_site(s.max_current);
 }
 
 std::vector<Deduction> meter_deductions(const FuseTree& tree, const SiteState& site) {

@@ -38,8 +38,8 @@ struct Deduction {
 Deduction station_deduction(const StationInput& s, std::uint32_t index, const PolicySettings& cfg);
 // One online station as it will be once it accepts `limit`.
 Deduction managed_deduction(const StationInput& s, std::uint32_t index, Amps limit, const PolicySettings& cfg);
-// What the station draws from a `total` meter's reading: its reported draw,
-// but never more than it may draw, so an overdraw stays counted as load.
+// What an online station draws, as it reports it, for subtracting from a
+// `total` meter's reading. A report above its capacity is not believed past it.
 PhaseCurrents attributable_draw(const StationInput& s);
 
 // The non-EV load each meter stands for (for `total` meters, minus what the

@@ -1,0 +1,222 @@
+// Allocation by example. The property test covers the same rules at random.
+#include <doctest/doctest.h>
+
+#include "policy/allocation.hpp"
+#include "site_builder.hpp"
+
+using namespace fuseguard::policy;
+using namespace fuseguard::policy::test;
+
+namespace {
+Amps target(const Allocation& a, const SiteState& s, std::string_view id) {
+    const auto& d = decision(a, s, id);
+    REQUIRE(d.target.has_value());
+    return *d.target;
+}
+}  // namespace
+
+TEST_SUITE("Allocation") {
+    TEST_CASE("a freshly started site sends nothing and counts every fallback") {
+        FuseTree tree("site", A(100));
+        SiteState site;
+        site.stations = {station("CP1", 32, 6), station("CP2", 16)};
+        MeterInput m;
+        m.id = "grid";
+        m.fallback = A(50);
+        site.meters.push_back(m);
+        auto a = allocate(tree, site);
+        CHECK_FALSE(a.stations[0].target);
+        CHECK(a.stations[0].reason == LimitReason::Offline);
+        CHECK(a.loads[0].total() == PhaseCurrents::uniform(A(72)));
+        CHECK(check_safety(tree, site.settings, a.loads).empty());
+    }
+
+    TEST_CASE("equal priorities share equally") {
+        FuseTree tree("site", A(63));
+        SiteState site;
+        site.settings.safety_margin = A(3);
+        site.stations = {charging(station("CP1", 32)), charging(station("CP2", 32))};
+        auto a = allocate(tree, site);
+        CHECK(target(a, site, "CP1") == A(30));
+        CHECK(target(a, site, "CP2") == A(30));
+        CHECK(decision(a, site, "CP1").reason == LimitReason::FairShare);
+        CHECK(describe(decision(a, site, "CP1"), site.stations[0], tree) == "CP1 fair share of site L1 -> 30 A");
+    }
+
+    TEST_CASE("shares are equal to 0.1 A and nothing useful is left over") {
+        FuseTree tree("site", A(40));
+        SiteState site;
+        site.stations = {charging(station("CP1", 32, 6, 1, "L1")), charging(station("CP2", 32, 6, 1, "L1")),
+                         charging(station("CP3", 32, 6, 1, "L1")), charging(station("CP4", 32, 6, 1, "L2"))};
+        auto a = allocate(tree, site);
+        Amps sum = target(a, site, "CP1") + target(a, site, "CP2") + target(a, site, "CP3");
+        CHECK(sum == A(40));
+        for (auto id : {"CP1", "CP2", "CP3"}) {
+            CHECK(target(a, site, id) >= A(13.3));
+            CHECK(target(a, site, id) <= A(13.4));
+        }
+        CHECK(target(a, site, "CP4") == A(32));  // alone on L2
+        CHECK(decision(a, site, "CP4").reason == LimitReason::AtMaximum);
+    }
+
+    TEST_CASE("higher priority is served first / lower keeps its minimum") {
+        FuseTree tree("site", A(40));
+        SiteState site;
+        auto vip = charging(station("VIP", 32));
+        vip.priority = 10;
+        site.stations = {charging(station("CP1", 32)), vip};
+        auto a = allocate(tree, site);
+        CHECK(target(a, site, "VIP") == A(32));
+        CHECK(target(a, site, "CP1") == A(8));
+    }
+
+    TEST_CASE("when the minimum does not fit for all / the lowest priority pauses first") {
+        FuseTree tree("site", A(11));
+        SiteState site;
+        auto high = charging(station("HIGH", 32));
+        high.priority = 5;
+        site.stations = {charging(station("LOW", 32)), high};
+        auto a = allocate(tree, site);
+        CHECK(target(a, site, "HIGH") == A(11));
+        CHECK(target(a, site, "LOW") == A(0));
+        CHECK(decision(a, site, "LOW").reason == LimitReason::Paused);
+        CHECK(describe(decision(a, site, "LOW"), site.stations[0], tree) ==
+              "LOW paused: the minimum does not fit on site L1 -> 0 A");
+    }
+
+    TEST_CASE("paused stations take turns as the controller advances `turn`") {
+        FuseTree tree("site", A(13));
+        SiteState site;
+        site.stations = {charging(station("CP1", 32)), charging(station("CP2", 32)), charging(station("CP3", 32))};
+        auto a = allocate(tree, site);
+        CHECK(target(a, site, "CP1") > A(0));
+        CHECK(target(a, site, "CP2") > A(0));
+        CHECK(target(a, site, "CP3") == A(0));
+        site.stations[0].turn = 1;  // CP1 has had its turn
+        a = allocate(tree, site);
+        CHECK(target(a, site, "CP1") == A(0));
+        CHECK(target(a, site, "CP3") > A(0));
+    }
+
+    TEST_CASE("a sub-board's fuse caps the stations below it - the rest goes elsewhere") {
+        FuseTree tree("site", A(100));
+        auto board = tree.add_circuit(FuseTree::root(), "board-a", A(20));
+        SiteState site;
+        auto a1 = charging(station("A1", 32));
+        a1.node = board;
+        auto a2 = charging(station("A2", 32));
+        a2.node = board;
+        site.stations = {a1, a2, charging(station("S1", 32))};
+        auto a = allocate(tree, site);
+        CHECK(target(a, site, "A1") == A(10));
+        CHECK(target(a, site, "A2") == A(10));
+        CHECK(target(a, site, "S1") == A(32));
+        CHECK(decision(a, site, "A1").bound_by->node == board);
+        CHECK(a.allocated[board.value] == PhaseCurrents::uniform(A(20)));
+        CHECK(a.allocated[0] == PhaseCurrents::uniform(A(52)));
+    }
+
+    TEST_CASE("a station drawing less gives the rest away and can reclaim it") {
+        FuseTree tree("site", A(40));
+        SiteState site;
+        auto slow = charging(station("SLOW", 32), 20);
+        slow.measured = std::array<Amps, 3>{A(5), A(5), A(5)};
+        site.stations = {slow, charging(station("FAST", 32), 20)};
+        auto a = allocate(tree, site);
+        CHECK(target(a, site, "SLOW") == A(7));  // draw + 2 A margin
+        CHECK(decision(a, site, "SLOW").reason == LimitReason::FollowsDraw);
+        CHECK(target(a, site, "FAST") == A(32));
+        // The car now draws close to its limit: it gets its fair share back.
+        site.stations[0].limit_in_force = A(7);
+        site.stations[0].measured = std::array<Amps, 3>{A(6.8), A(6.8), A(6.8)};
+        site.stations[1].limit_in_force = A(32);
+        a = allocate(tree, site);
+        CHECK(target(a, site, "SLOW") == A(20));
+        CHECK(target(a, site, "FAST") == A(20));
+    }
+
+    TEST_CASE("idle stations get 0 A / and so do stations too small to charge") {
+        FuseTree tree("site", A(100));
+        SiteState site;
+        auto idle = charging(station("IDLE", 32), 16);
+        idle.wants_current = false;
+        site.stations = {idle, charging(station("TINY", 5))};
+        auto a = allocate(tree, site);
+        CHECK(target(a, site, "IDLE") == A(0));
+        CHECK(decision(a, site, "IDLE").reason == LimitReason::Idle);
+        CHECK(target(a, site, "TINY") == A(0));
+        CHECK(decision(a, site, "TINY").reason == LimitReason::NoCapacity);
+    }
+
+    TEST_CASE("unconfirmed stations get a target - rejected ones are counted at capacity") {
+        FuseTree tree("site", A(60));
+        SiteState site;
+        auto fresh = charging(station("FRESH", 32));
+        fresh.control = Control::Unmanaged;
+        auto stubborn = charging(station("STUBBORN", 32));
+        stubborn.control = Control::Rejected;
+        site.stations = {fresh, stubborn};
+        auto a = allocate(tree, site);
+        CHECK(target(a, site, "FRESH") == A(28));
+        CHECK_FALSE(decision(a, site, "STUBBORN").target);
+        CHECK(decision(a, site, "STUBBORN").deduction.current == PhaseCurrents::uniform(A(32)));
+        CHECK(check_safety(tree, site.settings, a.loads).empty());
+    }
+
+    TEST_CASE("offline stations and meters shrink what the others get") {
+        FuseTree tree("site", A(100));
+        SiteState site;
+        auto gone = station("GONE", 32);  // no fallback: 32 A
+        gone.state = DeviceState::Offline;
+        MeterInput m;
+        m.id = "grid";
+        m.fallback = A(50);
+        site.meters.push_back(m);
+        site.stations = {gone, charging(station("CP1", 32))};
+        auto a = allocate(tree, site);
+        CHECK(target(a, site, "CP1") == A(18));
+    }
+
+    TEST_CASE("strict mode gives a station its fallback for free") {
+        FuseTree tree("site", A(20));
+        SiteState site;
+        site.settings.mode = PolicyMode::Strict;
+        site.stations = {charging(station("CP1", 32, 8)), charging(station("CP2", 32, 8))};
+        auto a = allocate(tree, site);
+        CHECK(target(a, site, "CP1") == A(10));
+        CHECK(target(a, site, "CP2") == A(10));
+        site.stations[1].wants_current = false;  // idle, yet its 8 A stay reserved
+        a = allocate(tree, site);
+        CHECK(target(a, site, "CP2") == A(0));
+        CHECK(a.stations[1].deduction.current == PhaseCurrents::uniform(A(8)));
+        CHECK(target(a, site, "CP1") == A(12));
+    }
+
+    TEST_CASE("an overloaded site pauses everyone rather than add to it") {
+        FuseTree tree("site", A(50));
+        SiteState site;
+        MeterInput m;
+        m.id = "grid";
+        m.measures = MeterMeasures::NonEv;
+        m.state = DeviceState::Online;
+        m.current = PhaseCurrents::uniform(A(48));
+        site.meters.push_back(m);
+        site.stations = {charging(station("CP1", 32), 16)};
+        auto a = allocate(tree, site);
+        CHECK(target(a, site, "CP1") == A(0));
+        CHECK(decision(a, site, "CP1").reason == LimitReason::Paused);
+    }
+
+    TEST_CASE("limits are whole tenths of an ampere") {
+        FuseTree tree("site", A(20));
+        SiteState site;
+        site.stations = {charging(station("CP1", 32)), charging(station("CP2", 32)), charging(station("CP3", 32))};
+        auto a = allocate(tree, site);
+        Amps sum{};
+        for (const auto& d : a.stations) {
+            CHECK(d.target->milliamps() % 100 == 0);
+            sum += *d.target;
+        }
+        CHECK(sum == A(20));
+    }
+}

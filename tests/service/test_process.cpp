@@ -1,0 +1,104 @@
+// The real fuseguard binary: command line, exit codes, signals, reload.
+#include <doctest/doctest.h>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+
+#include "child_process.hpp"
+
+using namespace fuseguard::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string kBinary = FUSEGUARD_BINARY;
+
+// A scratch directory per test, removed afterwards.
+struct TempDir {
+    std::filesystem::path path;
+    TempDir() {
+        char tmpl[] = "/tmp/fuseguard-test-XXXXXX";
+        path = ::mkdtemp(tmpl);
+    }
+    ~TempDir() { std::filesystem::remove_all(path); }
+    std::string write(const std::string& name, const std::string& text) const {
+        auto p = path / name;
+        std::ofstream(p) << text;
+        return p.string();
+    }
+};
+
+std::string site(int fuse) {
+    return "site:\n  id: test\n  fuse_limit_a: " + std::to_string(fuse) +
+           "\nchargers:\n  - { id: CP1, max_current_a: 32, fallback_current_a: 6 }\n"
+           "ocpp:\n  listen: 127.0.0.1:0\nstate_dir: /tmp\n";
+}
+
+}  // namespace
+
+TEST_SUITE("Process") {
+    TEST_CASE("--check-config names the line of an unknown key and exits 1") {
+        TempDir dir;
+        // Line 7 holds the typo.
+        auto file = dir.write("bad.yaml",
+                              "site:\n  id: test\n  fuse_limit_a: 100\nchargers:\n  - id: CP1\n    max_current_a: 32\n"
+                              "    fallback_curent_a: 6\n");
+        auto [code, out] = run({kBinary, "--check-config", file});
+        CHECK(code == 1);
+        CHECK(out.find(file + ":7:5: error: chargers[0].fallback_curent_a: unknown key") != std::string::npos);
+    }
+
+    TEST_CASE("--check-config on the example prints the worst case and exits 0") {
+        auto [code, out] = run({kBinary, "--check-config", FUSEGUARD_SOURCE_DIR "/examples/site.yaml"});
+        CHECK(code == 0);
+        CHECK(out.find("valid (12 chargers") != std::string::npos);
+        CHECK(out.find("board-b") != std::string::npos);
+    }
+
+    TEST_CASE("--version / --help and a bad argument") {
+        auto [vcode, vout] = run({kBinary, "--version"});
+        CHECK(vcode == 0);
+        CHECK(vout.rfind("fuseguard ", 0) == 0);
+        auto [hcode, hout] = run({kBinary, "--help"});
+        CHECK(hcode == 0);
+        CHECK(hout.find("--check-config FILE") != std::string::npos);
+        auto [bcode, bout] = run({kBinary, "--frobnicate"});
+        CHECK(bcode == 2);
+        CHECK(bout.find("unknown argument '--frobnicate'") != std::string::npos);
+    }
+
+    TEST_CASE("an invalid file at start-up: exit 1 with the reason") {
+        TempDir dir;
+        auto file = dir.write("bad.yaml", "site: { id: x }\n");
+        auto [code, out] = run({kBinary, "--config", file});
+        CHECK(code == 1);
+        CHECK(out.find("site.fuse_limit_a: missing") != std::string::npos);
+    }
+
+    TEST_CASE("SIGHUP with a broken file keeps the running configuration - a good one is applied") {
+        TempDir dir;
+        auto file = dir.write("site.yaml", site(100));
+        ChildProcess p({kBinary, "--config", file});
+        REQUIRE(p.wait_for("running with", 10s));
+        CHECK(p.output().find("fuse 100 A") != std::string::npos);
+
+        dir.write("site.yaml", site(100) + "bogus_key: 1\n");
+        std::size_t mark = p.output().size();
+        p.signal(SIGHUP);
+        REQUIRE(p.wait_for("keeping the running configuration", 10s, mark));
+        CHECK(p.output().find("bogus_key: unknown key", mark) != std::string::npos);
+        CHECK(p.output().find("fuse 100 A", mark) != std::string::npos);
+        CHECK(p.running());
+
+        dir.write("site.yaml", site(80));
+        mark = p.output().size();
+        p.signal(SIGHUP);
+        REQUIRE(p.wait_for("reloaded", 10s, mark));
+        CHECK(p.output().find("fuse 80 A", mark) != std::string::npos);
+
+        p.signal(SIGTERM);
+        CHECK(p.wait_exit(10s) == 0);
+        CHECK(p.output().find("stopped") != std::string::npos);
+    }
+}
