@@ -191,13 +191,25 @@ void Allocator::fill(std::vector<Index>& group) {
         std::int64_t room = (cap_[c] - fixed[c]).milliamps();
         return Amps::milli(room / slope[c]).floor_to(cfg_.step);
     };
+    // Binding levels are recomputed once per batch of events at one level,
+    // not once per station: a thousand stations starting together touch the
+    // site's constraints a thousand times but push one event each.
+    std::vector<Index> dirty;
+    std::vector<bool> is_dirty(C, false);
     auto touch = [&](const Candidate& cand, Amps fixed_delta, std::int64_t slope_delta) {
         for (Index c : constraints_of(cand)) {
             fixed[c] += fixed_delta;
             slope[c] += slope_delta;
+            if (!is_dirty[c]) is_dirty[c] = true, dirty.push_back(c);
+        }
+    };
+    auto flush = [&] {
+        for (Index c : dirty) {
+            is_dirty[c] = false;
             ++version[c];
             if (slope[c] > 0 && !bound[c]) bindings.push({binding_level(c), c, version[c]});
         }
+        dirty.clear();
     };
     auto freeze = [&](Candidate& cand, Amps level, std::optional<Constraint> why) {
         if (cand.frozen) return;
@@ -245,11 +257,7 @@ void Allocator::fill(std::vector<Index>& group) {
                                        Amps::milli(slope[other] * level.milliamps()) >= cfg_.step;
             if (!room) continue;
             cand.level += cfg_.step;
-            for (Index other : constraints_of(cand)) {
-                fixed[other] += cfg_.step;
-                ++version[other];
-                if (slope[other] > 0 && !bound[other]) bindings.push({binding_level(other), other, version[other]});
-            }
+            touch(cand, cfg_.step, 0);
         }
     };
 
@@ -270,20 +278,26 @@ void Allocator::fill(std::vector<Index>& group) {
             bindings.pop();
             bind(c, lb);
         } else if (have_cap && lc <= ls) {
-            Index k = caps.top().id;
-            caps.pop();
-            freeze(candidates_[k], candidates_[k].cap, std::nullopt);
-        } else {
-            Candidate& cand = candidates_[pending[next_pending]];
-            const Index k = pending[next_pending++];
-            if (cand.cap <= cand.start) {
-                cand.frozen = true;
-                continue;
+            while (!caps.empty() && caps.top().level == lc) {
+                Candidate& cand = candidates_[caps.top().id];
+                caps.pop();
+                freeze(cand, cand.cap, std::nullopt);
             }
-            cand.growing = true;
-            touch(cand, -cand.start, +1);
-            caps.push({cand.cap, k, 0});
+        } else {
+            for (; next_pending < pending.size() && candidates_[pending[next_pending]].start == ls; ++next_pending) {
+                const Index k = pending[next_pending];
+                Candidate& cand = candidates_[k];
+                if (cand.frozen) continue;
+                if (cand.cap <= cand.start) {
+                    cand.frozen = true;
+                    continue;
+                }
+                cand.growing = true;
+                touch(cand, -cand.start, +1);
+                caps.push({cand.cap, k, 0});
+            }
         }
+        flush();
     }
     for (std::size_t c = 0; c < C; ++c) used_[c] = fixed[c];
 }

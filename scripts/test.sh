@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The whole test suite from a fresh machine: install, build, test; then the
+# same again under AddressSanitizer + UndefinedBehaviorSanitizer.
+#   scripts/test.sh            everything
+#   FUSEGUARD_SKIP_SANITIZE=1  skip the sanitizer pass (quicker local runs)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh
+jobs=$(nproc)
+
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+cmake --build build -j "$jobs"
+ctest --test-dir build --output-on-failure -j "$jobs"
+
+if [ "${FUSEGUARD_SKIP_SANITIZE:-0}" != 1 ]; then
+  cmake -S . -B build-sanitize -DCMAKE_BUILD_TYPE=Debug -DFUSEGUARD_SANITIZE=ON -DFUSEGUARD_BENCH=OFF
+  cmake --build build-sanitize -j "$jobs"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --test-dir build-sanitize --output-on-failure -j "$jobs"
+fi
+echo "all tests passed"
