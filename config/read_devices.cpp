@@ -96,10 +96,11 @@ void read_register(Reader& r, const YAML::Node& n, const std::string& path, Regi
 void read_registers(Reader& r, const YAML::Node& n, const std::string& path,
                     std::initializer_list<std::string_view> allowed, std::map<std::string, RegisterConfig>& out) {
     if (!r.map(n, path, allowed)) return;
-    for (auto it = n.begin(); it != n.end(); ++it) {
+    for (const auto& kv : n) {
         RegisterConfig reg;
-        const std::string name = it->first.Scalar();
-        read_register(r, it->second, join_key(path, name), reg);
+        const YAML::Node key = kv.first, value = kv.second;
+        const std::string name = key.Scalar();
+        read_register(r, value, join_key(path, name), reg);
         out[name] = reg;
     }
 }

@@ -88,8 +88,10 @@ bool Reader::map(const YAML::Node& node, const std::string& path, std::initializ
     }
     bool ok = true;
     std::vector<std::string> seen;
-    for (auto it = node.begin(); it != node.end(); ++it) {
-        const YAML::Node& k = it->first;
+    // Iterating a yaml-cpp map yields a temporary pair: copy the key handle
+    // out of it rather than keep a reference into it.
+    for (const auto& kv : node) {
+        const YAML::Node k = kv.first;
         if (!k.IsScalar()) {
             error(mark_of(k), path, "keys must be plain names");
             ok = false;
@@ -127,11 +129,12 @@ bool Reader::sequence(const YAML::Node& node, const std::string& path) {
 
 std::optional<Reader::Entry> Reader::find(const YAML::Node& map, std::string_view name) const {
     if (!map.IsMap()) return std::nullopt;
-    for (auto it = map.begin(); it != map.end(); ++it) {
-        if (it->first.IsScalar() && it->first.Scalar() == name) {
-            SourceMark m = mark_of(it->second);
-            if (m.line == 0 || it->second.IsNull()) m = mark_of(it->first);
-            return Entry{it->first, it->second, m};
+    for (const auto& kv : map) {
+        const YAML::Node key = kv.first, value = kv.second;
+        if (key.IsScalar() && key.Scalar() == name) {
+            SourceMark m = mark_of(value);
+            if (m.line == 0 || value.IsNull()) m = mark_of(key);
+            return Entry{key, value, m};
         }
     }
     return std::nullopt;

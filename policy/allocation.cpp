@@ -61,7 +61,7 @@ private:
 
     void classify();
     void admit();
-    void fill(std::vector<Index>& group);
+    void fill(const std::vector<Index>& group);
     void share_remainder(const std::vector<Index>& group);
     Allocation finish();
 
@@ -90,7 +90,16 @@ Index Allocator::tightest(const Candidate& c) const {
 void Allocator::classify() {
     const auto& stations = site_.stations;
     decisions_.resize(stations.size());
-    for (Index i = 0; i < stations.size(); ++i) {
+    // Candidates are created in tree preorder (a counting sort by node), so
+    // every subtree's candidates are a contiguous index range.
+    std::vector<Index> first(tree_.size() + 1, 0);
+    for (const auto& s : stations) ++first[tree_.preorder_index(s.node) + 1];
+    for (std::size_t n = 1; n < first.size(); ++n) first[n] += first[n - 1];
+    std::vector<Index> in_tree_order(stations.size());
+    for (Index i = 0; i < stations.size(); ++i) in_tree_order[first[tree_.preorder_index(stations[i].node)]++] = i;
+    candidates_.reserve(stations.size());
+    path_constraints_.reserve(stations.size() * 6);
+    for (Index i : in_tree_order) {
         const StationInput& s = stations[i];
         StationDecision& d = decisions_[i];
         if (!is_online(s.state) || s.control == Control::Rejected) {
@@ -139,15 +148,24 @@ void Allocator::classify() {
 
 // Give the minimum to as many as fit, higher priority (then lower turn) first.
 void Allocator::admit() {
-    std::vector<Index> order(candidates_.size());
-    for (Index k = 0; k < order.size(); ++k) order[k] = k;
-    std::sort(order.begin(), order.end(), [&](Index a, Index b) {
-        const StationInput& sa = site_.stations[candidates_[a].station];
-        const StationInput& sb = site_.stations[candidates_[b].station];
-        if (sa.priority != sb.priority) return sa.priority > sb.priority;
-        if (sa.turn != sb.turn) return sa.turn < sb.turn;
-        return a < b;
+    struct Key {
+        int priority;
+        std::uint64_t turn;
+        Index station, k;
+    };
+    std::vector<Key> keys;
+    keys.reserve(candidates_.size());
+    for (Index k = 0; k < candidates_.size(); ++k) {
+        const StationInput& s = site_.stations[candidates_[k].station];
+        keys.push_back({s.priority, s.turn, candidates_[k].station, k});
+    }
+    std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) {
+        if (a.priority != b.priority) return a.priority > b.priority;
+        if (a.turn != b.turn) return a.turn < b.turn;
+        return a.station < b.station;
     });
+    std::vector<Index> order(keys.size());
+    for (std::size_t r = 0; r < keys.size(); ++r) order[r] = keys[r].k;
     rank_.assign(candidates_.size(), 0);
     for (Index r = 0; r < order.size(); ++r) rank_[order[r]] = r;
     for (Index k : order) {
@@ -174,7 +192,7 @@ void Allocator::admit() {
 // Progressive filling of one priority group: every member's level rises
 // together from its start until it reaches its cap or a constraint on its
 // path is full; then it stays. Equal levels where the fuses allow it.
-void Allocator::fill(std::vector<Index>& group) {
+void Allocator::fill(const std::vector<Index>& group) {
     const std::size_t C = cap_.size();
     // used(λ) = fixed + slope * λ for every constraint while levels rise.
     std::vector<Amps> fixed = used_;
@@ -220,14 +238,13 @@ void Allocator::fill(std::vector<Index>& group) {
         cand.bound_by = why;
     };
 
-    // Members sorted by where they hang in the tree: a subtree is a range.
-    std::sort(group.begin(), group.end(), [&](Index a, Index b) {
-        return candidates_[a].preorder != candidates_[b].preorder ? candidates_[a].preorder < candidates_[b].preorder
-                                                                  : a < b;
-    });
+    // `group` is in candidate order, which is tree preorder: a subtree is a range.
     std::vector<Index> pending = group;  // not rising yet, by start level
-    std::stable_sort(pending.begin(), pending.end(),
-                     [&](Index a, Index b) { return candidates_[a].start < candidates_[b].start; });
+    const bool same_start = std::all_of(group.begin(), group.end(),
+                                        [&](Index k) { return candidates_[k].start == candidates_[group[0]].start; });
+    if (!same_start)
+        std::stable_sort(pending.begin(), pending.end(),
+                         [&](Index a, Index b) { return candidates_[a].start < candidates_[b].start; });
     std::size_t next_pending = 0;
 
     auto bind = [&](Index c, Amps level) {
@@ -383,21 +400,22 @@ Allocation Allocator::run() {
 
     admit();
     // Priority groups, highest first; lower ones sit at their minimum meanwhile.
-    std::vector<Index> by_priority = admitted_;
-    std::stable_sort(by_priority.begin(), by_priority.end(), [&](Index a, Index b) {
-        return site_.stations[candidates_[a].station].priority > site_.stations[candidates_[b].station].priority;
-    });
-    for (std::size_t i = 0; i < by_priority.size();) {
-        std::size_t j = i;
-        const int prio = site_.stations[candidates_[by_priority[i]].station].priority;
-        while (j < by_priority.size() && site_.stations[candidates_[by_priority[j]].station].priority == prio) ++j;
-        std::vector<Index> group(by_priority.begin() + static_cast<std::ptrdiff_t>(i),
-                                 by_priority.begin() + static_cast<std::ptrdiff_t>(j));
-        fill(group);
+    std::vector<int> priorities;
+    for (Index k : admitted_) priorities.push_back(site_.stations[candidates_[k].station].priority);
+    std::sort(priorities.begin(), priorities.end(), std::greater<>());
+    priorities.erase(std::unique(priorities.begin(), priorities.end()), priorities.end());
+    std::vector<Index> in_tree_order, in_admission_order;
+    for (int prio : priorities) {
+        in_tree_order.clear();
+        in_admission_order.clear();
+        for (Index k = 0; k < candidates_.size(); ++k)
+            if (candidates_[k].admitted && site_.stations[candidates_[k].station].priority == prio)
+                in_tree_order.push_back(k);
+        for (Index k : admitted_)
+            if (site_.stations[candidates_[k].station].priority == prio) in_admission_order.push_back(k);
+        fill(in_tree_order);
         // Admission order: higher priority, then lower turn, gets the odd step.
-        std::sort(group.begin(), group.end(), [&](Index a, Index b) { return rank_[a] < rank_[b]; });
-        share_remainder(group);
-        i = j;
+        share_remainder(in_admission_order);
     }
     return finish();
 }
