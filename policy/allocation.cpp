@@ -1,8 +1,10 @@
 #include "allocation.hpp"
 
+#include "indexed_heap.hpp"
+#include "small_key_sort.hpp"
+
 #include <algorithm>
 #include <functional>
-#include <queue>
 #include <span>
 
 namespace fuseguard::policy {
@@ -42,6 +44,8 @@ private:
         Amps level;  // its limit as allocation proceeds
         std::uint32_t first_constraint = 0, constraint_count = 0;
         std::uint32_t preorder = 0;
+        int priority = 0;
+        PhaseSet phases;
         bool admitted = false;
         bool frozen = false;
         bool growing = false;
@@ -90,16 +94,9 @@ Index Allocator::tightest(const Candidate& c) const {
 void Allocator::classify() {
     const auto& stations = site_.stations;
     decisions_.resize(stations.size());
-    // Candidates are created in tree preorder (a counting sort by node), so
-    // every subtree's candidates are a contiguous index range.
-    std::vector<Index> first(tree_.size() + 1, 0);
-    for (const auto& s : stations) ++first[tree_.preorder_index(s.node) + 1];
-    for (std::size_t n = 1; n < first.size(); ++n) first[n] += first[n - 1];
-    std::vector<Index> in_tree_order(stations.size());
-    for (Index i = 0; i < stations.size(); ++i) in_tree_order[first[tree_.preorder_index(stations[i].node)]++] = i;
     candidates_.reserve(stations.size());
     path_constraints_.reserve(stations.size() * 6);
-    for (Index i : in_tree_order) {
+    for (Index i = 0; i < stations.size(); ++i) {
         const StationInput& s = stations[i];
         StationDecision& d = decisions_[i];
         if (!is_online(s.state) || s.control == Control::Rejected) {
@@ -108,6 +105,7 @@ void Allocator::classify() {
             continue;
         }
         d.target = Amps{};
+        // At 0 A until allocated; finish() replaces it for the admitted.
         d.deduction = managed_deduction(s, i, Amps{}, cfg_);
         // A station that charges gets at least one step, even with min 0.
         Amps start = max(cfg_.min_current.ceil_to(cfg_.step), cfg_.step);
@@ -137,6 +135,8 @@ void Allocator::classify() {
         c.level = base;
         c.first_constraint = static_cast<std::uint32_t>(path_constraints_.size());
         c.preorder = tree_.preorder_index(s.node);
+        c.priority = s.priority;
+        c.phases = s.phases();
         const PhaseSet phases = s.phases();
         for (NodeId n : tree_.node(s.node).path)
             for (Phase p : kAllPhases)
@@ -156,14 +156,22 @@ void Allocator::admit() {
     std::vector<Key> keys;
     keys.reserve(candidates_.size());
     for (Index k = 0; k < candidates_.size(); ++k) {
-        const StationInput& s = site_.stations[candidates_[k].station];
-        keys.push_back({s.priority, s.turn, candidates_[k].station, k});
+        keys.push_back({candidates_[k].priority, site_.stations[candidates_[k].station].turn, candidates_[k].station, k});
     }
-    std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) {
-        if (a.priority != b.priority) return a.priority > b.priority;
-        if (a.turn != b.turn) return a.turn < b.turn;
-        return a.station < b.station;
-    });
+    // Priority descending, then turn ascending, then station order. Turns
+    // are usually few distinct values: one counting pass on a combined key;
+    // otherwise two stable passes, least significant first.
+    std::uint64_t max_turn = 0;
+    for (const Key& k : keys) max_turn = std::max(max_turn, k.turn);
+    if (max_turn < (1u << 20)) {
+        const auto span = static_cast<std::int64_t>(max_turn) + 1;
+        sort_by_small_key(keys, [span](const Key& k) {
+            return -static_cast<std::int64_t>(k.priority) * span + static_cast<std::int64_t>(k.turn);
+        });
+    } else {
+        sort_by_small_key(keys, [](const Key& k) { return static_cast<std::int64_t>(std::min<std::uint64_t>(k.turn, INT64_MAX)); });
+        sort_by_small_key(keys, [](const Key& k) { return -static_cast<std::int64_t>(k.priority); });
+    }
     std::vector<Index> order(keys.size());
     for (std::size_t r = 0; r < keys.size(); ++r) order[r] = keys[r].k;
     rank_.assign(candidates_.size(), 0);
@@ -197,12 +205,18 @@ void Allocator::fill(const std::vector<Index>& group) {
     // used(λ) = fixed + slope * λ for every constraint while levels rise.
     std::vector<Amps> fixed = used_;
     std::vector<std::int64_t> slope(C, 0);
-    std::vector<std::uint32_t> version(C, 0);
-    std::vector<bool> bound(C, false);
+    std::vector<std::uint8_t> bound(C, 0);
 
-    struct Event { Amps level; Index id; std::uint32_t version; };
-    auto later = [](const Event& a, const Event& b) { return a.level > b.level; };
-    std::priority_queue<Event, std::vector<Event>, decltype(later)> bindings(later), caps(later);
+    // Per constraint, the level at which it will be full; only rising ones.
+    IndexedMinHeap<Amps> bindings(C);
+    // Caps never change during a fill: one sorted list, read front to back.
+    std::vector<std::pair<Amps, Index>> caps;
+    for (Index k : group)
+        if (candidates_[k].cap > candidates_[k].start) caps.emplace_back(candidates_[k].cap, k);
+    const std::int64_t step = cfg_.step.milliamps();
+    sort_by_small_key(caps, [step](const std::pair<Amps, Index>& c) { return c.first.milliamps() / step; });
+    std::size_t next_cap = 0;
+    const Amps highest_cap = caps.empty() ? Amps{} : caps.back().first;
 
     auto binding_level = [&](Index c) {
         // Highest level (a whole number of steps) the constraint still holds at.
@@ -213,19 +227,24 @@ void Allocator::fill(const std::vector<Index>& group) {
     // not once per station: a thousand stations starting together touch the
     // site's constraints a thousand times but push one event each.
     std::vector<Index> dirty;
-    std::vector<bool> is_dirty(C, false);
+    std::vector<std::uint8_t> is_dirty(C, 0);
+    auto mark = [&](Index c) {
+        if (!is_dirty[c]) is_dirty[c] = 1, dirty.push_back(c);
+    };
     auto touch = [&](const Candidate& cand, Amps fixed_delta, std::int64_t slope_delta) {
         for (Index c : constraints_of(cand)) {
             fixed[c] += fixed_delta;
             slope[c] += slope_delta;
-            if (!is_dirty[c]) is_dirty[c] = true, dirty.push_back(c);
+            mark(c);
         }
     };
     auto flush = [&] {
         for (Index c : dirty) {
-            is_dirty[c] = false;
-            ++version[c];
-            if (slope[c] > 0 && !bound[c]) bindings.push({binding_level(c), c, version[c]});
+            is_dirty[c] = 0;
+            // A constraint that would only fill above every cap never binds.
+            const bool may_bind = slope[c] > 0 && !bound[c] && binding_level(c) < highest_cap;
+            if (may_bind) bindings.set(c, binding_level(c));
+            else bindings.erase(c);
         }
         dirty.clear();
     };
@@ -248,7 +267,7 @@ void Allocator::fill(const std::vector<Index>& group) {
     std::size_t next_pending = 0;
 
     auto bind = [&](Index c, Amps level) {
-        bound[c] = true;
+        bound[c] = 1;
         const Constraint con = constraint(c);
         auto lo = std::lower_bound(group.begin(), group.end(), tree_.preorder_index(con.node),
                                    [&](Index k, std::uint32_t pos) { return candidates_[k].preorder < pos; });
@@ -257,7 +276,7 @@ void Allocator::fill(const std::vector<Index>& group) {
         std::vector<Index> stopped;
         for (auto it = lo; it != hi; ++it) {
             Candidate& cand = candidates_[*it];
-            if (cand.frozen || !site_.stations[cand.station].phases().contains(con.phase)) continue;
+            if (cand.frozen || !cand.phases.contains(con.phase)) continue;
             if (cand.growing) stopped.push_back(*it);
             // One not rising yet stays at its start: the constraint is full.
             freeze(cand, cand.growing ? level : cand.level, con);
@@ -274,32 +293,30 @@ void Allocator::fill(const std::vector<Index>& group) {
                                        Amps::milli(slope[other] * level.milliamps()) >= cfg_.step;
             if (!room) continue;
             cand.level += cfg_.step;
-            touch(cand, cfg_.step, 0);
+            for (Index other : constraints_of(cand)) {
+                fixed[other] += cfg_.step;
+                mark(other);
+            }
         }
     };
 
     while (true) {
-        while (!bindings.empty() && (bound[bindings.top().id] || bindings.top().version != version[bindings.top().id]))
-            bindings.pop();
-        while (!caps.empty() && candidates_[caps.top().id].frozen) caps.pop();
+        while (next_cap < caps.size() && candidates_[caps[next_cap].second].frozen) ++next_cap;
         while (next_pending < pending.size() && candidates_[pending[next_pending]].frozen) ++next_pending;
 
-        const bool have_bind = !bindings.empty(), have_cap = !caps.empty(), have_start = next_pending < pending.size();
+        const bool have_bind = !bindings.empty(), have_cap = next_cap < caps.size(), have_start = next_pending < pending.size();
         if (!have_bind && !have_cap && !have_start) break;
-        Amps lb = have_bind ? bindings.top().level : Amps::milli(INT64_MAX);
-        Amps lc = have_cap ? caps.top().level : Amps::milli(INT64_MAX);
+        Amps lb = have_bind ? bindings.top_key() : Amps::milli(INT64_MAX);
+        Amps lc = have_cap ? caps[next_cap].first : Amps::milli(INT64_MAX);
         Amps ls = have_start ? candidates_[pending[next_pending]].start : Amps::milli(INT64_MAX);
 
         if (have_bind && lb <= lc && lb <= ls) {
-            Index c = bindings.top().id;
-            bindings.pop();
+            Index c = bindings.top();
+            bindings.erase(c);
             bind(c, lb);
         } else if (have_cap && lc <= ls) {
-            while (!caps.empty() && caps.top().level == lc) {
-                Candidate& cand = candidates_[caps.top().id];
-                caps.pop();
-                freeze(cand, cand.cap, std::nullopt);
-            }
+            for (; next_cap < caps.size() && caps[next_cap].first == lc; ++next_cap)
+                freeze(candidates_[caps[next_cap].second], lc, std::nullopt);
         } else {
             for (; next_pending < pending.size() && candidates_[pending[next_pending]].start == ls; ++next_pending) {
                 const Index k = pending[next_pending];
@@ -311,7 +328,6 @@ void Allocator::fill(const std::vector<Index>& group) {
                 }
                 cand.growing = true;
                 touch(cand, -cand.start, +1);
-                caps.push({cand.cap, k, 0});
             }
         }
         flush();
@@ -362,19 +378,17 @@ Allocation Allocator::finish() {
         }
     }
     Allocation out;
+    NodeLoadSum loads(tree_), allocated(tree_);
+    for (const auto& d : devices_) loads.add(d);
+    for (const auto& d : decisions_) {
+        loads.add(d.deduction);
+        if (!d.target) continue;
+        allocated.add_station(d.deduction.node, PhaseCurrents::on(site_.stations[d.deduction.index].phases(), *d.target));
+    }
     out.stations = std::move(decisions_);
     out.devices = std::move(devices_);
-    out.loads = node_loads(tree_, all_deductions(out));
-    std::vector<Deduction> limits;
-    for (const auto& d : out.stations)
-        if (d.target) {
-            Deduction l = d.deduction;
-            l.current = PhaseCurrents::on(site_.stations[l.index].phases(), *d.target);
-            limits.push_back(l);
-        }
-    auto summed = node_loads(tree_, limits);
-    out.allocated.reserve(summed.size());
-    for (const auto& l : summed) out.allocated.push_back(l.stations);
+    out.loads = loads.take();
+    for (const auto& l : allocated.take()) out.allocated.push_back(l.stations);
     return out;
 }
 
@@ -384,9 +398,10 @@ Allocation Allocator::run() {
     auto ems = ems_deductions(site_);
     devices_.insert(devices_.end(), ems.begin(), ems.end());
 
-    std::vector<Deduction> base = devices_;
-    for (const auto& d : decisions_) base.push_back(d.deduction);
-    const auto loads = node_loads(tree_, base);
+    NodeLoadSum sum(tree_);
+    for (const auto& d : devices_) sum.add(d);
+    for (const auto& d : decisions_) sum.add_station(d.deduction.node, d.deduction.current);
+    const auto loads = sum.take();
     cap_.resize(tree_.size() * 3);
     used_.resize(tree_.size() * 3);
     for (Index n = 0; n < tree_.size(); ++n) {
@@ -400,19 +415,23 @@ Allocation Allocator::run() {
 
     admit();
     // Priority groups, highest first; lower ones sit at their minimum meanwhile.
-    std::vector<int> priorities;
-    for (Index k : admitted_) priorities.push_back(site_.stations[candidates_[k].station].priority);
+    std::vector<int> priorities;  // distinct, and there are few of them
+    for (Index k : admitted_)
+        if (std::find(priorities.begin(), priorities.end(), candidates_[k].priority) == priorities.end())
+            priorities.push_back(candidates_[k].priority);
     std::sort(priorities.begin(), priorities.end(), std::greater<>());
-    priorities.erase(std::unique(priorities.begin(), priorities.end()), priorities.end());
+    // Candidates in tree preorder: every subtree is then a contiguous range.
+    std::vector<Index> tree_order(candidates_.size());
+    for (Index k = 0; k < tree_order.size(); ++k) tree_order[k] = k;
+    sort_by_small_key(tree_order, [&](Index k) { return static_cast<std::int64_t>(candidates_[k].preorder); });
     std::vector<Index> in_tree_order, in_admission_order;
     for (int prio : priorities) {
         in_tree_order.clear();
         in_admission_order.clear();
-        for (Index k = 0; k < candidates_.size(); ++k)
-            if (candidates_[k].admitted && site_.stations[candidates_[k].station].priority == prio)
-                in_tree_order.push_back(k);
+        for (Index k : tree_order)
+            if (candidates_[k].admitted && candidates_[k].priority == prio) in_tree_order.push_back(k);
         for (Index k : admitted_)
-            if (site_.stations[candidates_[k].station].priority == prio) in_admission_order.push_back(k);
+            if (candidates_[k].priority == prio) in_admission_order.push_back(k);
         fill(in_tree_order);
         // Admission order: higher priority, then lower turn, gets the odd step.
         share_remainder(in_admission_order);

@@ -90,32 +90,39 @@ std::vector<Deduction> ems_deductions(const SiteState& site) {
     return out;
 }
 
-std::vector<NodeLoad> node_loads(const FuseTree& tree, const std::vector<Deduction>& deductions) {
-    std::vector<NodeLoad> loads(tree.size());
-    std::vector<PhaseCurrents> own_meters(tree.size());
-    std::vector<bool> metered(tree.size(), false);
-    for (const auto& d : deductions) {
-        switch (d.kind) {
-        case DeviceKind::Charger: loads[d.node.value].stations += d.current; break;
-        case DeviceKind::Ems: loads[d.node.value].ems += d.current; break;
-        case DeviceKind::Meter:
-            own_meters[d.node.value] += d.current;
-            metered[d.node.value] = true;
-            break;
-        }
+NodeLoadSum::NodeLoadSum(const FuseTree& tree)
+    : tree_(tree), loads_(tree.size()), own_meters_(tree.size()), metered_(tree.size(), false) {}
+
+void NodeLoadSum::add(const Deduction& d) {
+    switch (d.kind) {
+    case DeviceKind::Charger: loads_[d.node.value].stations += d.current; break;
+    case DeviceKind::Ems: loads_[d.node.value].ems += d.current; break;
+    case DeviceKind::Meter:
+        own_meters_[d.node.value] += d.current;
+        metered_[d.node.value] = true;
+        break;
     }
+}
+
+std::vector<NodeLoad> NodeLoadSum::take() {
     // Children come after their parent in preorder: walk it backwards.
-    for (std::uint32_t pos = static_cast<std::uint32_t>(tree.size()); pos-- > 0;) {
-        NodeId n = tree.at_preorder(pos);
-        NodeLoad& l = loads[n.value];
-        if (metered[n.value]) l.non_ev = elementwise_max(l.non_ev, own_meters[n.value]);
+    for (std::uint32_t pos = static_cast<std::uint32_t>(tree_.size()); pos-- > 0;) {
+        NodeId n = tree_.at_preorder(pos);
+        NodeLoad& l = loads_[n.value];
+        if (metered_[n.value]) l.non_ev = elementwise_max(l.non_ev, own_meters_[n.value]);
         if (pos == 0) break;
-        NodeLoad& parent = loads[tree.node(n).parent->value];
+        NodeLoad& parent = loads_[tree_.node(n).parent->value];
         parent.non_ev += l.non_ev;
         parent.ems += l.ems;
         parent.stations += l.stations;
     }
-    return loads;
+    return std::move(loads_);
+}
+
+std::vector<NodeLoad> node_loads(const FuseTree& tree, const std::vector<Deduction>& deductions) {
+    NodeLoadSum sum(tree);
+    for (const auto& d : deductions) sum.add(d);
+    return sum.take();
 }
 
 Amps capacity(const FuseTree& tree, NodeId n, const PolicySettings& cfg) {

@@ -60,6 +60,21 @@ struct NodeLoad {
 // never hidden by an offline parent meter with a smaller fallback.
 std::vector<NodeLoad> node_loads(const FuseTree& tree, const std::vector<Deduction>& deductions);
 
+// The same sum, fed one deduction at a time (no list to build first).
+class NodeLoadSum {
+public:
+    explicit NodeLoadSum(const FuseTree& tree);
+    void add(const Deduction& d);
+    void add_station(NodeId node, const PhaseCurrents& c) { loads_[node.value].stations += c; }
+    std::vector<NodeLoad> take();  // once, after the last add
+
+private:
+    const FuseTree& tree_;
+    std::vector<NodeLoad> loads_;
+    std::vector<PhaseCurrents> own_meters_;
+    std::vector<bool> metered_;
+};
+
 // The node's fuse limit minus the safety margin.
 Amps capacity(const FuseTree& tree, NodeId n, const PolicySettings& cfg);
 

@@ -1,11 +1,12 @@
 #include "transition.hpp"
 
-#include <algorithm>
+#include "small_key_sort.hpp"
 
 namespace fuseguard::policy {
 
 TransitionPlan plan_transition(const SiteState& now, const Allocation& target) {
     TransitionPlan plan;
+    plan.lower.reserve(now.stations.size());
     for (std::uint32_t i = 0; i < now.stations.size(); ++i) {
         const StationInput& s = now.stations[i];
         const StationDecision& d = target.stations[i];
@@ -19,15 +20,15 @@ TransitionPlan plan_transition(const SiteState& now, const Allocation& target) {
             plan.raise.push_back(cmd);
         }
     }
-    // Biggest cuts first: when a fuse is at risk the stations that free the
-    // most are written before the others.
+    // Biggest cuts first (to 0.1 A): when a fuse is at risk the stations that
+    // free the most are written before the others.
     auto cut = [&](const LimitCommand& c) {
         const StationInput& s = now.stations[c.station];
         Amps from = s.control == Control::Managed ? s.limit_in_force : s.max_current;
         return from - c.limit;
     };
-    std::stable_sort(plan.lower.begin(), plan.lower.end(),
-                     [&](const LimitCommand& a, const LimitCommand& b) { return cut(a) > cut(b); });
+    const std::int64_t step = now.settings.step.milliamps();
+    sort_by_small_key(plan.lower, [&](const LimitCommand& c) { return -(cut(c).milliamps() / step); });
     return plan;
 }
 
