@@ -7,6 +7,7 @@
 #include "check_config.hpp"
 #include "config/load.hpp"
 #include "log.hpp"
+#include "probe.hpp"
 #include "service.hpp"
 
 namespace {
@@ -16,6 +17,7 @@ constexpr std::string_view kDefaultConfig = "/etc/fuseguard/fuseguard.yaml";
 void usage(std::ostream& out) {
     out << "usage: fuseguard [--config FILE]\n"
            "       fuseguard --check-config FILE\n"
+           "       fuseguard [--config FILE] --probe meter:ID|ems:ID [--verbose]\n"
            "       fuseguard --version | --help\n\n"
            "Keeps an EV charging site under its grid fuse: polls meters and the EMS\n"
            "over Modbus, manages OCPP charging stations, and publishes to MQTT.\n\n"
@@ -24,6 +26,9 @@ void usage(std::ostream& out) {
         << ")\n"
            "  --check-config FILE  validate FILE, print the worst case per fuse and phase,\n"
            "                       exit 0 if valid and 1 if not\n"
+           "  --probe DEVICE       read one meter or EMS once with its configured settings,\n"
+           "                       print its values (raw registers with --verbose); exit 0\n"
+           "                       on a good reading, 1 otherwise\n"
            "  --version            print the version\n"
            "  --help               print this help\n\n"
            "Signals: SIGHUP reloads the configuration (an invalid file keeps the\n"
@@ -34,6 +39,8 @@ void usage(std::ostream& out) {
 
 int main(int argc, char** argv) {
     std::string config_path(kDefaultConfig);
+    std::string probe_target;
+    bool verbose = false;
     for (int i = 1; i < argc; ++i) {
         const std::string_view arg = argv[i];
         auto value = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
@@ -52,6 +59,19 @@ int main(int argc, char** argv) {
                 return 2;
             }
             return fuseguard::controller::check_config(file, std::cout, std::cerr);
+        }
+        if (arg == "--probe") {
+            const char* target = value();
+            if (!target) {
+                std::cerr << "fuseguard: --probe needs meter:ID or ems:ID\n";
+                return 2;
+            }
+            probe_target = target;
+            continue;
+        }
+        if (arg == "--verbose" || arg == "-v") {
+            verbose = true;
+            continue;
         }
         if (arg == "--config") {
             const char* file = value();
@@ -74,6 +94,9 @@ int main(int argc, char** argv) {
         fuseguard::log::error("not starting: " + config_path + " is not valid");
         return 1;
     }
+    if (!probe_target.empty())
+        return fuseguard::controller::probe(*loaded.config, probe_target, verbose, std::cout, std::cerr);
+
     boost::asio::io_context io;
     fuseguard::controller::Service service(io, config_path, std::move(*loaded.config));
     service.start();

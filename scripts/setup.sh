@@ -11,7 +11,7 @@ packages=(
   libpaho-mqtt-dev libpaho-mqttpp-dev nlohmann-json3-dev libssl-dev
   libsystemd-dev libsqlite3-dev
   # tests and benchmarks
-  doctest-dev libbenchmark-dev mosquitto mosquitto-clients socat mbpoll
+  doctest-dev libbenchmark-dev mosquitto mosquitto-clients socat mbpoll python3-pymodbus python3-serial python3-serial-asyncio
 )
 
 missing=()

@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "child_process.hpp"
+#include "common/child_process.hpp"
 
 using namespace fuseguard::test;
 using namespace std::chrono_literals;

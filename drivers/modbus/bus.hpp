@@ -1,0 +1,75 @@
+#pragma once
+// One Modbus line (a serial port or a TCP endpoint) and the devices on it.
+// libmodbus blocks, so each bus has its own worker thread; requests on one
+// bus are serialised, buses poll independently, and results leave through
+// a sink (the controller posts them onto its io_context).
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "client.hpp"
+#include "device_reader.hpp"
+#include "liveness.hpp"
+
+namespace fuseguard::modbus {
+
+struct DeviceEvent {
+    DeviceKind kind = DeviceKind::Meter;
+    std::string id;
+    std::optional<Reading> reading;        // a good reading
+    std::optional<Transition> transition;  // a change of liveness
+    std::chrono::system_clock::time_point at;
+};
+
+// Called on the bus's own thread: must be quick and thread-safe.
+using EventSink = std::function<void(DeviceEvent)>;
+
+class Bus {
+public:
+    Bus(const config::ModbusConfig& transport, EventSink sink);
+    ~Bus();
+    Bus(const Bus&) = delete;
+    Bus& operator=(const Bus&) = delete;
+
+    void add(DeviceReader reader);
+    void start();
+    void stop();  // joins the thread; a request in flight finishes within its timeout
+    const std::string& name() const { return client_.name(); }
+
+private:
+    struct Device {
+        DeviceReader reader;
+        Liveness liveness;
+        Clock::duration interval;
+        Clock::time_point due;
+    };
+    void run();
+    void poll(Device& d, Clock::time_point now);
+    void emit(const Device& d, std::optional<Reading> reading, std::optional<Transition> t);
+
+    Client client_;
+    EventSink sink_;
+    std::vector<Device> devices_;
+    std::thread thread_;
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool stopping_ = false;
+    // Reconnection backoff: 0.5 s doubling to 10 s; meanwhile devices age.
+    Clock::duration backoff_ = std::chrono::milliseconds(500);
+    Clock::time_point reconnect_at_{};
+};
+
+// Every meter and EMS of the configuration, grouped into buses by transport.
+std::vector<std::unique_ptr<Bus>> make_buses(const config::Config& cfg, const EventSink& sink);
+
+// A key naming the physical line a device is on.
+std::string bus_key(const config::ModbusConfig& m);
+
+}  // namespace fuseguard::modbus
