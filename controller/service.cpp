@@ -1,16 +1,18 @@
 #include "service.hpp"
 
+#include <boost/asio/post.hpp>
 #include <csignal>
 
 #include "config/load.hpp"
 #include "log.hpp"
 #include "policy/allocation.hpp"
-#include "site_model.hpp"
 
 namespace fuseguard::controller {
 
 Service::Service(boost::asio::io_context& io, std::string config_path, config::Config initial)
     : io_(io), signals_(io, SIGINT, SIGTERM, SIGHUP), path_(std::move(config_path)), config_(std::move(initial)) {}
+
+Service::~Service() { stop_drivers(); }
 
 void Service::start() {
     apply(config_);
@@ -29,6 +31,7 @@ void Service::on_signal(const boost::system::error_code& ec, int signo) {
         return;
     }
     log::info(std::string("received ") + (signo == SIGTERM ? "SIGTERM" : "SIGINT") + ", stopping");
+    stop_drivers();
     io_.stop();
 }
 
@@ -47,20 +50,72 @@ void Service::reload() {
     log::info("reloaded " + path_);
 }
 
-// Logs the plan the site starts from: every device unknown, so every
-// fallback is deducted until devices report in.
+// A new configuration starts from the safe state: every device unknown,
+// every fallback deducted, until the devices report in again.
 void Service::apply(const config::Config& cfg) {
-    const SiteModel model = build_site_model(cfg);
-    const auto plan = policy::allocate(model.tree, model.state);
-    log::info("site " + cfg.site.id + ": fuse " + policy::format(model.tree.node(policy::FuseTree::root()).limit) +
+    stop_drivers();
+    model_ = build_site_model(cfg);
+    last_budget_.clear();
+    log::info("site " + cfg.site.id + ": fuse " + policy::format(model_->tree.node(policy::FuseTree::root()).limit) +
               " per phase, " + std::to_string(cfg.chargers.size()) + " chargers, " +
               std::to_string(cfg.meters.size()) + " meters, " + std::to_string(cfg.ems.size()) + " EMS");
-    for (const auto& d : policy::all_deductions(plan)) log::info("deduct " + policy::describe(d, model.state));
-    const auto& root = plan.loads[0];
+    const auto plan = policy::allocate(model_->tree, model_->state);
+    for (const auto& d : policy::all_deductions(plan)) log::info("deduct " + policy::describe(d, model_->state));
+    replan();
+    start_drivers();
+}
+
+void Service::start_drivers() {
+    buses_ = modbus::make_buses(config_, [this](modbus::DeviceEvent e) {
+        boost::asio::post(io_, [this, e = std::move(e)] { on_device_event(e); });
+    });
+    for (auto& b : buses_) {
+        log::info("modbus: polling " + b->name());
+        b->start();
+    }
+}
+
+void Service::stop_drivers() {
+    for (auto& b : buses_) b->stop();
+    buses_.clear();
+}
+
+void Service::on_device_event(const modbus::DeviceEvent& e) {
+    if (!model_) return;
+    auto& st = model_->state;
+    policy::DeviceState* state = nullptr;
+    policy::PhaseCurrents* value = nullptr;
+    if (e.kind == modbus::DeviceKind::Meter) {
+        for (auto& m : st.meters)
+            if (m.id == e.id) state = &m.state, value = &m.current;
+    } else {
+        for (auto& x : st.ems)
+            if (x.id == e.id) state = &x.state, value = &x.reserved;
+    }
+    if (!state) return;  // from a bus of a configuration just replaced
+    const std::string who = std::string(modbus::prefix(e.kind)) + ":" + e.id;
+    if (e.reading)
+        for (auto p : policy::kAllPhases)
+            (*value)[p] = policy::Amps::round_up(e.reading->current_a[policy::index(p)]);
+    if (e.transition) {
+        *state = e.transition->to;
+        const auto msg = who + " " + std::string(policy::name(e.transition->from)) + " -> " +
+                         std::string(policy::name(e.transition->to)) + " (" + e.transition->cause + ")";
+        e.transition->to == policy::DeviceState::Online ? log::info(msg) : log::warning(msg);
+        replan();
+    }
+}
+
+// The controller issue adds sending limits and publishing; until then the
+// service re-plans when a device changes state and reports the budget.
+void Service::replan() {
+    const auto plan = policy::allocate(model_->tree, model_->state);
     policy::PhaseCurrents available;
-    for (auto p : policy::kAllPhases)
-        available[p] = policy::capacity(model.tree, policy::FuseTree::root(), model.state.settings) - root.total()[p];
-    log::info("site available for charging: " + policy::format(available));
+    const auto cap = policy::capacity(model_->tree, policy::FuseTree::root(), model_->state.settings);
+    for (auto p : policy::kAllPhases) available[p] = cap - plan.loads[0].total()[p];
+    const std::string budget = "site available for charging: " + policy::format(available);
+    if (budget != last_budget_) log::info(budget);
+    last_budget_ = budget;
 }
 
 }  // namespace fuseguard::controller

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "common/child_process.hpp"
+#include "modbus/test_server.hpp"
 
 using namespace fuseguard::test;
 using namespace std::chrono_literals;
@@ -100,5 +101,33 @@ TEST_SUITE("Process") {
         p.signal(SIGTERM);
         CHECK(p.wait_exit(10s) == 0);
         CHECK(p.output().find("stopped") != std::string::npos);
+    }
+
+    TEST_CASE("a meter going online and offline changes the budget the service works with") {
+        fuseguard::test::TestModbusServer meter;
+        meter.set_holding(100, {100, 100, 100});  // 10 A per phase
+        TempDir dir;
+        auto file = dir.write("site.yaml", "site: { id: test, fuse_limit_a: 100 }\n"
+                                           "meters:\n"
+                                           "  - id: grid\n"
+                                           "    measures: non_ev\n"
+                                           "    modbus: { host: 127.0.0.1, port: " + std::to_string(meter.port()) +
+                                               ", timeout_s: 0.2 }\n"
+                                           "    registers:\n"
+                                           "      current_a: { address: 100, scale: 0.1, per_phase: true }\n"
+                                           "    poll_interval_s: 0.2\n"
+                                           "    offline_after_s: 1\n"
+                                           "    fallback_a: 50\n"
+                                           "state_dir: /tmp\n");
+        ChildProcess p({kBinary, "--config", file});
+        REQUIRE(p.wait_for("site available for charging: 50 A on L1 L2 L3", 10s));
+        REQUIRE(p.wait_for("meter:grid unknown -> online (first good reading)", 10s));
+        REQUIRE(p.wait_for("site available for charging: 90 A on L1 L2 L3", 10s));
+        const auto mark = p.output().size();
+        meter.stop();
+        REQUIRE(p.wait_for("meter:grid online -> offline (no good reading for 1.0 s", 10s, mark));
+        REQUIRE(p.wait_for("site available for charging: 50 A on L1 L2 L3", 10s, mark));
+        p.signal(SIGTERM);
+        CHECK(p.wait_exit(10s) == 0);
     }
 }
