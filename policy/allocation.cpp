@@ -49,8 +49,13 @@ private:
         bool admitted = false;
         bool frozen = false;
         bool growing = false;
-        std::optional<Constraint> bound_by;
+        Index bound_by = kNoConstraint;
     };
+    static constexpr Index kNoConstraint = ~Index{0};
+    std::optional<Constraint> as_constraint(Index c) const {
+        if (c == kNoConstraint) return std::nullopt;
+        return constraint(c);
+    }
 
     std::span<const Index> constraints_of(const Candidate& c) const {
         return {path_constraints_.data() + c.first_constraint, c.constraint_count};
@@ -63,7 +68,7 @@ private:
     // The constraint on the candidate's path with the least headroom.
     Index tightest(const Candidate& c) const;
 
-    void classify();
+    void classify(NodeLoadSum& stations);
     void admit();
     void fill(const std::vector<Index>& group);
     void share_remainder(const std::vector<Index>& group);
@@ -75,7 +80,8 @@ private:
     std::vector<StationDecision> decisions_;
     std::vector<Deduction> devices_;
     std::vector<Candidate> candidates_;
-    std::vector<Index> path_constraints_;
+    std::vector<Index> path_constraints_;  // shared lists, see path_spans_
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> path_spans_;  // per node * 8 + phase bits
     std::vector<Amps> cap_;
     std::vector<Amps> used_;
     std::vector<Index> admitted_;  // candidate indices, in admission order
@@ -91,22 +97,24 @@ Index Allocator::tightest(const Candidate& c) const {
 }
 
 // Decide who can be allocated at all, and count everyone else as SPEC 1 says.
-void Allocator::classify() {
+void Allocator::classify(NodeLoadSum& sum) {
     const auto& stations = site_.stations;
     decisions_.resize(stations.size());
     candidates_.reserve(stations.size());
-    path_constraints_.reserve(stations.size() * 6);
+    path_spans_.assign(tree_.size() * 8, {0, 0});
     for (Index i = 0; i < stations.size(); ++i) {
         const StationInput& s = stations[i];
         StationDecision& d = decisions_[i];
         if (!is_online(s.state) || s.control == Control::Rejected) {
             d.reason = is_online(s.state) ? LimitReason::Rejected : LimitReason::Offline;
             d.deduction = station_deduction(s, i, cfg_);
+            sum.add_station(s.node, d.deduction.current);
             continue;
         }
         d.target = Amps{};
         // At 0 A until allocated; finish() replaces it for the admitted.
         d.deduction = managed_deduction(s, i, Amps{}, cfg_);
+        sum.add_station(s.node, d.deduction.current);
         // A station that charges gets at least one step, even with min 0.
         Amps start = max(cfg_.min_current.ceil_to(cfg_.step), cfg_.step);
         Amps base = cfg_.mode == PolicyMode::Strict ? s.offline_draw() : Amps{};
@@ -133,15 +141,20 @@ void Allocator::classify() {
         c.start = start;
         c.cap = cap;
         c.level = base;
-        c.first_constraint = static_cast<std::uint32_t>(path_constraints_.size());
         c.preorder = tree_.preorder_index(s.node);
         c.priority = s.priority;
         c.phases = s.phases();
-        const PhaseSet phases = s.phases();
-        for (NodeId n : tree_.node(s.node).path)
-            for (Phase p : kAllPhases)
-                if (phases.contains(p)) path_constraints_.push_back(n.value * 3 + static_cast<Index>(index(p)));
-        c.constraint_count = static_cast<std::uint32_t>(path_constraints_.size()) - c.first_constraint;
+        // Stations on the same board with the same phases share one list.
+        auto& span = path_spans_[s.node.value * 8 + c.phases.bits()];
+        if (span.second == 0) {
+            span.first = static_cast<std::uint32_t>(path_constraints_.size());
+            for (NodeId n : tree_.node(s.node).path)
+                for (Phase p : kAllPhases)
+                    if (c.phases.contains(p)) path_constraints_.push_back(n.value * 3 + static_cast<Index>(index(p)));
+            span.second = static_cast<std::uint32_t>(path_constraints_.size()) - span.first;
+        }
+        c.first_constraint = span.first;
+        c.constraint_count = span.second;
         candidates_.push_back(c);
     }
 }
@@ -186,7 +199,7 @@ void Allocator::admit() {
             Index worst = constraints_of(c).front();
             for (Index con : constraints_of(c))
                 if (cap_[con] - used_[con] - extra < cap_[worst] - used_[worst] - extra) worst = con;
-            c.bound_by = constraint(worst);
+            c.bound_by = worst;
             c.frozen = true;
             continue;
         }
@@ -248,7 +261,7 @@ void Allocator::fill(const std::vector<Index>& group) {
         }
         dirty.clear();
     };
-    auto freeze = [&](Candidate& cand, Amps level, std::optional<Constraint> why) {
+    auto freeze = [&](Candidate& cand, Amps level, Index why) {
         if (cand.frozen) return;
         if (cand.growing) touch(cand, level, -1);
         cand.level = level;
@@ -279,7 +292,7 @@ void Allocator::fill(const std::vector<Index>& group) {
             if (cand.frozen || !cand.phases.contains(con.phase)) continue;
             if (cand.growing) stopped.push_back(*it);
             // One not rising yet stays at its start: the constraint is full.
-            freeze(cand, cand.growing ? level : cand.level, con);
+            freeze(cand, cand.growing ? level : cand.level, c);
         }
         // What the level could not split evenly goes out now, a step each in
         // admission order, before other stations grow into those fuses' room.
@@ -316,7 +329,7 @@ void Allocator::fill(const std::vector<Index>& group) {
             bind(c, lb);
         } else if (have_cap && lc <= ls) {
             for (; next_cap < caps.size() && caps[next_cap].first == lc; ++next_cap)
-                freeze(candidates_[caps[next_cap].second], lc, std::nullopt);
+                freeze(candidates_[caps[next_cap].second], lc, kNoConstraint);
         } else {
             for (; next_pending < pending.size() && candidates_[pending[next_pending]].start == ls; ++next_pending) {
                 const Index k = pending[next_pending];
@@ -362,7 +375,7 @@ Allocation Allocator::finish() {
     for (const Candidate& c : candidates_) {
         const StationInput& s = site_.stations[c.station];
         StationDecision& d = decisions_[c.station];
-        d.bound_by = c.bound_by;
+        d.bound_by = as_constraint(c.bound_by);
         if (!c.admitted) {
             d.reason = LimitReason::Paused;
             continue;
@@ -393,14 +406,12 @@ Allocation Allocator::finish() {
 }
 
 Allocation Allocator::run() {
-    classify();
+    NodeLoadSum sum(tree_);
+    classify(sum);
     devices_ = meter_deductions(tree_, site_);
     auto ems = ems_deductions(site_);
     devices_.insert(devices_.end(), ems.begin(), ems.end());
-
-    NodeLoadSum sum(tree_);
     for (const auto& d : devices_) sum.add(d);
-    for (const auto& d : decisions_) sum.add_station(d.deduction.node, d.deduction.current);
     const auto loads = sum.take();
     cap_.resize(tree_.size() * 3);
     used_.resize(tree_.size() * 3);

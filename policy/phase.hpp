@@ -24,6 +24,7 @@ public:
     constexpr bool contains(Phase p) const { return (bits_ >> index(p)) & 1u; }
     constexpr int size() const { return (bits_ & 1) + ((bits_ >> 1) & 1) + ((bits_ >> 2) & 1); }
     constexpr bool empty() const { return bits_ == 0; }
+    constexpr std::uint8_t bits() const { return bits_; }
     constexpr bool operator==(const PhaseSet&) const = default;
 
 private:
