@@ -6,7 +6,7 @@
 
 #include "check_config.hpp"
 #include "config/load.hpp"
-#include "log.hpp"
+#include "drivers/log.hpp"
 #include "probe.hpp"
 #include "service.hpp"
 

@@ -4,7 +4,7 @@
 #include <csignal>
 
 #include "config/load.hpp"
-#include "log.hpp"
+#include "drivers/log.hpp"
 #include "policy/allocation.hpp"
 
 namespace fuseguard::controller {

@@ -1,4 +1,4 @@
-#include "log.hpp"
+#include "drivers/log.hpp"
 
 #include <string>
 #include <unistd.h>

@@ -1,0 +1,50 @@
+#pragma once
+// What the OCPP side tells the controller. Sent on the io_context thread.
+#include <array>
+#include <functional>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "rpc.hpp"
+
+namespace fuseguard::ocpp {
+
+struct StationConnected {
+    std::string id;
+    Version version = Version::V16;
+};
+struct StationBooted {
+    std::string id;
+    std::string vendor, model;
+    std::optional<std::string> firmware;
+};
+struct ConnectorStatusChanged {
+    std::string id;
+    int connector = 0;
+    std::string status;      // OCPP ChargePointStatus / ConnectorStatusEnumType
+    std::string error_code;  // "NoError" when none
+    std::optional<std::string> vendor_error_code;
+    std::optional<std::string> info;
+};
+struct DrawMeasured {
+    std::string id;
+    int connector = 0;
+    std::array<double, 3> current_a{};  // per station terminal L1..L3
+};
+struct LimitAnswered {
+    std::string id;
+    double limit_a = 0;
+    bool accepted = false;
+    std::string detail;  // "Accepted", "Rejected", "NotSupported", "timeout", a CALLERROR ...
+};
+struct StationDisconnected {
+    std::string id;
+    std::string cause;
+};
+
+using StationEvent =
+    std::variant<StationConnected, StationBooted, ConnectorStatusChanged, DrawMeasured, LimitAnswered, StationDisconnected>;
+using StationSink = std::function<void(StationEvent)>;
+
+}  // namespace fuseguard::ocpp

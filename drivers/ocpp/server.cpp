@@ -1,0 +1,110 @@
+#include "server.hpp"
+
+#include <boost/asio/ip/address.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+
+#include "charger_session.hpp"
+#include "http_session.hpp"
+#include "v16/set_charging_profile.hpp"
+
+namespace fuseguard::ocpp {
+
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+Server::Server(net::io_context& io, config::OcppConfig cfg, std::vector<Station> stations, StationSink sink)
+    : io_(io), cfg_(std::move(cfg)), sink_(std::move(sink)) {
+    for (auto& s : stations) stations_.emplace(s.id, std::move(s));
+}
+
+Server::~Server() { stop(); }
+
+std::uint16_t Server::start() {
+    const tcp::endpoint ep{net::ip::make_address(cfg_.listen_host), cfg_.listen_port};
+    acceptor_.emplace(io_);
+    acceptor_->open(ep.protocol());
+    acceptor_->set_option(net::socket_base::reuse_address(true));
+    acceptor_->bind(ep);
+    acceptor_->listen(net::socket_base::max_listen_connections);
+    do_accept();
+    return acceptor_->local_endpoint().port();
+}
+
+void Server::stop() {
+    if (acceptor_) {
+        boost::system::error_code ignored;
+        acceptor_->close(ignored);
+        acceptor_.reset();
+    }
+    auto sessions = std::move(sessions_);
+    for (auto& [id, weak] : sessions)
+        if (auto s = weak.lock()) s->close("fuseguard is stopping");
+}
+
+void Server::do_accept() {
+    acceptor_->async_accept(io_, boost::beast::bind_front_handler(&Server::on_accept, this));
+}
+
+void Server::on_accept(const boost::system::error_code& ec, tcp::socket socket) {
+    if (ec == net::error::operation_aborted || !acceptor_) return;  // stopping
+    if (!ec) std::make_shared<HttpSession>(std::move(socket), *this)->run();
+    do_accept();  // re-armed after every accept, failed or not
+}
+
+const Server::Station* Server::station(const std::string& id) const {
+    auto it = stations_.find(id);
+    return it == stations_.end() ? nullptr : &it->second;
+}
+
+void Server::attach(const std::shared_ptr<ChargerSession>& s) {
+    auto& slot = sessions_[s->id()];
+    // A station that reconnects replaces its old session cleanly.
+    if (auto old = slot.lock(); old && old != s) {
+        slot.reset();
+        old->close("replaced by a new connection");
+    }
+    slot = s;
+    emit(StationConnected{s->id(), s->version()});
+}
+
+void Server::detach(const ChargerSession* s) {
+    auto it = sessions_.find(s->id());
+    if (it == sessions_.end()) return;
+    if (auto cur = it->second.lock(); !cur || cur.get() == s) sessions_.erase(it);
+}
+
+bool Server::connected(const std::string& id) const {
+    auto it = sessions_.find(id);
+    return it != sessions_.end() && !it->second.expired();
+}
+
+bool Server::set_limit(const std::string& id, double amps) {
+    auto it = sessions_.find(id);
+    if (it == sessions_.end()) return false;
+    auto s = it->second.lock();
+    if (!s || s->version() != Version::V16) return false;
+    v16::SetChargingProfileRequest req;
+    req.limit_a = amps;
+    if (cfg_.profile_purpose == config::ProfilePurpose::TxDefaultProfile) {
+        req.purpose = "TxDefaultProfile";
+        req.connector_id = 0;  // all connectors
+    }
+    s->call("SetChargingProfile", req.to_json(), [this, id, amps](const ChargerSession::Answer& a) {
+        LimitAnswered ans{id, amps, false, "timeout"};
+        if (const auto* r = std::get_if<CallResult>(&a)) {
+            auto res = v16::SetChargingProfileResponse::from_json(r->payload);
+            if (const auto* ok = std::get_if<v16::SetChargingProfileResponse>(&res)) {
+                ans.accepted = ok->status == "Accepted";
+                ans.detail = ok->status;
+            } else {
+                ans.detail = "invalid answer: " + std::get<PayloadError>(res).description;
+            }
+        } else if (const auto* e = std::get_if<CallError>(&a)) {
+            ans.detail = "CALLERROR " + std::string(name(e->code, Version::V16)) + ": " + e->description;
+        }
+        emit(std::move(ans));
+    });
+    return true;
+}
+
+}  // namespace fuseguard::ocpp

@@ -1,0 +1,60 @@
+#pragma once
+// The local OCPP endpoint (SPEC 5): a Boost.Beast websocket server at
+// ws://HOST:PORT/ocpp/<identity>. One ChargerSession per connected station;
+// everything runs on the controller's io_context thread.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "events.hpp"
+
+namespace fuseguard::ocpp {
+
+class ChargerSession;
+
+class Server {
+public:
+    struct Station {
+        std::string id;
+        std::optional<std::string> password;  // HTTP Basic auth (security profile 1)
+    };
+
+    Server(boost::asio::io_context& io, config::OcppConfig cfg, std::vector<Station> stations, StationSink sink);
+    ~Server();
+
+    // Binds and starts accepting; returns the port (useful with port 0).
+    std::uint16_t start();
+    void stop();
+
+    // Sends `amps` as the station's limit; the answer comes as LimitAnswered.
+    // False if the station is not connected (or speaks a version we cannot
+    // send limits to yet).
+    bool set_limit(const std::string& id, double amps);
+    bool connected(const std::string& id) const;
+
+    // Used by the sessions.
+    const config::OcppConfig& config() const { return cfg_; }
+    const Station* station(const std::string& id) const;
+    void attach(const std::shared_ptr<ChargerSession>& s);
+    void detach(const ChargerSession* s);
+    void emit(StationEvent e) { sink_(std::move(e)); }
+
+private:
+    void do_accept();
+    void on_accept(const boost::system::error_code& ec, boost::asio::ip::tcp::socket socket);
+
+    boost::asio::io_context& io_;
+    config::OcppConfig cfg_;
+    std::map<std::string, Station> stations_;
+    StationSink sink_;
+    std::optional<boost::asio::ip::tcp::acceptor> acceptor_;
+    std::map<std::string, std::weak_ptr<ChargerSession>> sessions_;
+};
+
+}  // namespace fuseguard::ocpp

@@ -1,0 +1,197 @@
+// Our OCPP endpoint over loopback with real websocket clients.
+#include <doctest/doctest.h>
+
+#include "drivers/ocpp/http_session.hpp"
+#include "ocpp_fixture.hpp"
+
+using namespace fuseguard;
+using namespace fuseguard::test;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+namespace {
+const std::string kBoot =
+    R"([2,"b1","BootNotification",{"chargePointVendor":"ACME","chargePointModel":"W22","firmwareVersion":"1.0"}])";
+}
+
+TEST_SUITE("OcppServer") {
+    TEST_CASE("unknown identities and paths are refused with 404") {
+        OcppFixture fx({{"CP1", std::nullopt}});
+        CHECK(upgrade_status(fx.port, "/ocpp/CP9") == 404);
+        CHECK(upgrade_status(fx.port, "/other/CP1") == 404);
+        CHECK(upgrade_status(fx.port, "/ocpp/CP1/extra") == 404);
+    }
+
+    TEST_CASE("security profile 1: a password is required and checked (401)") {
+        OcppFixture fx({{"CP1", std::string("s3cret")}});
+        CHECK(upgrade_status(fx.port, "/ocpp/CP1") == 401);
+        CHECK(upgrade_status(fx.port, "/ocpp/CP1", "ocpp1.6", ocpp::basic_auth("CP1", "wrong")) == 401);
+        StationClient ok;
+        CHECK(ok.connect(fx.port, "/ocpp/CP1", "ocpp1.6", ocpp::basic_auth("CP1", "s3cret")) == 101);
+        CHECK(fx.next<ocpp::StationConnected>());
+    }
+
+    TEST_CASE("subprotocols: 1.6 and 2.0.1 are negotiated, anything else refused") {
+        OcppFixture fx({{"CP1", std::nullopt}, {"CP2", std::nullopt}});
+        StationClient a, b;
+        CHECK(a.connect(fx.port, "/ocpp/CP1", "ocpp1.6") == 101);
+        CHECK(a.subprotocol == "ocpp1.6");
+        CHECK(b.connect(fx.port, "/ocpp/CP2", "ocpp2.0, ocpp2.0.1") == 101);
+        CHECK(b.subprotocol == "ocpp2.0.1");
+        CHECK(upgrade_status(fx.port, "/ocpp/CP1", "ocpp1.5") == 400);
+        b.send(R"([2,"x","BootNotification",{"reason":"PowerUp","chargingStation":{"model":"M","vendorName":"V"}}])");
+        auto res = b.receive_json();
+        REQUIRE(res);
+        CHECK((*res)[2]["status"] == "Accepted");
+    }
+
+    TEST_CASE("BootNotification is accepted with the heartbeat interval and reported") {
+        OcppFixture fx({{"CP1", std::nullopt}});
+        StationClient st;
+        REQUIRE(st.connect(fx.port, "/ocpp/CP1") == 101);
+        st.send(kBoot);
+        auto res = st.receive_json();
+        REQUIRE(res);
+        CHECK((*res)[0] == 3);
+        CHECK((*res)[1] == "b1");
+        CHECK((*res)[2]["status"] == "Accepted");
+        CHECK((*res)[2]["interval"] == 60);
+        auto booted = fx.next<ocpp::StationBooted>();
+        REQUIRE(booted);
+        CHECK(booted->vendor == "ACME");
+        CHECK(booted->firmware == "1.0");
+    }
+
+    TEST_CASE("status with an error code and measured draw become events") {
+        OcppFixture fx({{"CP1", std::nullopt}});
+        StationClient st;
+        REQUIRE(st.connect(fx.port, "/ocpp/CP1") == 101);
+        st.send(R"([2,"s1","StatusNotification",{"connectorId":1,"errorCode":"HighTemperature","status":"Charging","vendorErrorCode":"E42"}])");
+        CHECK(st.receive_json() == json::parse(R"([3,"s1",{}])"));
+        auto status = fx.next<ocpp::ConnectorStatusChanged>();
+        REQUIRE(status);
+        CHECK(status->error_code == "HighTemperature");
+        CHECK(status->status == "Charging");
+        CHECK(status->vendor_error_code == "E42");
+        st.send(R"([2,"m1","MeterValues",{"connectorId":1,"meterValue":[{"timestamp":"2026-11-25T12:00:00Z","sampledValue":[{"value":"10.5","measurand":"Current.Import","phase":"L1","unit":"A"},{"value":"11","measurand":"Current.Import","phase":"L2","unit":"A"},{"value":"9.5","measurand":"Current.Import","phase":"L3","unit":"A"}]}]}])");
+        CHECK(st.receive_json() == json::parse(R"([3,"m1",{}])"));
+        auto draw = fx.next<ocpp::DrawMeasured>();
+        REQUIRE(draw);
+        CHECK(draw->current_a == std::array<double, 3>{10.5, 11, 9.5});
+    }
+
+    TEST_CASE("malformed frames get the right CALLERROR and the session goes on") {
+        OcppFixture fx({{"CP1", std::nullopt}});
+        StationClient st;
+        REQUIRE(st.connect(fx.port, "/ocpp/CP1") == 101);
+        st.send("this is not json");
+        auto e1 = st.receive_json();
+        REQUIRE(e1);
+        CHECK((*e1)[0] == 4);
+        CHECK((*e1)[1] == "-1");
+        CHECK((*e1)[2] == "FormationViolation");
+        st.send(R"([2,"u1","FlyToTheMoon",{}])");
+        auto e2 = st.receive_json();
+        REQUIRE(e2);
+        CHECK((*e2)[2] == "NotImplemented");
+        st.send(R"([2,"t1","StatusNotification",{"connectorId":"one","errorCode":"NoError","status":"Available"}])");
+        auto e3 = st.receive_json();
+        REQUIRE(e3);
+        CHECK((*e3)[1] == "t1");
+        CHECK((*e3)[2] == "TypeConstraintViolation");
+        st.send(R"([2,"o1","BootNotification",{"chargePointVendor":"ACME"}])");
+        auto e4 = st.receive_json();
+        REQUIRE(e4);
+        CHECK((*e4)[2] == "OccurenceConstraintViolation");
+        st.send(R"([2,"h1","Heartbeat",{}])");
+        auto ok = st.receive_json();
+        REQUIRE(ok);
+        CHECK((*ok)[2].contains("currentTime"));
+    }
+
+    TEST_CASE("a frame over 64 KiB closes that station only") {
+        OcppFixture fx({{"BAD", std::nullopt}, {"GOOD", std::nullopt}});
+        StationClient bad, good;
+        REQUIRE(bad.connect(fx.port, "/ocpp/BAD") == 101);
+        REQUIRE(good.connect(fx.port, "/ocpp/GOOD") == 101);
+        bad.send(R"([2,"d","DataTransfer",{"vendorId":"x","data":")" + std::string(100 * 1024, 'x') + R"("}])");
+        auto gone = fx.wait_for<ocpp::StationDisconnected>([](auto& d) { return d.id == "BAD"; });
+        REQUIRE(gone);
+        CHECK(gone->cause == "sent a frame over 64 KiB");
+        CHECK_FALSE(bad.receive());
+        good.send(kBoot);
+        auto res = good.receive_json();
+        REQUIRE(res);
+        CHECK((*res)[2]["status"] == "Accepted");
+    }
+
+    TEST_CASE("a limit is sent as SetChargingProfile and its answer comes back") {
+        OcppFixture fx({{"CP1", std::nullopt}});
+        StationClient st;
+        REQUIRE(st.connect(fx.port, "/ocpp/CP1") == 101);
+        REQUIRE(fx.next<ocpp::StationConnected>());
+        fx.on_server([](ocpp::Server& s) { s.set_limit("CP1", 16.29); });
+        auto call = st.receive_json();
+        REQUIRE(call);
+        CHECK((*call)[0] == 2);
+        CHECK((*call)[2] == "SetChargingProfile");
+        const auto& profile = (*call)[3]["csChargingProfiles"];
+        CHECK(profile["chargingProfilePurpose"] == "ChargePointMaxProfile");
+        CHECK(profile["chargingSchedule"]["chargingSchedulePeriod"][0]["limit"].get<double>() == doctest::Approx(16.2));
+        st.send(json::array({3, (*call)[1], {{"status", "Accepted"}}}).dump());
+        auto answer = fx.next<ocpp::LimitAnswered>();
+        REQUIRE(answer);
+        CHECK(answer->accepted);
+
+        fx.on_server([](ocpp::Server& s) { s.set_limit("CP1", 6); });
+        auto call2 = st.receive_json();
+        REQUIRE(call2);
+        st.send(json::array({3, (*call2)[1], {{"status", "Rejected"}}}).dump());
+        auto rejected = fx.next<ocpp::LimitAnswered>();
+        REQUIRE(rejected);
+        CHECK_FALSE(rejected->accepted);
+        CHECK(rejected->detail == "Rejected");
+    }
+
+    TEST_CASE("a silent station is declared gone after offline_after_s") {
+        auto cfg = OcppFixture::defaults();
+        cfg.ping_interval_s = 0.3;
+        cfg.offline_after_s = 1;
+        OcppFixture fx({{"CP1", std::nullopt}}, cfg);
+        StationClient st;
+        REQUIRE(st.connect(fx.port, "/ocpp/CP1") == 101);
+        const auto t0 = std::chrono::steady_clock::now();
+        // The client never reads again, so it never answers a ping.
+        auto gone = fx.next<ocpp::StationDisconnected>(5s);
+        REQUIRE(gone);
+        CHECK(gone->cause == "silent: no frame or pong for 1 s");
+        CHECK(std::chrono::steady_clock::now() - t0 >= 900ms);
+    }
+
+    TEST_CASE("a station that reconnects replaces its old session") {
+        OcppFixture fx({{"CP1", std::nullopt}});
+        StationClient first, second;
+        REQUIRE(first.connect(fx.port, "/ocpp/CP1") == 101);
+        REQUIRE(fx.next<ocpp::StationConnected>());
+        REQUIRE(second.connect(fx.port, "/ocpp/CP1") == 101);
+        auto gone = fx.next<ocpp::StationDisconnected>();
+        REQUIRE(gone);
+        CHECK(gone->cause == "replaced by a new connection");
+        REQUIRE(fx.next<ocpp::StationConnected>());
+        CHECK_FALSE(first.receive());
+        second.send(kBoot);
+        CHECK(second.receive_json());
+    }
+
+    TEST_CASE("a client that never finishes the upgrade does not block others") {
+        OcppFixture fx({{"CP1", std::nullopt}});
+        net::io_context ioc;
+        net::ip::tcp::socket idle(ioc);
+        idle.connect({net::ip::make_address("127.0.0.1"), fx.port});
+        net::write(idle, net::buffer(std::string("GET /ocpp/CP1 HTTP/1.1\r\nHost: x\r\n")));  // and then nothing
+        StationClient st;
+        REQUIRE(st.connect(fx.port, "/ocpp/CP1") == 101);
+        st.send(kBoot);
+        CHECK(st.receive_json());
+    }
+}
