@@ -7,6 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
+# Independent OCPP stations for the interop tests (npm's ocpp-rpc, pinned by
+# the lock file).
+(cd tests/ocpp/interop && npm ci --no-audit --no-fund --loglevel=error)
 jobs=$(nproc)
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo

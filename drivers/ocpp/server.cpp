@@ -6,6 +6,7 @@
 #include "charger_session.hpp"
 #include "http_session.hpp"
 #include "v16/set_charging_profile.hpp"
+#include "v201/set_charging_profile.hpp"
 
 namespace fuseguard::ocpp {
 
@@ -82,25 +83,42 @@ bool Server::set_limit(const std::string& id, double amps) {
     auto it = sessions_.find(id);
     if (it == sessions_.end()) return false;
     auto s = it->second.lock();
-    if (!s || s->version() != Version::V16) return false;
-    v16::SetChargingProfileRequest req;
-    req.limit_a = amps;
-    if (cfg_.profile_purpose == config::ProfilePurpose::TxDefaultProfile) {
-        req.purpose = "TxDefaultProfile";
-        req.connector_id = 0;  // all connectors
+    if (!s) return false;
+    const bool tx_default = cfg_.profile_purpose == config::ProfilePurpose::TxDefaultProfile;
+    const Version v = s->version();
+    nlohmann::json payload;
+    if (v == Version::V16) {
+        v16::SetChargingProfileRequest req;
+        req.limit_a = amps;
+        if (tx_default) req.purpose = "TxDefaultProfile";  // connector 0: every connector
+        payload = req.to_json();
+    } else {
+        v201::SetChargingProfileRequest req;
+        req.limit_a = amps;
+        if (tx_default) req.purpose = "TxDefaultProfile";
+        payload = req.to_json();
     }
-    s->call("SetChargingProfile", req.to_json(), [this, id, amps](const ChargerSession::Answer& a) {
+    s->call("SetChargingProfile", std::move(payload), [this, id, amps, v](const ChargerSession::Answer& a) {
         LimitAnswered ans{id, amps, false, "timeout"};
         if (const auto* r = std::get_if<CallResult>(&a)) {
-            auto res = v16::SetChargingProfileResponse::from_json(r->payload);
-            if (const auto* ok = std::get_if<v16::SetChargingProfileResponse>(&res)) {
-                ans.accepted = ok->status == "Accepted";
-                ans.detail = ok->status;
+            std::variant<std::string, PayloadError> status;
+            if (v == Version::V16) {
+                auto res = v16::SetChargingProfileResponse::from_json(r->payload);
+                if (auto* ok = std::get_if<v16::SetChargingProfileResponse>(&res)) status = ok->status;
+                else status = std::get<PayloadError>(res);
             } else {
-                ans.detail = "invalid answer: " + std::get<PayloadError>(res).description;
+                auto res = v201::SetChargingProfileResponse::from_json(r->payload);
+                if (auto* ok = std::get_if<v201::SetChargingProfileResponse>(&res)) status = ok->status;
+                else status = std::get<PayloadError>(res);
+            }
+            if (auto* st = std::get_if<std::string>(&status)) {
+                ans.accepted = *st == "Accepted";
+                ans.detail = *st;
+            } else {
+                ans.detail = "invalid answer: " + std::get<PayloadError>(status).description;
             }
         } else if (const auto* e = std::get_if<CallError>(&a)) {
-            ans.detail = "CALLERROR " + std::string(name(e->code, Version::V16)) + ": " + e->description;
+            ans.detail = "CALLERROR " + std::string(name(e->code, v)) + ": " + e->description;
         }
         emit(std::move(ans));
     });

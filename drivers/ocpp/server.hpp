@@ -33,8 +33,7 @@ public:
     void stop();
 
     // Sends `amps` as the station's limit; the answer comes as LimitAnswered.
-    // False if the station is not connected (or speaks a version we cannot
-    // send limits to yet).
+    // False if the station is not connected.
     bool set_limit(const std::string& id, double amps);
     bool connected(const std::string& id) const;
 

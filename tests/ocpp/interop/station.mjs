@@ -1,0 +1,71 @@
+// An OCPP station that nobody at fuseguard wrote: ocpp-rpc's RPCClient in
+// strict mode, which checks every message against the official OCPP JSON
+// schemas, ours included. Usage: node station.mjs PORT IDENTITY PROTOCOL
+// Prints one JSON line per step; exits non-zero on any failure.
+import { RPCClient } from 'ocpp-rpc';
+
+const [port, identity, protocol] = process.argv.slice(2);
+const say = (o) => console.log(JSON.stringify(o));
+const fail = (why) => { say({ step: 'failed', why: String(why) }); process.exit(1); };
+setTimeout(() => fail('timeout'), 20000).unref();
+
+const client = new RPCClient({
+  endpoint: `ws://127.0.0.1:${port}/ocpp`,
+  identity,
+  protocols: [protocol],
+  strictMode: true,
+  reconnect: false,
+});
+client.on('strictValidationFailure', (e) => fail(`schema: ${e.error?.message ?? e.message ?? e}`));
+
+let limit = null;
+client.handle('SetChargingProfile', ({ params }) => {
+  limit = protocol === 'ocpp1.6'
+    ? params.csChargingProfiles.chargingSchedule.chargingSchedulePeriod[0].limit
+    : params.chargingProfile.chargingSchedule[0].chargingSchedulePeriod[0].limit;
+  say({ step: 'limit', limit });
+  return { status: 'Accepted' };
+});
+client.handle(({ method }) => { say({ step: 'unhandled', method }); return {}; });
+
+try {
+  await client.connect();
+  say({ step: 'connected', protocol: client.protocol });
+  if (protocol === 'ocpp1.6') {
+    const boot = await client.call('BootNotification', { chargePointVendor: 'Interop', chargePointModel: 'StrictRPC' });
+    say({ step: 'boot', status: boot.status, interval: boot.interval });
+    await client.call('StatusNotification', { connectorId: 1, errorCode: 'GroundFailure', status: 'Charging', vendorErrorCode: 'CX014' });
+    say({ step: 'status' });
+    await client.call('MeterValues', {
+      connectorId: 1,
+      meterValue: [{ timestamp: new Date().toISOString(), sampledValue: [
+        { value: '12.5', measurand: 'Current.Import', phase: 'L1', unit: 'A' },
+        { value: '12.0', measurand: 'Current.Import', phase: 'L2', unit: 'A' },
+        { value: '11.5', measurand: 'Current.Import', phase: 'L3', unit: 'A' },
+      ] }],
+    });
+    say({ step: 'meter' });
+    const hb = await client.call('Heartbeat', {});
+    say({ step: 'heartbeat', currentTime: hb.currentTime });
+    const auth = await client.call('Authorize', { idTag: 'TAG1' });
+    say({ step: 'authorize', status: auth.idTagInfo.status });
+  } else {
+    const boot = await client.call('BootNotification', { reason: 'PowerUp', chargingStation: { model: 'StrictRPC', vendorName: 'Interop' } });
+    say({ step: 'boot', status: boot.status, interval: boot.interval });
+    await client.call('StatusNotification', { timestamp: new Date().toISOString(), connectorStatus: 'Occupied', evseId: 1, connectorId: 1 });
+    say({ step: 'status' });
+    const hb = await client.call('Heartbeat', {});
+    say({ step: 'heartbeat', currentTime: hb.currentTime });
+  }
+  say({ step: 'ready' });
+  // Wait for the limit the test asks the server to send, then leave.
+  const wait = setInterval(async () => {
+    if (limit === null) return;
+    clearInterval(wait);
+    await client.close();
+    say({ step: 'done' });
+    process.exit(0);
+  }, 20);
+} catch (e) {
+  fail(e?.message ?? e);
+}

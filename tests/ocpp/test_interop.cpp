@@ -1,0 +1,50 @@
+// Stations nobody here wrote: npm's ocpp-rpc in strict mode validates every
+// frame we send against the official OCPP 1.6 and 2.0.1 JSON schemas.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+
+#include "common/child_process.hpp"
+#include "ocpp_fixture.hpp"
+
+using namespace fuseguard;
+using namespace fuseguard::test;
+using namespace std::chrono_literals;
+
+namespace {
+const std::string kDir = FUSEGUARD_SOURCE_DIR "/tests/ocpp/interop";
+
+void run_station(const std::string& protocol) {
+    REQUIRE_MESSAGE(std::filesystem::exists(kDir + "/node_modules/ocpp-rpc"),
+                    "run `npm ci` in tests/ocpp/interop (scripts/test.sh does)");
+    OcppFixture fx({{"STRICT1", std::nullopt}});
+    ChildProcess node({"/usr/bin/env", "node", kDir + "/station.mjs", std::to_string(fx.port), "STRICT1", protocol});
+    const bool ready = node.wait_for("\"step\":\"ready\"", 20s);
+    INFO(node.output());
+    REQUIRE(ready);
+    CHECK(node.output().find("\"status\":\"Accepted\",\"interval\":60") != std::string::npos);
+    REQUIRE(fx.next<ocpp::StationBooted>());
+    auto status = fx.next<ocpp::ConnectorStatusChanged>();
+    REQUIRE(status);
+    if (protocol == "ocpp1.6") {
+        CHECK(status->error_code == "GroundFailure");
+        auto draw = fx.next<ocpp::DrawMeasured>();
+        REQUIRE(draw);
+        CHECK(draw->current_a[0] == doctest::Approx(12.5));
+    } else {
+        CHECK(status->status == "Occupied");
+    }
+    fx.on_server([](ocpp::Server& s) { s.set_limit("STRICT1", 13.37); });
+    auto answer = fx.next<ocpp::LimitAnswered>(10s);
+    REQUIRE(answer);
+    CHECK(answer->accepted);
+    CHECK(node.wait_exit(10s) == 0);
+    CHECK(node.output().find("\"limit\":13.3") != std::string::npos);
+    CHECK(node.output().find("failed") == std::string::npos);
+}
+}  // namespace
+
+TEST_SUITE("OcppInterop") {
+    TEST_CASE("ocpp-rpc strict mode: an OCPP 1.6 station") { run_station("ocpp1.6"); }
+    TEST_CASE("ocpp-rpc strict mode: an OCPP 2.0.1 station") { run_station("ocpp2.0.1"); }
+}
