@@ -1,6 +1,7 @@
 #include "charger_session.hpp"
 
 #include "drivers/log.hpp"
+#include "outbound.hpp"
 #include "server.hpp"
 
 namespace fuseguard::ocpp {
@@ -15,6 +16,8 @@ std::chrono::steady_clock::duration seconds(double s) {
 }
 // How long we wait for the answer to one of our CALLs.
 constexpr auto kCallTimeout = std::chrono::seconds(30);
+// How long a newly connected station has to report its status by itself.
+constexpr auto kStatusGrace = std::chrono::seconds(5);
 }  // namespace
 
 ChargerSession::ChargerSession(boost::asio::ip::tcp::socket socket, Server& server, std::string id, Version version)
@@ -24,7 +27,8 @@ ChargerSession::ChargerSession(boost::asio::ip::tcp::socket socket, Server& serv
       version_(version),
       ping_timer_(ws_.get_executor()),
       watch_timer_(ws_.get_executor()),
-      call_timer_(ws_.get_executor()) {}
+      call_timer_(ws_.get_executor()),
+      status_timer_(ws_.get_executor()) {}
 
 void ChargerSession::run(http::request<http::empty_body> req) {
     // Liveness is ours (ping_interval_s, offline_after_s), not Beast's idle timer.
@@ -54,6 +58,26 @@ void ChargerSession::on_accept(beast::error_code ec) {
     do_ping();
     do_watch();
     do_read();
+    // A station that reconnects without telling us its connectors' status
+    // is asked for it, so that no stale status drives the allocation.
+    status_timer_.expires_after(kStatusGrace);
+    status_timer_.async_wait([self = shared_from_this()](beast::error_code timer_ec) {
+        if (timer_ec || self->closed_ || self->status_seen_) return;
+        auto req = outbound::trigger_status_request(self->version_);
+        self->call(std::move(req.action), std::move(req.payload), nullptr);
+    });
+}
+
+void ChargerSession::configure() {
+    for (auto& req : outbound::configure_request(version_, server_.config())) {
+        const std::string what = req.action + " " + req.payload.dump();
+        call(std::move(req.action), std::move(req.payload), [id = id_, what](const Answer& a) {
+            const auto* r = std::get_if<CallResult>(&a);
+            const auto status = r ? outbound::answer_status(r->payload) : std::string("no answer");
+            if (status != "Accepted" && status != "RebootRequired")
+                log::warning("ocpp: " + id + " did not accept " + what + ": " + status);
+        });
+    }
 }
 
 void ChargerSession::do_read() {
@@ -89,10 +113,13 @@ void ChargerSession::handle(const std::string& text) {
     auto& frame = std::get<Frame>(parsed);
     if (auto* call = std::get_if<Call>(&frame)) {
         auto result = version_ == Version::V16 ? dispatch_v16(*call) : dispatch_v201(*call);
+        const bool accepted = std::holds_alternative<nlohmann::json>(result);
         if (auto* payload = std::get_if<nlohmann::json>(&result))
             send(serialize(Frame{CallResult{call->id, std::move(*payload)}}, version_));
         else
             send(serialize(Frame{std::get<CallError>(result)}, version_));
+        if (accepted && call->action == "StatusNotification") status_seen_ = true;
+        if (accepted && call->action == "BootNotification") configure();
         return;
     }
     // An answer: only the one to our outstanding CALL is taken.
@@ -192,6 +219,7 @@ void ChargerSession::close(std::string cause) {
     ping_timer_.cancel();
     watch_timer_.cancel();
     call_timer_.cancel();
+    status_timer_.cancel();
     // Whatever we were waiting for will not come.
     if (in_flight_) {
         auto done = std::move(in_flight_->done);

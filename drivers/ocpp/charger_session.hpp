@@ -57,6 +57,7 @@ private:
     void do_watch();
     void on_watch(boost::beast::error_code ec);
     void send_next_call();
+    void configure();
     void on_call_timeout(boost::beast::error_code ec);
     void finish_call(const Answer& answer);
 
@@ -72,7 +73,8 @@ private:
     // Outbound: text frames, or an empty optional for a ping.
     std::deque<std::optional<std::string>> queue_;
     bool writing_ = false;
-    boost::asio::steady_timer ping_timer_, watch_timer_, call_timer_;
+    boost::asio::steady_timer ping_timer_, watch_timer_, call_timer_, status_timer_;
+    bool status_seen_ = false;
     Clock::time_point last_heard_;
     std::deque<Outgoing> calls_;
     std::optional<Outgoing> in_flight_;

@@ -125,4 +125,24 @@ bool Server::set_limit(const std::string& id, double amps) {
     return true;
 }
 
+bool Server::command(const std::string& id, const std::function<outbound::Request(Version)>& make, CommandDone done) {
+    auto it = sessions_.find(id);
+    if (it == sessions_.end()) return false;
+    auto s = it->second.lock();
+    if (!s) return false;
+    auto req = make(s->version());
+    const Version v = s->version();
+    s->call(std::move(req.action), std::move(req.payload), [done = std::move(done), v](const ChargerSession::Answer& a) {
+        if (const auto* r = std::get_if<CallResult>(&a)) {
+            const auto status = outbound::answer_status(r->payload);
+            done(status.empty() ? "Error: answer without a status" : status);
+        } else if (const auto* e = std::get_if<CallError>(&a)) {
+            done("Error: " + std::string(name(e->code, v)) + " " + e->description);
+        } else {
+            done("Timeout");
+        }
+    });
+    return true;
+}
+
 }  // namespace fuseguard::ocpp

@@ -5,6 +5,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include <functional>
+
 #include <map>
 #include <memory>
 #include <optional>
@@ -13,6 +15,7 @@
 
 #include "config/config.hpp"
 #include "events.hpp"
+#include "outbound.hpp"
 
 namespace fuseguard::ocpp {
 
@@ -35,6 +38,13 @@ public:
     // Sends `amps` as the station's limit; the answer comes as LimitAnswered.
     // False if the station is not connected.
     bool set_limit(const std::string& id, double amps);
+
+    // An operator's command (reset, unlock, trigger status...): `make` builds
+    // the request for the station's OCPP version; `done` gets the answer's
+    // status ("Accepted", "Rejected", ..., "Timeout", "Error: ...").
+    // False if the station is not connected.
+    using CommandDone = std::function<void(const std::string& status)>;
+    bool command(const std::string& id, const std::function<outbound::Request(Version)>& make, CommandDone done);
     bool connected(const std::string& id) const;
 
     // Used by the sessions.

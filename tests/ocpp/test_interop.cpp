@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <future>
 
 #include "common/child_process.hpp"
 #include "ocpp_fixture.hpp"
@@ -34,6 +35,17 @@ void run_station(const std::string& protocol) {
     } else {
         CHECK(status->status == "Occupied");
     }
+    // Configured on boot: heartbeat, ping, Current.Import sampling.
+    CHECK(node.wait_for("\"key\":\"HeartbeatInterval\",\"value\":\"60\"", 5s));
+    CHECK(node.wait_for("Current.Import\"}", 5s));
+    // An operator's reset, schema-checked by the station.
+    std::promise<std::string> reset;
+    fx.on_server([&reset](ocpp::Server& s) {
+        s.command("STRICT1", ocpp::outbound::reset_request, [&reset](const std::string& st) { reset.set_value(st); });
+    });
+    auto reset_status = reset.get_future();
+    REQUIRE(reset_status.wait_for(10s) == std::future_status::ready);
+    CHECK(reset_status.get() == "Accepted");
     fx.on_server([](ocpp::Server& s) { s.set_limit("STRICT1", 13.37); });
     auto answer = fx.next<ocpp::LimitAnswered>(10s);
     REQUIRE(answer);

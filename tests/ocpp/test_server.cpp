@@ -194,4 +194,32 @@ TEST_SUITE("OcppServer") {
         st.send(kBoot);
         CHECK(st.receive_json());
     }
+
+    TEST_CASE("a station that connects without reporting its status is asked for it") {
+        OcppFixture fx({{"CP1", std::nullopt}});
+        StationClient st;
+        REQUIRE(st.connect(fx.port, "/ocpp/CP1") == 101);
+        auto call = st.receive_json();  // within the 5 s grace plus the client's 5 s read limit
+        REQUIRE(call);
+        CHECK((*call)[2] == "TriggerMessage");
+        CHECK((*call)[3]["requestedMessage"] == "StatusNotification");
+    }
+
+    TEST_CASE("after an accepted boot the station is configured for heartbeat, pings and metering") {
+        OcppFixture fx({{"CP1", std::nullopt}});
+        StationClient st;
+        REQUIRE(st.connect(fx.port, "/ocpp/CP1") == 101);
+        st.send(kBoot);
+        REQUIRE(st.receive_json());  // the boot's answer
+        std::vector<std::string> keys;
+        for (int i = 0; i < 4; ++i) {
+            auto call = st.receive_json();  // one outstanding CALL at a time: answer each
+            REQUIRE(call);
+            CHECK((*call)[2] == "ChangeConfiguration");
+            keys.push_back((*call)[3]["key"]);
+            st.send(json::array({3, (*call)[1], {{"status", "Accepted"}}}).dump());
+        }
+        CHECK(keys == std::vector<std::string>{"HeartbeatInterval", "WebSocketPingInterval", "MeterValueSampleInterval",
+                                               "MeterValuesSampledData"});
+    }
 }

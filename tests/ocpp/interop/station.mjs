@@ -26,6 +26,24 @@ client.handle('SetChargingProfile', ({ params }) => {
   say({ step: 'limit', limit });
   return { status: 'Accepted' };
 });
+client.handle('ChangeConfiguration', ({ params }) => {
+  say({ step: 'config', key: params.key, value: params.value });
+  return { status: 'Accepted' };
+});
+client.handle('SetVariables', ({ params }) => {
+  for (const d of params.setVariableData) say({ step: 'config', key: d.variable.name, value: d.attributeValue });
+  return { setVariableResult: params.setVariableData.map((d) => ({ attributeStatus: 'Accepted', component: d.component, variable: d.variable })) };
+});
+client.handle('TriggerMessage', ({ params }) => {
+  say({ step: 'trigger', requestedMessage: params.requestedMessage });
+  return { status: 'Accepted' };
+});
+client.handle('Reset', ({ params }) => { say({ step: 'reset', type: params.type }); return { status: 'Accepted' }; });
+client.handle('UnlockConnector', () => {
+  say({ step: 'unlock' });
+  return { status: protocol === 'ocpp1.6' ? 'Unlocked' : 'Unlocked' };
+});
+client.handle('ClearChargingProfile', () => ({ status: 'Accepted' }));
 client.handle(({ method }) => { say({ step: 'unhandled', method }); return {}; });
 
 try {
