@@ -79,6 +79,7 @@ private:
     std::deque<Outgoing> calls_;
     std::optional<Outgoing> in_flight_;
     std::uint64_t next_id_ = 1;
+    int next_transaction_ = 1;
     bool open_ = false;
     bool closed_ = false;
 };

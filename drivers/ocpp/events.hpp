@@ -38,13 +38,35 @@ struct LimitAnswered {
     bool accepted = false;
     std::string detail;  // "Accepted", "Rejected", "NotSupported", "timeout", a CALLERROR ...
 };
+struct TransactionChanged {
+    std::string id;
+    int connector = 0;
+    bool started = false;  // false: stopped
+    std::optional<std::string> transaction_id;
+    std::optional<std::string> reason;  // stop reason, when given
+};
+struct SecurityEventReported {
+    std::string id;
+    std::string type;  // e.g. "FirmwareUpdated", "TamperDetectionActivated"
+    std::optional<std::string> info;
+};
+// A 2.0.1 NotifyEvent problem (the 1.6 equivalent is an errorCode).
+struct ProblemReported {
+    std::string id;
+    int evse = 0;
+    std::string component, variable;
+    std::string value;                  // actualValue
+    std::optional<std::string> tech_code;
+    std::optional<std::string> tech_info;
+    bool cleared = false;               // the problem went away
+};
 struct StationDisconnected {
     std::string id;
     std::string cause;
 };
 
-using StationEvent =
-    std::variant<StationConnected, StationBooted, ConnectorStatusChanged, DrawMeasured, LimitAnswered, StationDisconnected>;
+using StationEvent = std::variant<StationConnected, StationBooted, ConnectorStatusChanged, DrawMeasured, LimitAnswered,
+                                  TransactionChanged, SecurityEventReported, ProblemReported, StationDisconnected>;
 using StationSink = std::function<void(StationEvent)>;
 
 }  // namespace fuseguard::ocpp

@@ -6,7 +6,9 @@
 #include "server.hpp"
 #include "v16/boot_notification.hpp"
 #include "v16/meter_values.hpp"
+#include "v16/notifications.hpp"
 #include "v16/status_notification.hpp"
+#include "v16/transactions.hpp"
 
 namespace fuseguard::ocpp {
 
@@ -21,6 +23,7 @@ struct Context {
     Server& server;
     const std::string& station;
     const Call& call;
+    int& next_transaction;
 };
 
 CallError payload_error(const Call& c, const PayloadError& e) { return CallError{c.id, e.code, e.description, {}}; }
@@ -52,20 +55,54 @@ Result on_meter_values(Context& cx) {
     return json::object();
 }
 
-// Acknowledged so the station carries on; fuseguard has nothing to add.
-Result on_acknowledge(Context&) { return json::object(); }
-
-Result on_authorize(Context&) { return json{{"idTagInfo", {{"status", "Accepted"}}}}; }
-
-Result on_data_transfer(Context&) { return json{{"status", "UnknownVendorId"}}; }
-
-Result on_start_transaction(Context& cx) {
-    static int next_transaction = 1;
-    (void)cx;
-    return json{{"transactionId", next_transaction++}, {"idTagInfo", {{"status", "Accepted"}}}};
+Result on_authorize(Context& cx) {
+    auto r = v16::AuthorizeRequest::from_json(cx.call.payload);
+    if (auto* e = std::get_if<PayloadError>(&r)) return payload_error(cx.call, *e);
+    return json{{"idTagInfo", v16::accepted_id_tag_info()}};
 }
 
-Result on_stop_transaction(Context&) { return json::object(); }
+Result on_start_transaction(Context& cx) {
+    auto r = v16::StartTransactionRequest::from_json(cx.call.payload);
+    if (auto* e = std::get_if<PayloadError>(&r)) return payload_error(cx.call, *e);
+    const auto& req = std::get<v16::StartTransactionRequest>(r);
+    // Unique per station for this process's life; a restart begins again at 1,
+    // which 1.6 allows (the station only echoes it back).
+    const int tx = cx.next_transaction++;
+    cx.server.emit(TransactionChanged{cx.station, req.connector_id, true, std::to_string(tx), std::nullopt});
+    return json{{"transactionId", tx}, {"idTagInfo", v16::accepted_id_tag_info()}};
+}
+
+Result on_stop_transaction(Context& cx) {
+    auto r = v16::StopTransactionRequest::from_json(cx.call.payload);
+    if (auto* e = std::get_if<PayloadError>(&r)) return payload_error(cx.call, *e);
+    const auto& req = std::get<v16::StopTransactionRequest>(r);
+    cx.server.emit(TransactionChanged{cx.station, 0, false, std::to_string(req.transaction_id), req.reason});
+    return json{{"idTagInfo", v16::accepted_id_tag_info()}};
+}
+
+Result on_data_transfer(Context& cx) {
+    auto r = v16::DataTransferRequest::from_json(cx.call.payload);
+    if (auto* e = std::get_if<PayloadError>(&r)) return payload_error(cx.call, *e);
+    return json{{"status", "UnknownVendorId"}};  // we implement no vendor extensions
+}
+
+Result on_security_event_notification(Context& cx) {
+    auto r = v16::SecurityEventNotificationRequest::from_json(cx.call.payload);
+    if (auto* e = std::get_if<PayloadError>(&r)) return payload_error(cx.call, *e);
+    const auto& req = std::get<v16::SecurityEventNotificationRequest>(r);
+    cx.server.emit(SecurityEventReported{cx.station, req.type, req.tech_info});
+    return json::object();
+}
+
+Result on_diagnostics_status_notification(Context& cx) {
+    if (auto e = v16::check_diagnostics_status(cx.call.payload)) return payload_error(cx.call, *e);
+    return json::object();
+}
+
+Result on_firmware_status_notification(Context& cx) {
+    if (auto e = v16::check_firmware_status(cx.call.payload)) return payload_error(cx.call, *e);
+    return json::object();
+}
 
 using Handler = Result (*)(Context&);
 const std::unordered_map<std::string_view, Handler>& table() {
@@ -78,9 +115,9 @@ const std::unordered_map<std::string_view, Handler>& table() {
         {"StartTransaction", on_start_transaction},
         {"StopTransaction", on_stop_transaction},
         {"DataTransfer", on_data_transfer},
-        {"SecurityEventNotification", on_acknowledge},
-        {"DiagnosticsStatusNotification", on_acknowledge},
-        {"FirmwareStatusNotification", on_acknowledge},
+        {"SecurityEventNotification", on_security_event_notification},
+        {"DiagnosticsStatusNotification", on_diagnostics_status_notification},
+        {"FirmwareStatusNotification", on_firmware_status_notification},
     };
     return t;
 }
@@ -91,7 +128,7 @@ std::variant<json, CallError> ChargerSession::dispatch_v16(const Call& call) {
     const auto it = table().find(call.action);
     if (it == table().end())
         return CallError{call.id, ErrorCode::NotImplemented, "action " + call.action + " is not implemented", {}};
-    Context cx{server_, id_, call};
+    Context cx{server_, id_, call, next_transaction_};
     return it->second(cx);
 }
 

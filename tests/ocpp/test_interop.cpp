@@ -27,13 +27,31 @@ void run_station(const std::string& protocol) {
     REQUIRE(fx.next<ocpp::StationBooted>());
     auto status = fx.next<ocpp::ConnectorStatusChanged>();
     REQUIRE(status);
+    auto draw = fx.next<ocpp::DrawMeasured>();
+    REQUIRE(draw);
+    auto started = fx.next<ocpp::TransactionChanged>();
+    REQUIRE(started);
+    CHECK(started->started);
+    auto security = fx.next<ocpp::SecurityEventReported>();
+    REQUIRE(security);
     if (protocol == "ocpp1.6") {
         CHECK(status->error_code == "GroundFailure");
-        auto draw = fx.next<ocpp::DrawMeasured>();
-        REQUIRE(draw);
         CHECK(draw->current_a[0] == doctest::Approx(12.5));
+        auto stopped = fx.next<ocpp::TransactionChanged>();
+        REQUIRE(stopped);
+        CHECK_FALSE(stopped->started);
+        CHECK(stopped->reason == "EVDisconnected");
+        CHECK(security->type == "TamperDetectionActivated");
     } else {
         CHECK(status->status == "Occupied");
+        CHECK(draw->current_a[2] == doctest::Approx(13.5));
+        CHECK(started->transaction_id == "tx-1");
+        auto problem = fx.next<ocpp::ProblemReported>();
+        REQUIRE(problem);
+        CHECK(problem->tech_code == "CX014");
+        CHECK(problem->evse == 1);
+        CHECK_FALSE(problem->cleared);
+        CHECK(security->type == "FirmwareUpdated");
     }
     // Configured on boot: heartbeat, ping, Current.Import sampling.
     CHECK(node.wait_for("\"key\":\"HeartbeatInterval\",\"value\":\"60\"", 5s));

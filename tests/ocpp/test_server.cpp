@@ -222,4 +222,31 @@ TEST_SUITE("OcppServer") {
         CHECK(keys == std::vector<std::string>{"HeartbeatInterval", "WebSocketPingInterval", "MeterValueSampleInterval",
                                                "MeterValuesSampledData"});
     }
+
+    TEST_CASE("bad transaction and 2.0.1 payloads get the right CALLERROR") {
+        OcppFixture fx({{"CP1", std::nullopt}, {"CP2", std::nullopt}});
+        StationClient v16, v201;
+        REQUIRE(v16.connect(fx.port, "/ocpp/CP1") == 101);
+        REQUIRE(v201.connect(fx.port, "/ocpp/CP2", "ocpp2.0.1") == 101);
+        v16.send(R"([2,"a","StartTransaction",{"connectorId":1,"idTag":"012345678901234567890","meterStart":0,"timestamp":"t"}])");
+        auto e1 = v16.receive_json();
+        REQUIRE(e1);
+        CHECK((*e1)[2] == "PropertyConstraintViolation");
+        v16.send(R"([2,"b","FirmwareStatusNotification",{"status":"Exploded"}])");
+        auto e2 = v16.receive_json();
+        REQUIRE(e2);
+        CHECK((*e2)[2] == "PropertyConstraintViolation");
+        v201.send(R"([2,"c","TransactionEvent",{"eventType":"Started","timestamp":"t","triggerReason":"Authorized","seqNo":0}])");
+        auto e3 = v201.receive_json();
+        REQUIRE(e3);
+        CHECK((*e3)[2] == "OccurrenceConstraintViolation");  // 2.0.1 spelling
+        v201.send(R"([2,"d","NotifyEvent",{"generatedAt":"t","seqNo":0,"eventData":[{"eventId":1}]}])");
+        auto e4 = v201.receive_json();
+        REQUIRE(e4);
+        CHECK((*e4)[2] == "OccurrenceConstraintViolation");
+        v201.send(R"([2,"e","BootNotification",{"reason":"Bored","chargingStation":{"model":"M","vendorName":"V"}}])");
+        auto e5 = v201.receive_json();
+        REQUIRE(e5);
+        CHECK((*e5)[2] == "PropertyConstraintViolation");
+    }
 }

@@ -67,6 +67,16 @@ try {
     say({ step: 'heartbeat', currentTime: hb.currentTime });
     const auth = await client.call('Authorize', { idTag: 'TAG1' });
     say({ step: 'authorize', status: auth.idTagInfo.status });
+    const start = await client.call('StartTransaction', { connectorId: 1, idTag: 'TAG1', meterStart: 0, timestamp: new Date().toISOString() });
+    say({ step: 'start', transactionId: start.transactionId });
+    await client.call('StopTransaction', { transactionId: start.transactionId, meterStop: 1000, timestamp: new Date().toISOString(), reason: 'EVDisconnected' });
+    say({ step: 'stop' });
+    const dt = await client.call('DataTransfer', { vendorId: 'org.example', messageId: 'hello', data: 'x' });
+    say({ step: 'datatransfer', status: dt.status });
+    await client.call('SecurityEventNotification', { type: 'TamperDetectionActivated', timestamp: new Date().toISOString(), techInfo: 'door' });
+    await client.call('DiagnosticsStatusNotification', { status: 'Idle' });
+    await client.call('FirmwareStatusNotification', { status: 'Installed' });
+    say({ step: 'notifications' });
   } else {
     const boot = await client.call('BootNotification', { reason: 'PowerUp', chargingStation: { model: 'StrictRPC', vendorName: 'Interop' } });
     say({ step: 'boot', status: boot.status, interval: boot.interval });
@@ -74,6 +84,23 @@ try {
     say({ step: 'status' });
     const hb = await client.call('Heartbeat', {});
     say({ step: 'heartbeat', currentTime: hb.currentTime });
+    const now = new Date().toISOString();
+    await client.call('NotifyEvent', { generatedAt: now, seqNo: 0, eventData: [{
+      eventId: 1, timestamp: now, trigger: 'Alerting', actualValue: 'true', techCode: 'CX014',
+      techInfo: 'ground fault', eventNotificationType: 'HardWiredNotification',
+      component: { name: 'EVSE', evse: { id: 1 } }, variable: { name: 'Problem' } }] });
+    say({ step: 'notifyevent' });
+    const meter = [{ timestamp: now, sampledValue: [
+      { value: 14.5, measurand: 'Current.Import', phase: 'L1' },
+      { value: 14.0, measurand: 'Current.Import', phase: 'L2' },
+      { value: 13.5, measurand: 'Current.Import', phase: 'L3' }] }];
+    await client.call('TransactionEvent', { eventType: 'Started', timestamp: now, triggerReason: 'CablePluggedIn', seqNo: 0,
+      transactionInfo: { transactionId: 'tx-1', chargingState: 'Charging' }, evse: { id: 1, connectorId: 1 }, meterValue: meter });
+    await client.call('MeterValues', { evseId: 1, meterValue: meter });
+    await client.call('SecurityEventNotification', { type: 'FirmwareUpdated', timestamp: now });
+    const a = await client.call('Authorize', { idToken: { idToken: 'TAG1', type: 'ISO14443' } });
+    await client.call('NotifyReport', { requestId: 1, generatedAt: now, seqNo: 0 });
+    say({ step: 'v201-extra', authorize: a.idTokenInfo.status });
   }
   say({ step: 'ready' });
   // Wait for the limit the test asks the server to send, then leave.
