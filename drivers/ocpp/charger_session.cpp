@@ -6,10 +6,6 @@
 
 namespace fuseguard::ocpp {
 
-namespace beast = boost::beast;
-namespace websocket = beast::websocket;
-namespace http = beast::http;
-
 namespace {
 std::chrono::steady_clock::duration seconds(double s) {
     return std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(s));
@@ -20,52 +16,61 @@ constexpr auto kCallTimeout = std::chrono::seconds(30);
 constexpr auto kStatusGrace = std::chrono::seconds(5);
 }  // namespace
 
-ChargerSession::ChargerSession(boost::asio::ip::tcp::socket socket, Server& server, std::string id, Version version)
-    : ws_(std::move(socket)),
-      server_(server),
+ChargerSession::ChargerSession(boost::asio::any_io_executor ex, Server& server, std::string id, Version version)
+    : server_(server),
       id_(std::move(id)),
       version_(version),
-      ping_timer_(ws_.get_executor()),
-      watch_timer_(ws_.get_executor()),
-      call_timer_(ws_.get_executor()),
-      status_timer_(ws_.get_executor()) {}
+      ping_timer_(ex),
+      watch_timer_(ex),
+      call_timer_(ex),
+      status_timer_(ex) {}
 
-void ChargerSession::run(http::request<http::empty_body> req) {
-    // Liveness is ours (ping_interval_s, offline_after_s), not Beast's idle timer.
-    auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
-    timeouts.idle_timeout = websocket::stream_base::none();
-    ws_.set_option(timeouts);
-    ws_.read_message_max(kMaxFrameBytes);
-    const std::string proto(subprotocol(version_));
-    ws_.set_option(websocket::stream_base::decorator([proto](websocket::response_type& res) {
-        res.set(http::field::sec_websocket_protocol, proto);
-        res.set(http::field::server, "fuseguard");
-    }));
-    // Any frame counts as a sign of life (OCA white paper), pongs included.
-    ws_.control_callback([this](websocket::frame_type, beast::string_view) { last_heard_ = Clock::now(); });
-    ws_.async_accept(req, beast::bind_front_handler(&ChargerSession::on_accept, shared_from_this()));
-}
-
-void ChargerSession::on_accept(beast::error_code ec) {
-    if (ec) {
-        log::warning("ocpp: " + id_ + ": websocket handshake failed: " + ec.message());
-        return;
-    }
+void ChargerSession::opened() {
     open_ = true;
     last_heard_ = Clock::now();
-    server_.attach(shared_from_this());
+    server_.attach(self());
     log::info("ocpp: " + id_ + " connected (" + std::string(subprotocol(version_)) + ")");
     do_ping();
     do_watch();
-    do_read();
     // A station that reconnects without telling us its connectors' status
     // is asked for it, so that no stale status drives the allocation.
     status_timer_.expires_after(kStatusGrace);
-    status_timer_.async_wait([self = shared_from_this()](beast::error_code timer_ec) {
-        if (timer_ec || self->closed_ || self->status_seen_) return;
-        auto req = outbound::trigger_status_request(self->version_);
-        self->call(std::move(req.action), std::move(req.payload), nullptr);
+    status_timer_.async_wait([s = self()](boost::system::error_code ec) {
+        if (ec || s->closed_ || s->status_seen_) return;
+        auto req = outbound::trigger_status_request(s->version_);
+        s->call(std::move(req.action), std::move(req.payload), nullptr);
     });
+}
+
+void ChargerSession::handle(const std::string& text) {
+    heard();
+    auto parsed = parse_frame(text, version_);
+    if (auto* f = std::get_if<FrameFailure>(&parsed)) {
+        log::warning("ocpp: " + id_ + ": " + f->description);
+        if (f->answer) send(serialize(Frame{CallError{f->id, f->code, f->description, {}}}, version_));
+        return;
+    }
+    auto& frame = std::get<Frame>(parsed);
+    if (auto* c = std::get_if<Call>(&frame)) {
+        auto result = version_ == Version::V16 ? dispatch_v16(*c) : dispatch_v201(*c);
+        const bool accepted = std::holds_alternative<nlohmann::json>(result);
+        if (auto* payload = std::get_if<nlohmann::json>(&result))
+            send(serialize(Frame{CallResult{c->id, std::move(*payload)}}, version_));
+        else
+            send(serialize(Frame{std::get<CallError>(result)}, version_));
+        if (accepted && c->action == "StatusNotification") status_seen_ = true;
+        if (accepted && c->action == "BootNotification") configure();
+        return;
+    }
+    // An answer: only the one to our outstanding CALL is taken.
+    const std::string& id = std::holds_alternative<CallResult>(frame) ? std::get<CallResult>(frame).id
+                                                                        : std::get<CallError>(frame).id;
+    if (!in_flight_ || in_flight_->frame.id != id) {
+        log::warning("ocpp: " + id_ + ": answer to unknown message " + id + " ignored");
+        return;
+    }
+    if (auto* r = std::get_if<CallResult>(&frame)) finish_call(*r);
+    else finish_call(std::get<CallError>(frame));
 }
 
 void ChargerSession::configure() {
@@ -80,109 +85,26 @@ void ChargerSession::configure() {
     }
 }
 
-void ChargerSession::do_read() {
-    ws_.async_read(buffer_, beast::bind_front_handler(&ChargerSession::on_read, shared_from_this()));
-}
-
-void ChargerSession::on_read(beast::error_code ec, std::size_t) {
-    if (ec) {
-        if (ec == websocket::error::closed) return close("closed by the station");
-        if (ec == websocket::error::message_too_big) return close("sent a frame over 64 KiB");
-        if (ec == boost::asio::error::operation_aborted) return;  // we closed it
-        return close("connection lost: " + ec.message());
-    }
-    last_heard_ = Clock::now();
-    if (!ws_.got_text()) {
-        buffer_.consume(buffer_.size());
-        send(serialize(Frame{CallError{"-1", ErrorCode::FormationViolation, "OCPP-J frames are text", {}}}, version_));
-        return do_read();
-    }
-    const std::string text = beast::buffers_to_string(buffer_.data());
-    buffer_.consume(buffer_.size());
-    handle(text);
-    if (!closed_) do_read();
-}
-
-void ChargerSession::handle(const std::string& text) {
-    auto parsed = parse_frame(text, version_);
-    if (auto* f = std::get_if<FrameFailure>(&parsed)) {
-        log::warning("ocpp: " + id_ + ": " + f->description);
-        if (f->answer) send(serialize(Frame{CallError{f->id, f->code, f->description, {}}}, version_));
-        return;
-    }
-    auto& frame = std::get<Frame>(parsed);
-    if (auto* call = std::get_if<Call>(&frame)) {
-        auto result = version_ == Version::V16 ? dispatch_v16(*call) : dispatch_v201(*call);
-        const bool accepted = std::holds_alternative<nlohmann::json>(result);
-        if (auto* payload = std::get_if<nlohmann::json>(&result))
-            send(serialize(Frame{CallResult{call->id, std::move(*payload)}}, version_));
-        else
-            send(serialize(Frame{std::get<CallError>(result)}, version_));
-        if (accepted && call->action == "StatusNotification") status_seen_ = true;
-        if (accepted && call->action == "BootNotification") configure();
-        return;
-    }
-    // An answer: only the one to our outstanding CALL is taken.
-    const std::string& id = std::holds_alternative<CallResult>(frame) ? std::get<CallResult>(frame).id
-                                                                        : std::get<CallError>(frame).id;
-    if (!in_flight_ || in_flight_->frame.id != id) {
-        log::warning("ocpp: " + id_ + ": answer to unknown message " + id + " ignored");
-        return;
-    }
-    if (auto* r = std::get_if<CallResult>(&frame)) finish_call(*r);
-    else finish_call(std::get<CallError>(frame));
-}
-
-void ChargerSession::send(std::string text) {
-    queue_.push_back(std::move(text));
-    if (!writing_) do_write();
-}
-
-void ChargerSession::do_write() {
-    if (queue_.empty() || closed_) return;
-    writing_ = true;
-    if (!queue_.front()) {
-        ws_.async_ping({}, [self = shared_from_this()](beast::error_code ec) { self->on_write(ec, 0); });
-        return;
-    }
-    ws_.text(true);
-    ws_.async_write(boost::asio::buffer(*queue_.front()),
-                    beast::bind_front_handler(&ChargerSession::on_write, shared_from_this()));
-}
-
-void ChargerSession::on_write(beast::error_code ec, std::size_t) {
-    writing_ = false;
-    if (ec) return close("write failed: " + ec.message());
-    queue_.pop_front();
-    do_write();
-}
-
 void ChargerSession::do_ping() {
     const auto& cfg = server_.config();
     if (cfg.ping_interval_s <= 0) return;
     ping_timer_.expires_after(seconds(cfg.ping_interval_s));
-    ping_timer_.async_wait(beast::bind_front_handler(&ChargerSession::on_ping_timer, shared_from_this()));
-}
-
-void ChargerSession::on_ping_timer(beast::error_code ec) {
-    if (ec || closed_) return;
-    queue_.push_back(std::nullopt);
-    if (!writing_) do_write();
-    do_ping();
+    ping_timer_.async_wait([s = self()](boost::system::error_code ec) {
+        if (ec || s->closed_) return;
+        s->send_ping();
+        s->do_ping();
+    });
 }
 
 void ChargerSession::do_watch() {
     watch_timer_.expires_at(last_heard_ + seconds(server_.config().offline_after_s));
-    watch_timer_.async_wait(beast::bind_front_handler(&ChargerSession::on_watch, shared_from_this()));
-}
-
-void ChargerSession::on_watch(beast::error_code ec) {
-    if (ec || closed_) return;
-    if (Clock::now() - last_heard_ >= seconds(server_.config().offline_after_s)) {
-        const auto secs = static_cast<int>(server_.config().offline_after_s);
-        return close("silent: no frame or pong for " + std::to_string(secs) + " s");
-    }
-    do_watch();
+    watch_timer_.async_wait([s = self()](boost::system::error_code ec) {
+        if (ec || s->closed_) return;
+        const double limit = s->server_.config().offline_after_s;
+        if (Clock::now() - s->last_heard_ >= seconds(limit))
+            return s->close("silent: no frame or pong for " + std::to_string(static_cast<int>(limit)) + " s");
+        s->do_watch();
+    });
 }
 
 void ChargerSession::call(std::string action, nlohmann::json payload, Done done) {
@@ -196,13 +118,11 @@ void ChargerSession::send_next_call() {
     calls_.pop_front();
     send(serialize(Frame{in_flight_->frame}, version_));
     call_timer_.expires_after(kCallTimeout);
-    call_timer_.async_wait(beast::bind_front_handler(&ChargerSession::on_call_timeout, shared_from_this()));
-}
-
-void ChargerSession::on_call_timeout(beast::error_code ec) {
-    if (ec || !in_flight_) return;
-    log::warning("ocpp: " + id_ + ": no answer to " + in_flight_->frame.action + " within 30 s");
-    finish_call(std::monostate{});
+    call_timer_.async_wait([s = self()](boost::system::error_code ec) {
+        if (ec || !s->in_flight_) return;
+        log::warning("ocpp: " + s->id_ + ": no answer to " + s->in_flight_->frame.action + " within 30 s");
+        s->finish_call(std::monostate{});
+    });
 }
 
 void ChargerSession::finish_call(const Answer& answer) {
@@ -234,9 +154,7 @@ void ChargerSession::close(std::string cause) {
         log::info("ocpp: " + id_ + " disconnected: " + cause);
         server_.emit(StationDisconnected{id_, cause});
     }
-    beast::error_code ignored;
-    beast::get_lowest_layer(ws_).socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
-    beast::get_lowest_layer(ws_).socket().close(ignored);
+    shutdown();
 }
 
 }  // namespace fuseguard::ocpp

@@ -21,6 +21,18 @@ Server::Server(net::io_context& io, config::OcppConfig cfg, std::vector<Station>
 Server::~Server() { stop(); }
 
 std::uint16_t Server::start() {
+    if (cfg_.tls) {
+        // OCPP security profiles 2 and 3 require TLS 1.2 or later.
+        tls_.emplace(net::ssl::context::tls_server);
+        tls_->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                          net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1);
+        tls_->use_certificate_chain_file(cfg_.tls->cert);
+        tls_->use_private_key_file(cfg_.tls->key, net::ssl::context::pem);
+        if (cfg_.tls->client_ca) {
+            tls_->load_verify_file(*cfg_.tls->client_ca);
+            tls_->set_verify_mode(net::ssl::verify_peer | net::ssl::verify_fail_if_no_peer_cert);
+        }
+    }
     const tcp::endpoint ep{net::ip::make_address(cfg_.listen_host), cfg_.listen_port};
     acceptor_.emplace(io_);
     acceptor_->open(ep.protocol());
@@ -48,7 +60,13 @@ void Server::do_accept() {
 
 void Server::on_accept(const boost::system::error_code& ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted || !acceptor_) return;  // stopping
-    if (!ec) std::make_shared<HttpSession>(std::move(socket), *this)->run();
+    if (!ec) {
+        if (tls_)
+            std::make_shared<HttpSession<boost::beast::ssl_stream<boost::beast::tcp_stream>>>(*this, std::move(socket), *tls_)
+                ->run();
+        else
+            std::make_shared<HttpSession<boost::beast::tcp_stream>>(*this, std::move(socket))->run();
+    }
     do_accept();  // re-armed after every accept, failed or not
 }
 

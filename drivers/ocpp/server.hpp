@@ -4,6 +4,7 @@
 // everything runs on the controller's io_context thread.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 
 #include <functional>
 
@@ -31,7 +32,8 @@ public:
     Server(boost::asio::io_context& io, config::OcppConfig cfg, std::vector<Station> stations, StationSink sink);
     ~Server();
 
-    // Binds and starts accepting; returns the port (useful with port 0).
+    // Loads the TLS certificates if any, binds and starts accepting; returns
+    // the port (useful with port 0). Throws std::exception with the reason.
     std::uint16_t start();
     void stop();
 
@@ -51,6 +53,7 @@ public:
     const config::OcppConfig& config() const { return cfg_; }
     const Station* station(const std::string& id) const;
     void attach(const std::shared_ptr<ChargerSession>& s);
+    bool tls() const { return tls_.has_value(); }
     void detach(const ChargerSession* s);
     void emit(StationEvent e) { sink_(std::move(e)); }
 
@@ -63,6 +66,7 @@ private:
     std::map<std::string, Station> stations_;
     StationSink sink_;
     std::optional<boost::asio::ip::tcp::acceptor> acceptor_;
+    std::optional<boost::asio::ssl::context> tls_;  // security profiles 2 and 3
     std::map<std::string, std::weak_ptr<ChargerSession>> sessions_;
 };
 
