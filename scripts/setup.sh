@@ -9,7 +9,7 @@ packages=(
   # libraries the code links against
   libboost-dev libboost-system-dev libyaml-cpp-dev libmodbus-dev
   libpaho-mqtt-dev libpaho-mqttpp-dev nlohmann-json3-dev libssl-dev
-  libsystemd-dev libsqlite3-dev
+  libsystemd-dev libsqlite3-dev openssl
   # tests and benchmarks
   doctest-dev libbenchmark-dev mosquitto mosquitto-clients socat mbpoll python3-pymodbus python3-serial python3-serial-asyncio
 )
