@@ -6,6 +6,7 @@
 #include "config/load.hpp"
 #include "drivers/log.hpp"
 #include "policy/allocation.hpp"
+#include "policy/connector_status.hpp"
 
 namespace fuseguard::controller {
 
@@ -66,6 +67,21 @@ void Service::apply(const config::Config& cfg) {
 }
 
 void Service::start_drivers() {
+    std::vector<ocpp::Server::Station> stations;
+    for (const auto& c : config_.chargers) stations.push_back({c.id, c.password});
+    ocpp_ = std::make_unique<ocpp::Server>(io_, config_.ocpp, std::move(stations),
+                                           [this](ocpp::StationEvent e) { on_station_event(e); });
+    try {
+        const auto port = ocpp_->start();
+        log::info("ocpp: listening on " + config_.ocpp.listen_host + ":" + std::to_string(port) +
+                  (config_.ocpp.tls ? " (TLS)" : "") + ", stations connect to /ocpp/<id>");
+    } catch (const std::exception& e) {
+        // Load management goes on without the OCPP side: every station stays
+        // unknown and is counted at its fallback, the safe direction.
+        log::error("ocpp: cannot listen on " + config_.ocpp.listen_host + ":" +
+                   std::to_string(config_.ocpp.listen_port) + ": " + e.what());
+        ocpp_.reset();
+    }
     buses_ = modbus::make_buses(config_, [this](modbus::DeviceEvent e) {
         boost::asio::post(io_, [this, e = std::move(e)] { on_device_event(e); });
     });
@@ -78,6 +94,55 @@ void Service::start_drivers() {
 void Service::stop_drivers() {
     for (auto& b : buses_) b->stop();
     buses_.clear();
+    if (ocpp_) ocpp_->stop();
+    ocpp_.reset();
+}
+
+// Station liveness and whether a vehicle wants current. Sending limits and
+// tracking their answers is the controller's next step (issue 7).
+void Service::on_station_event(const ocpp::StationEvent& ev) {
+    if (!model_) return;
+    auto find = [&](const std::string& id) -> policy::StationInput* {
+        for (auto& s : model_->state.stations)
+            if (s.id == id) return &s;
+        return nullptr;
+    };
+    std::visit(
+        [&](const auto& e) {
+            using T = std::decay_t<decltype(e)>;
+            auto* st = find(e.id);
+            if (!st) return;
+            if constexpr (std::is_same_v<T, ocpp::StationConnected>) {
+                st->state = policy::DeviceState::Online;
+                st->control = policy::Control::Unmanaged;  // until a limit is accepted
+                replan();
+            } else if constexpr (std::is_same_v<T, ocpp::StationDisconnected>) {
+                st->state = policy::DeviceState::Offline;
+                st->measured.reset();
+                replan();
+            } else if constexpr (std::is_same_v<T, ocpp::StationBooted>) {
+                log::info("ocpp: " + e.id + " booted: " + e.vendor + " " + e.model +
+                          (e.firmware ? " firmware " + *e.firmware : ""));
+            } else if constexpr (std::is_same_v<T, ocpp::ConnectorStatusChanged>) {
+                if (e.error_code != "NoError")
+                    log::warning("ocpp: " + e.id + " connector " + std::to_string(e.connector) + " reports " +
+                                 e.error_code + (e.vendor_error_code ? " (" + *e.vendor_error_code + ")" : "") +
+                                 " while " + e.status);
+                if (e.connector != 0) {
+                    const auto status = policy::parse_connector_status(e.status);
+                    const bool wants = status && policy::wants_current(*status);
+                    if (wants != st->wants_current) {
+                        st->wants_current = wants;
+                        replan();
+                    }
+                }
+            } else if constexpr (std::is_same_v<T, ocpp::DrawMeasured>) {
+                std::array<policy::Amps, 3> a{};
+                for (std::size_t i = 0; i < 3; ++i) a[i] = policy::Amps::round_up(e.current_a[i]);
+                st->measured = a;
+            }
+        },
+        ev);
 }
 
 void Service::on_device_event(const modbus::DeviceEvent& e) {
@@ -107,12 +172,14 @@ void Service::on_device_event(const modbus::DeviceEvent& e) {
 }
 
 // The controller issue adds sending limits and publishing; until then the
-// service re-plans when a device changes state and reports the budget.
+// service re-plans when a device changes state and reports the budget as it
+// stands now: what every device in its current state takes (SPEC 1).
 void Service::replan() {
-    const auto plan = policy::allocate(model_->tree, model_->state);
+    const auto& st = model_->state;
+    const auto loads = policy::node_loads(model_->tree, policy::current_deductions(model_->tree, st));
     policy::PhaseCurrents available;
-    const auto cap = policy::capacity(model_->tree, policy::FuseTree::root(), model_->state.settings);
-    for (auto p : policy::kAllPhases) available[p] = cap - plan.loads[0].total()[p];
+    const auto cap = policy::capacity(model_->tree, policy::FuseTree::root(), st.settings);
+    for (auto p : policy::kAllPhases) available[p] = cap - loads[0].total()[p];
     const std::string budget = "site available for charging: " + policy::format(available);
     if (budget != last_budget_) log::info(budget);
     last_budget_ = budget;

@@ -12,6 +12,7 @@
 
 #include "config/config.hpp"
 #include "drivers/modbus/bus.hpp"
+#include "drivers/ocpp/server.hpp"
 #include "site_model.hpp"
 
 namespace fuseguard::controller {
@@ -32,6 +33,7 @@ private:
     void start_drivers();
     void stop_drivers();
     void on_device_event(const modbus::DeviceEvent& e);
+    void on_station_event(const ocpp::StationEvent& e);
     void replan();
 
     boost::asio::io_context& io_;
@@ -40,6 +42,7 @@ private:
     config::Config config_;
     std::optional<SiteModel> model_;
     std::vector<std::unique_ptr<modbus::Bus>> buses_;
+    std::unique_ptr<ocpp::Server> ocpp_;
     std::string last_budget_;  // logged again only when it changes
 };
 

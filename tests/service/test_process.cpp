@@ -7,6 +7,7 @@
 
 #include "common/child_process.hpp"
 #include "modbus/test_server.hpp"
+#include "ocpp/ocpp_fixture.hpp"
 
 using namespace fuseguard::test;
 using namespace std::chrono_literals;
@@ -118,6 +119,7 @@ TEST_SUITE("Process") {
                                            "    poll_interval_s: 0.2\n"
                                            "    offline_after_s: 1\n"
                                            "    fallback_a: 50\n"
+                                           "ocpp: { listen: 127.0.0.1:0 }\n"
                                            "state_dir: /tmp\n");
         ChildProcess p({kBinary, "--config", file});
         REQUIRE(p.wait_for("site available for charging: 50 A on L1 L2 L3", 10s));
@@ -127,6 +129,31 @@ TEST_SUITE("Process") {
         meter.stop();
         REQUIRE(p.wait_for("meter:grid online -> offline (no good reading for 1.0 s", 10s, mark));
         REQUIRE(p.wait_for("site available for charging: 50 A on L1 L2 L3", 10s, mark));
+        p.signal(SIGTERM);
+        CHECK(p.wait_exit(10s) == 0);
+    }
+
+    TEST_CASE("a station connecting and leaving moves its deduction between capacity and fallback") {
+        TempDir dir;
+        auto file = dir.write("site.yaml", "site: { id: test, fuse_limit_a: 100 }\n"
+                                           "chargers:\n"
+                                           "  - { id: CP1, max_current_a: 32, fallback_current_a: 6 }\n"
+                                           "ocpp: { listen: 127.0.0.1:0 }\n"
+                                           "state_dir: /tmp\n");
+        ChildProcess p({kBinary, "--config", file});
+        REQUIRE(p.wait_for("site available for charging: 94 A on L1 L2 L3", 10s));  // unknown: 6 A fallback
+        REQUIRE(p.wait_for("ocpp: listening on 127.0.0.1:", 10s));
+        const auto at = p.output().find("ocpp: listening on 127.0.0.1:") + std::string("ocpp: listening on 127.0.0.1:").size();
+        const auto port = static_cast<std::uint16_t>(std::stoi(p.output().substr(at)));
+        {
+            fuseguard::test::StationClient station;
+            REQUIRE(station.connect(port, "/ocpp/CP1") == 101);
+            // Online but no limit confirmed yet: its capacity is deducted.
+            REQUIRE(p.wait_for("site available for charging: 68 A on L1 L2 L3", 10s));
+        }
+        REQUIRE(p.wait_for("ocpp: CP1 disconnected", 10s));
+        const auto mark = p.output().find("ocpp: CP1 disconnected");
+        REQUIRE(p.wait_for("site available for charging: 94 A on L1 L2 L3", 10s, mark));
         p.signal(SIGTERM);
         CHECK(p.wait_exit(10s) == 0);
     }
