@@ -26,6 +26,7 @@ public:
     void signal(int signo) const;
     bool running();
     const std::string& output() const { return output_; }
+    pid_t pid() const { return pid_; }
 
 private:
     void drain(int timeout_ms);
