@@ -16,6 +16,8 @@
 
 namespace fuseguard::ocpp {
 
+inline constexpr std::size_t kMaxQueuedBytes = 1024 * 1024;
+
 template <class Next>
 class WebsocketSession final : public ChargerSession, public std::enable_shared_from_this<WebsocketSession<Next>> {
 public:
@@ -72,6 +74,11 @@ private:
     }
 
     void send(std::string text) override {
+        if (closed()) return;
+        // A station that keeps calling but never reads its answers would grow
+        // this queue without end; past the bound it is cut off, alone.
+        queued_bytes_ += text.size();
+        if (queued_bytes_ > kMaxQueuedBytes) return close("not reading its answers (over 1 MiB queued)");
         queue_.push_back(std::move(text));
         if (!writing_) do_write();
     }
@@ -96,6 +103,7 @@ private:
     void on_write(boost::beast::error_code ec, std::size_t) {
         writing_ = false;
         if (ec) return close("write failed: " + ec.message());
+        if (queue_.front()) queued_bytes_ -= queue_.front()->size();
         queue_.pop_front();
         do_write();
     }
@@ -112,6 +120,7 @@ private:
     boost::beast::websocket::stream<Next> ws_;
     boost::beast::flat_buffer buffer_;
     std::deque<std::optional<std::string>> queue_;  // text frames; nullopt is a ping
+    std::size_t queued_bytes_ = 0;
     bool writing_ = false;
 };
 

@@ -152,6 +152,8 @@ public:
         if (!t) return std::nullopt;
         return nlohmann::json::parse(*t);
     }
+    // The TCP socket under the websocket, to misbehave below the protocol.
+    net::ip::tcp::socket& raw_socket() { return ws_.next_layer(); }
     std::string subprotocol;
 
 private:

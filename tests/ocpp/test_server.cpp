@@ -249,4 +249,66 @@ TEST_SUITE("OcppServer") {
         REQUIRE(e5);
         CHECK((*e5)[2] == "PropertyConstraintViolation");
     }
+
+    TEST_CASE("a station stalled in the middle of a frame affects only itself") {
+        auto cfg = OcppFixture::defaults();
+        cfg.ping_interval_s = 0.3;
+        cfg.offline_after_s = 1;
+        OcppFixture fx({{"STALL", std::nullopt}, {"GOOD", std::nullopt}}, cfg);
+        StationClient stall, good;
+        REQUIRE(stall.connect(fx.port, "/ocpp/STALL") == 101);
+        // A masked text frame announcing 4096 bytes, of which 10 arrive.
+        const unsigned char partial[] = {0x81, 0xFE, 0x10, 0x00, 1, 2, 3, 4, '[', '2', ',', '"', 'x', '"', ',', '"', 'H', 'e'};
+        net::write(stall.raw_socket(), net::buffer(partial, sizeof partial));
+        REQUIRE(good.connect(fx.port, "/ocpp/GOOD") == 101);
+        good.send(kBoot);
+        auto res = good.receive_json();
+        REQUIRE(res);
+        CHECK((*res)[2]["status"] == "Accepted");
+        auto gone = fx.wait_for<ocpp::StationDisconnected>([](auto& d) { return d.id == "STALL"; }, 5s);
+        REQUIRE(gone);
+        CHECK(gone->cause.find("silent") != std::string::npos);
+    }
+
+    TEST_CASE("a station flooding the server does not starve another") {
+        OcppFixture fx({{"FLOOD", std::nullopt}, {"GOOD", std::nullopt}});
+        StationClient flood, good;
+        REQUIRE(flood.connect(fx.port, "/ocpp/FLOOD") == 101);
+        REQUIRE(good.connect(fx.port, "/ocpp/GOOD") == 101);
+        std::thread flooder([&] {
+            for (int i = 0; i < 2000; ++i) flood.send(R"([2,"f)" + std::to_string(i) + R"(","Heartbeat",{}])");
+        });
+        const auto t0 = std::chrono::steady_clock::now();
+        good.send(kBoot);
+        auto res = good.receive_json();
+        const auto took = std::chrono::steady_clock::now() - t0;
+        flooder.join();
+        REQUIRE(res);
+        CHECK((*res)[2]["status"] == "Accepted");
+        CHECK(took < 2s);
+    }
+
+    TEST_CASE("a station that calls without reading its answers is cut off alone") {
+        OcppFixture fx({{"DEAF", std::nullopt}, {"GOOD", std::nullopt}});
+        StationClient deaf, good;
+        REQUIRE(deaf.connect(fx.port, "/ocpp/DEAF") == 101);
+        std::atomic<bool> stop{false};
+        std::thread flooder([&] {
+            try {
+                for (int i = 0; i < 400000 && !stop; ++i)
+                    deaf.send(R"([2,"d)" + std::to_string(i) + R"(","Heartbeat",{}])");
+            } catch (const std::exception&) {  // the server hung up: expected
+            }
+        });
+        auto gone = fx.wait_for<ocpp::StationDisconnected>([](auto& d) { return d.id == "DEAF"; }, 20s);
+        stop = true;
+        flooder.join();
+        REQUIRE(gone);
+        CHECK(gone->cause.find("not reading") != std::string::npos);
+        REQUIRE(good.connect(fx.port, "/ocpp/GOOD") == 101);
+        good.send(kBoot);
+        auto res = good.receive_json();
+        REQUIRE(res);
+        CHECK((*res)[2]["status"] == "Accepted");
+    }
 }
