@@ -2,22 +2,64 @@
 
 #include <boost/asio/post.hpp>
 #include <csignal>
+#include <filesystem>
 
 #include "config/load.hpp"
 #include "drivers/log.hpp"
 #include "policy/allocation.hpp"
-#include "policy/connector_status.hpp"
 
 namespace fuseguard::controller {
 
-Service::Service(boost::asio::io_context& io, std::string config_path, config::Config initial)
-    : io_(io), signals_(io, SIGINT, SIGTERM, SIGHUP), path_(std::move(config_path)), config_(std::move(initial)) {}
+namespace {
 
-Service::~Service() { stop_drivers(); }
+bool same_listener(const config::OcppConfig& a, const config::OcppConfig& b) {
+    auto tls = [](const std::optional<config::TlsConfig>& t) {
+        return t ? t->cert + "|" + t->key + "|" + t->client_ca.value_or("") : std::string();
+    };
+    return a.listen_host == b.listen_host && a.listen_port == b.listen_port && tls(a.tls) == tls(b.tls) &&
+           a.heartbeat_interval_s == b.heartbeat_interval_s && a.ping_interval_s == b.ping_interval_s &&
+           a.offline_after_s == b.offline_after_s && a.profile_purpose == b.profile_purpose;
+}
+
+bool same_broker(const std::optional<config::MqttConfig>& a, const std::optional<config::MqttConfig>& b) {
+    if (!a || !b) return !a && !b;
+    auto tls = [](const std::optional<config::MqttTlsConfig>& t) {
+        return t ? t->ca.value_or("") + "|" + t->cert.value_or("") + "|" + t->key.value_or("") : std::string();
+    };
+    return a->broker == b->broker && a->topic_prefix == b->topic_prefix && a->username == b->username &&
+           a->password == b->password && tls(a->tls) == tls(b->tls) && a->client_id == b->client_id;
+}
+
+std::vector<ocpp::Server::Station> station_list(const config::Config& cfg) {
+    std::vector<ocpp::Server::Station> list;
+    for (const auto& c : cfg.chargers) list.push_back({c.id, c.password});
+    return list;
+}
+
+}  // namespace
+
+Service::Service(boost::asio::io_context& io, std::string config_path, config::Config initial)
+    : io_(io),
+      signals_(io, SIGINT, SIGTERM, SIGHUP),
+      tick_(io),
+      path_(std::move(config_path)),
+      config_(std::move(initial)),
+      catalogue_(load_catalogue(path_)) {}
+
+Service::~Service() {
+    stop_drivers();
+    if (mqtt_) mqtt_->stop();
+}
 
 void Service::start() {
+    std::error_code ec;
+    std::filesystem::create_directories(config_.state_dir, ec);
+    uptime_ = std::make_unique<UptimeTracker>(config_.state_dir + "/uptime.sqlite", WallClock::now());
+    log::info("notification catalogue: " + std::to_string(catalogue_.size()) + " entries");
+    start_mqtt();
     apply(config_);
     do_wait_signal();
+    do_tick();
 }
 
 void Service::do_wait_signal() {
@@ -32,8 +74,19 @@ void Service::on_signal(const boost::system::error_code& ec, int signo) {
         return;
     }
     log::info(std::string("received ") + (signo == SIGTERM ? "SIGTERM" : "SIGINT") + ", stopping");
+    tick_.cancel();
     stop_drivers();
+    if (mqtt_) mqtt_->stop();
     io_.stop();
+}
+
+void Service::do_tick() {
+    tick_.expires_after(std::chrono::seconds(1));
+    tick_.async_wait([this](const boost::system::error_code& ec) {
+        if (ec) return;
+        if (site_) site_->tick();
+        do_tick();
+    });
 }
 
 void Service::reload() {
@@ -46,31 +99,70 @@ void Service::reload() {
                    policy::format(policy::Amps::round_down(config_.site.fuse_limit_a)) + ")");
         return;
     }
+    const bool broker_changed = !same_broker(config_.mqtt, result.config->mqtt);
+    if (result.config->state_dir != config_.state_dir)
+        log::warning("state_dir changes take effect at the next start");
     config_ = std::move(*result.config);
+    catalogue_ = load_catalogue(path_);
+    if (broker_changed) {
+        publisher_.reset();
+        commands_.reset();
+        if (mqtt_) mqtt_->stop();
+        mqtt_.reset();
+        start_mqtt();
+    }
     apply(config_);
     log::info("reloaded " + path_);
 }
 
-// A new configuration starts from the safe state: every device unknown,
-// every fallback deducted, until the devices report in again.
-void Service::apply(const config::Config& cfg) {
-    stop_drivers();
-    model_ = build_site_model(cfg);
-    last_budget_.clear();
-    log::info("site " + cfg.site.id + ": fuse " + policy::format(model_->tree.node(policy::FuseTree::root()).limit) +
-              " per phase, " + std::to_string(cfg.chargers.size()) + " chargers, " +
-              std::to_string(cfg.meters.size()) + " meters, " + std::to_string(cfg.ems.size()) + " EMS");
-    const auto plan = policy::allocate(model_->tree, model_->state);
-    for (const auto& d : policy::all_deductions(plan)) log::info("deduct " + policy::describe(d, model_->state));
-    replan();
-    start_drivers();
+void Service::start_mqtt() {
+    if (!config_.mqtt) {
+        log::info("mqtt: not configured, state is only logged");
+        return;
+    }
+    mqtt_ = std::make_unique<mqttlink::MqttLink>(io_, *config_.mqtt, OperatorCommands::kSubscription,
+                                                 [this](const std::string& topic, const std::string& payload) {
+                                                     if (commands_) commands_->on_message(topic, payload);
+                                                 });
+    commands_ = std::make_unique<OperatorCommands>(*mqtt_, [this] { return ocpp_.get(); });
+    mqtt_->start();
 }
 
-void Service::start_drivers() {
-    std::vector<ocpp::Server::Station> stations;
-    for (const auto& c : config_.chargers) stations.push_back({c.id, c.password});
-    ocpp_ = std::make_unique<ocpp::Server>(io_, config_.ocpp, std::move(stations),
-                                           [this](ocpp::StationEvent e) { on_station_event(e); });
+// A new configuration: a new site model, in which what the old one knew of
+// the same devices carries over; every station must accept a limit again.
+void Service::apply(const config::Config& cfg) {
+    for (auto& b : buses_) b->stop();
+    buses_.clear();
+    publisher_.reset();
+    auto previous = std::move(site_);
+    site_ = std::make_unique<SiteController>(
+        io_, cfg, catalogue_, *uptime_,
+        [this](const std::string& id, double amps) { return ocpp_ && ocpp_->set_limit(id, amps); },
+        [this] { on_site_changed(); });
+    const auto& model = site_->model();
+    log::info("site " + cfg.site.id + ": fuse " + policy::format(model.tree.node(policy::FuseTree::root()).limit) +
+              " per phase, " + std::to_string(cfg.chargers.size()) + " chargers, " + std::to_string(cfg.meters.size()) +
+              " meters, " + std::to_string(cfg.ems.size()) + " EMS");
+    if (!previous)
+        for (const auto& d : policy::all_deductions(site_->target())) log::info("deduct " + policy::describe(d, model.state));
+    if (mqtt_) publisher_ = std::make_unique<StatePublisher>(io_, *site_, *mqtt_);
+    last_budget_.clear();
+    if (ocpp_ && same_listener(ocpp_->config(), cfg.ocpp)) {
+        ocpp_->set_stations(station_list(cfg));
+    } else {
+        if (ocpp_) ocpp_->stop();
+        ocpp_.reset();
+        start_ocpp();
+    }
+    if (previous) site_->adopt(*previous);
+    on_site_changed();
+    start_buses();
+}
+
+void Service::start_ocpp() {
+    ocpp_ = std::make_unique<ocpp::Server>(io_, config_.ocpp, station_list(config_), [this](ocpp::StationEvent e) {
+        if (site_) site_->on_station_event(e);
+    });
     try {
         const auto port = ocpp_->start();
         log::info("ocpp: listening on " + config_.ocpp.listen_host + ":" + std::to_string(port) +
@@ -82,8 +174,13 @@ void Service::start_drivers() {
                    std::to_string(config_.ocpp.listen_port) + ": " + e.what());
         ocpp_.reset();
     }
+}
+
+void Service::start_buses() {
     buses_ = modbus::make_buses(config_, [this](modbus::DeviceEvent e) {
-        boost::asio::post(io_, [this, e = std::move(e)] { on_device_event(e); });
+        boost::asio::post(io_, [this, e = std::move(e)] {
+            if (site_) site_->on_device_event(e);
+        });
     });
     for (auto& b : buses_) {
         log::info("modbus: polling " + b->name());
@@ -98,88 +195,11 @@ void Service::stop_drivers() {
     ocpp_.reset();
 }
 
-// Station liveness and whether a vehicle wants current. Sending limits and
-// tracking their answers is the controller's next step (issue 7).
-void Service::on_station_event(const ocpp::StationEvent& ev) {
-    if (!model_) return;
-    auto find = [&](const std::string& id) -> policy::StationInput* {
-        for (auto& s : model_->state.stations)
-            if (s.id == id) return &s;
-        return nullptr;
-    };
-    std::visit(
-        [&](const auto& e) {
-            using T = std::decay_t<decltype(e)>;
-            auto* st = find(e.id);
-            if (!st) return;
-            if constexpr (std::is_same_v<T, ocpp::StationConnected>) {
-                st->state = policy::DeviceState::Online;
-                st->control = policy::Control::Unmanaged;  // until a limit is accepted
-                replan();
-            } else if constexpr (std::is_same_v<T, ocpp::StationDisconnected>) {
-                st->state = policy::DeviceState::Offline;
-                st->measured.reset();
-                replan();
-            } else if constexpr (std::is_same_v<T, ocpp::StationBooted>) {
-                log::info("ocpp: " + e.id + " booted: " + e.vendor + " " + e.model +
-                          (e.firmware ? " firmware " + *e.firmware : ""));
-            } else if constexpr (std::is_same_v<T, ocpp::ConnectorStatusChanged>) {
-                if (e.error_code != "NoError")
-                    log::warning("ocpp: " + e.id + " connector " + std::to_string(e.connector) + " reports " +
-                                 e.error_code + (e.vendor_error_code ? " (" + *e.vendor_error_code + ")" : "") +
-                                 " while " + e.status);
-                if (e.connector != 0) {
-                    const auto status = policy::parse_connector_status(e.status);
-                    const bool wants = status && policy::wants_current(*status);
-                    if (wants != st->wants_current) {
-                        st->wants_current = wants;
-                        replan();
-                    }
-                }
-            } else if constexpr (std::is_same_v<T, ocpp::DrawMeasured>) {
-                std::array<policy::Amps, 3> a{};
-                for (std::size_t i = 0; i < 3; ++i) a[i] = policy::Amps::round_up(e.current_a[i]);
-                st->measured = a;
-            }
-        },
-        ev);
-}
-
-void Service::on_device_event(const modbus::DeviceEvent& e) {
-    if (!model_) return;
-    auto& st = model_->state;
-    policy::DeviceState* state = nullptr;
-    policy::PhaseCurrents* value = nullptr;
-    if (e.kind == modbus::DeviceKind::Meter) {
-        for (auto& m : st.meters)
-            if (m.id == e.id) state = &m.state, value = &m.current;
-    } else {
-        for (auto& x : st.ems)
-            if (x.id == e.id) state = &x.state, value = &x.reserved;
-    }
-    if (!state) return;  // from a bus of a configuration just replaced
-    const std::string who = std::string(modbus::prefix(e.kind)) + ":" + e.id;
-    if (e.reading)
-        for (auto p : policy::kAllPhases)
-            (*value)[p] = policy::Amps::round_up(e.reading->current_a[policy::index(p)]);
-    if (e.transition) {
-        *state = e.transition->to;
-        const auto msg = who + " " + std::string(policy::name(e.transition->from)) + " -> " +
-                         std::string(policy::name(e.transition->to)) + " (" + e.transition->cause + ")";
-        e.transition->to == policy::DeviceState::Online ? log::info(msg) : log::warning(msg);
-        replan();
-    }
-}
-
-// The controller issue adds sending limits and publishing; until then the
-// service re-plans when a device changes state and reports the budget as it
-// stands now: what every device in its current state takes (SPEC 1).
-void Service::replan() {
-    const auto& st = model_->state;
-    const auto loads = policy::node_loads(model_->tree, policy::current_deductions(model_->tree, st));
-    policy::PhaseCurrents available;
-    const auto cap = policy::capacity(model_->tree, policy::FuseTree::root(), st.settings);
-    for (auto p : policy::kAllPhases) available[p] = cap - loads[0].total()[p];
+// Every change goes to MQTT (coalesced) and, when the budget moved, to the log.
+void Service::on_site_changed() {
+    if (publisher_) publisher_->changed();
+    if (!site_) return;
+    const auto available = site_->node_figures()[0].available;
     const std::string budget = "site available for charging: " + policy::format(available);
     if (budget != last_budget_) log::info(budget);
     last_budget_ = budget;

@@ -2,18 +2,28 @@
 // The running process: one io_context thread that owns the site. Signals are
 // turned into work on that thread (SIGTERM/SIGINT stop, SIGHUP reloads), and
 // so are driver events: bus threads post them here, only this thread
-// touches the site model.
+// touches the site.
+//
+//   Modbus buses ─┐                    ┌─> OCPP limits (lower before raise)
+//   OCPP server ──┼─> SiteController ──┼─> StatePublisher ─> MQTT
+//   MQTT cmds ────┘    (policy)        └─> notifications, uptime
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "catalogue.hpp"
 #include "config/config.hpp"
 #include "drivers/modbus/bus.hpp"
+#include "drivers/mqtt/mqtt_link.hpp"
 #include "drivers/ocpp/server.hpp"
-#include "site_model.hpp"
+#include "operator_commands.hpp"
+#include "site_controller.hpp"
+#include "state_publisher.hpp"
+#include "uptime.hpp"
 
 namespace fuseguard::controller {
 
@@ -30,19 +40,26 @@ private:
     void on_signal(const boost::system::error_code& ec, int signo);
     void reload();
     void apply(const config::Config& cfg);
-    void start_drivers();
+    void start_ocpp();
+    void start_buses();
     void stop_drivers();
-    void on_device_event(const modbus::DeviceEvent& e);
-    void on_station_event(const ocpp::StationEvent& e);
-    void replan();
+    void start_mqtt();
+    void do_tick();
+    void on_site_changed();
 
     boost::asio::io_context& io_;
     boost::asio::signal_set signals_;
+    boost::asio::steady_timer tick_;
     std::string path_;
     config::Config config_;
-    std::optional<SiteModel> model_;
-    std::vector<std::unique_ptr<modbus::Bus>> buses_;
+    Catalogue catalogue_;
+    std::unique_ptr<UptimeTracker> uptime_;
+    std::unique_ptr<mqttlink::MqttLink> mqtt_;
+    std::unique_ptr<OperatorCommands> commands_;
     std::unique_ptr<ocpp::Server> ocpp_;
+    std::unique_ptr<SiteController> site_;
+    std::unique_ptr<StatePublisher> publisher_;
+    std::vector<std::unique_ptr<modbus::Bus>> buses_;
     std::string last_budget_;  // logged again only when it changes
 };
 

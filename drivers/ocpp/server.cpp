@@ -70,6 +70,20 @@ void Server::on_accept(const boost::system::error_code& ec, tcp::socket socket) 
     do_accept();  // re-armed after every accept, failed or not
 }
 
+void Server::set_stations(std::vector<Station> stations) {
+    stations_.clear();
+    for (auto& s : stations) stations_.emplace(s.id, std::move(s));
+    for (auto it = sessions_.begin(); it != sessions_.end();) {
+        auto s = it->second.lock();
+        if (!stations_.count(it->first)) {
+            it = sessions_.erase(it);
+            if (s) s->close("no longer in the configuration");
+        } else {
+            ++it;
+        }
+    }
+}
+
 const Server::Station* Server::station(const std::string& id) const {
     auto it = stations_.find(id);
     return it == stations_.end() ? nullptr : &it->second;

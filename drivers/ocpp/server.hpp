@@ -48,6 +48,9 @@ public:
     using CommandDone = std::function<void(const std::string& status)>;
     bool command(const std::string& id, const std::function<outbound::Request(Version)>& make, CommandDone done);
     bool connected(const std::string& id) const;
+    // A reloaded configuration: new passwords apply from the next connection;
+    // stations no longer configured are disconnected.
+    void set_stations(std::vector<Station> stations);
 
     // Used by the sessions.
     const config::OcppConfig& config() const { return cfg_; }

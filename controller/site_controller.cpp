@@ -1,0 +1,399 @@
+#include "site_controller.hpp"
+
+#include <boost/asio/post.hpp>
+
+#include <algorithm>
+#include <cmath>
+
+#include "drivers/log.hpp"
+#include "policy/connector_status.hpp"
+
+namespace fuseguard::controller {
+
+using policy::Amps;
+using policy::Control;
+using policy::DeviceState;
+
+namespace {
+// Among equal priorities, who charged least goes first; turns change in
+// steps of this long so that paused stations rotate without flapping.
+constexpr double kTurnSeconds = 300;
+
+bool down_status(const std::string& s) { return s == "Faulted" || s == "Unavailable"; }
+}  // namespace
+
+SiteController::SiteController(boost::asio::io_context& io, const config::Config& cfg, const Catalogue& catalogue,
+                               UptimeTracker& uptime, LimitSender send, std::function<void()> changed)
+    : io_(io),
+      cfg_(cfg),
+      catalogue_(catalogue),
+      uptime_(uptime),
+      send_(std::move(send)),
+      changed_(std::move(changed)),
+      model_(build_site_model(cfg)),
+      stations_(model_.state.stations.size()),
+      meters_(model_.state.meters.size()),
+      ems_(model_.state.ems.size()),
+      started_(std::chrono::steady_clock::now()),
+      last_tick_(started_) {
+    for (std::size_t i = 0; i < model_.state.stations.size(); ++i) station_by_id_[model_.state.stations[i].id] = i;
+    // Every device is unknown: the first plan deducts every fallback.
+    replan();
+}
+
+void SiteController::adopt(const SiteController& previous) {
+    const auto& old = previous.model_.state;
+    for (std::size_t j = 0; j < old.stations.size(); ++j) {
+        const auto i = station_index(old.stations[j].id);
+        if (!i) continue;
+        auto& s = model_.state.stations[*i];
+        s.state = old.stations[j].state;
+        s.control = Control::Unmanaged;
+        s.measured = old.stations[j].measured;
+        s.wants_current = old.stations[j].wants_current;
+        stations_[*i] = previous.stations_[j];
+        stations_[*i].in_flight.reset();
+        ++stations_[*i].revision;
+    }
+    auto carry = [](auto& now, auto& rt_now, const auto& before, const auto& rt_before) {
+        for (std::size_t j = 0; j < before.size(); ++j)
+            for (std::size_t i = 0; i < now.size(); ++i)
+                if (now[i].id == before[j].id) {
+                    now[i].state = before[j].state;
+                    rt_now[i] = rt_before[j];
+                }
+    };
+    carry(model_.state.meters, meters_, old.meters, previous.meters_);
+    carry(model_.state.ems, ems_, old.ems, previous.ems_);
+    for (std::size_t i = 0; i < model_.state.meters.size(); ++i)
+        for (auto p : policy::kAllPhases)
+            model_.state.meters[i].current[p] = Amps::round_up(meters_[i].values[policy::index(p)]);
+    for (std::size_t i = 0; i < model_.state.ems.size(); ++i)
+        for (auto p : policy::kAllPhases)
+            model_.state.ems[i].reserved[p] = Amps::round_up(ems_[i].values[policy::index(p)]);
+    started_ = previous.started_;
+    replan();
+}
+
+bool SiteController::is_managed_limit(const policy::Deduction& d) {
+    return d.kind == policy::DeviceKind::Charger &&
+           (d.rule == policy::DeductionRule::StationLimit || d.rule == policy::DeductionRule::StationStrictReserve);
+}
+
+std::vector<policy::Deduction> SiteController::deductions_now() const {
+    return policy::current_deductions(model_.tree, model_.state);
+}
+
+std::vector<NodeFigures> SiteController::node_figures() const {
+    const auto current = deductions_now();
+    std::vector<policy::Deduction> managed;
+    for (const auto& d : current)
+        if (is_managed_limit(d)) managed.push_back(d);
+    const auto loads = policy::node_loads(model_.tree, current);
+    const auto allocated = policy::node_loads(model_.tree, managed);
+    std::vector<NodeFigures> out(loads.size());
+    for (std::uint32_t n = 0; n < loads.size(); ++n) {
+        const auto cap = policy::capacity(model_.tree, policy::NodeId{n}, model_.state.settings);
+        auto& f = out[n];
+        f.allocated = allocated[n].stations;
+        f.non_ev = loads[n].non_ev;
+        f.ems = loads[n].ems;
+        for (auto p : policy::kAllPhases) f.available[p] = cap - (loads[n].total()[p] - allocated[n].stations[p]);
+    }
+    return out;
+}
+
+bool SiteController::startup_grace_over() const {
+    return std::chrono::steady_clock::now() - started_ >= std::chrono::duration<double>(cfg_.ocpp.offline_after_s);
+}
+
+std::optional<std::size_t> SiteController::station_index(const std::string& id) const {
+    auto it = station_by_id_.find(id);
+    if (it == station_by_id_.end()) return std::nullopt;
+    return it->second;
+}
+
+// Events that arrive together (a burst of MeterValues, a bus reporting
+// several devices) are planned once, right after the last of them.
+void SiteController::request_replan() {
+    if (replan_posted_) return;
+    replan_posted_ = true;
+    boost::asio::post(io_, [this] {
+        replan_posted_ = false;
+        replan();
+    });
+}
+
+bool SiteController::send(const policy::LimitCommand& cmd) {
+    auto& rt = stations_[cmd.station];
+    if (rt.in_flight && rt.in_flight->limit == cmd.limit) return true;  // already on its way
+    auto& s = model_.state.stations[cmd.station];
+    if (!send_(s.id, cmd.limit.amps())) return false;
+    ++limits_sent_;
+    // A raise may take effect before its answer: count it from now on.
+    // A lowering counts only once it is confirmed.
+    if (s.control == Control::Managed && cmd.limit > s.limit_in_force) s.limit_in_force = cmd.limit;
+    rt.in_flight = cmd;
+    return true;
+}
+
+// SPEC 1: lowerings are sent at once; raisings only when no lowering is
+// waiting for its answer, so that no moment exceeds a fuse.
+void SiteController::replan() {
+    target_ = policy::allocate(model_.tree, model_.state);
+    const auto plan = policy::plan_transition(model_.state, target_);
+    for (const auto& cmd : plan.lower) send(cmd);
+    bool lowering = false;
+    for (std::size_t i = 0; i < stations_.size(); ++i) {
+        const auto& f = stations_[i].in_flight;
+        if (!f) continue;
+        const auto& s = model_.state.stations[i];
+        if (s.control != Control::Managed || f->limit < s.limit_in_force) lowering = true;
+    }
+    if (!lowering)
+        for (const auto& cmd : plan.raise) send(cmd);
+    refresh_device_notifications();
+    changed_();
+}
+
+void SiteController::tick() {
+    const auto now = std::chrono::steady_clock::now();
+    const double dt = std::chrono::duration<double>(now - last_tick_).count();
+    last_tick_ = now;
+    for (std::size_t i = 0; i < stations_.size(); ++i) {
+        auto& s = model_.state.stations[i];
+        const auto& d = target_.stations[i];
+        if (d.target && *d.target > Amps{}) stations_[i].served_s += dt;
+        s.turn = static_cast<std::uint64_t>(stations_[i].served_s / kTurnSeconds);
+        if (s.state == DeviceState::Unknown) refresh_uptime(i);
+    }
+    uptime_.alive(WallClock::now());
+    replan();
+}
+
+void SiteController::on_station_event(const ocpp::StationEvent& ev) {
+    const auto& id = std::visit([](const auto& e) -> const std::string& { return e.id; }, ev);
+    const auto i = station_index(id);
+    if (!i) return;  // from a configuration just replaced
+    station_event(*i, ev);
+}
+
+void SiteController::station_event(std::size_t i, const ocpp::StationEvent& ev) {
+    auto& s = model_.state.stations[i];
+    auto& rt = stations_[i];
+    const auto now = WallClock::now();
+    const std::string device = "charger:" + s.id;
+    ++rt.revision;
+    std::visit(
+        [&](const auto& e) {
+            using T = std::decay_t<decltype(e)>;
+            if constexpr (std::is_same_v<T, ocpp::StationConnected>) {
+                s.state = DeviceState::Online;
+                s.control = Control::Unmanaged;  // gets the limit in force again at once
+                rt.in_flight.reset();
+                rt.rejected.clear();
+                rt.version = e.version;
+                rt.cause = "connected";
+                // Reconnection clears its errors (seed 000).
+                board_.clear_device(device);
+                for (auto& [n, c] : rt.connectors) c.error_code = "NoError", c.vendor_error_code.reset(), c.info.reset();
+                refresh_uptime(i);
+                request_replan();
+            } else if constexpr (std::is_same_v<T, ocpp::StationDisconnected>) {
+                s.state = DeviceState::Offline;
+                s.control = Control::Unmanaged;
+                s.measured.reset();
+                rt.in_flight.reset();
+                rt.cause = e.cause;
+                for (auto& [n, c] : rt.connectors) c.current_a.reset();
+                refresh_uptime(i);
+                request_replan();
+            } else if constexpr (std::is_same_v<T, ocpp::StationBooted>) {
+                board_.clear_device(device, true);
+                for (auto& [n, c] : rt.connectors) c.error_code = "NoError", c.vendor_error_code.reset(), c.info.reset();
+                refresh_uptime(i);
+                changed_();
+            } else if constexpr (std::is_same_v<T, ocpp::ConnectorStatusChanged>) {
+                auto& c = rt.connectors[e.connector];
+                c.status = e.status;
+                c.error_code = e.error_code;
+                c.vendor_error_code = e.vendor_error_code;
+                c.info = e.info;
+                if (e.connector > 0) uptime_.add_evse(s.id, e.connector);
+                // Shown whatever the status; NoError clears (seed 000).
+                if (e.error_code == "NoError" || e.error_code.empty())
+                    board_.clear(connector_key(s.id, e.connector));
+                else
+                    board_.raise(station_error(catalogue_, s.id, e.connector, e.error_code, e.vendor_error_code, e.info,
+                                               e.status, now));
+                bool wants = false;
+                for (const auto& [n, con] : rt.connectors) {
+                    const auto st = policy::parse_connector_status(con.status);
+                    if (n > 0 && st && policy::wants_current(*st)) wants = true;
+                }
+                s.wants_current = wants;
+                refresh_uptime(i);
+                request_replan();
+            } else if constexpr (std::is_same_v<T, ocpp::DrawMeasured>) {
+                rt.connectors[e.connector].current_a = e.current_a;
+                std::array<Amps, 3> a{};
+                for (const auto& [n, con] : rt.connectors)
+                    if (con.current_a)
+                        for (std::size_t p = 0; p < 3; ++p) a[p] += Amps::round_up(std::max(0.0, (*con.current_a)[p]));
+                s.measured = a;
+                request_replan();
+            } else if constexpr (std::is_same_v<T, ocpp::LimitAnswered>) {
+                if (!rt.in_flight || rt.in_flight->limit.milliamps() != std::llround(e.limit_a * 1000)) return;  // stale
+                const auto cmd = *rt.in_flight;
+                rt.in_flight.reset();
+                policy::apply_answer(model_.state, cmd, e.accepted);
+                if (!e.accepted) {
+                    rt.rejected = e.detail;
+                    log::warning("ocpp: " + s.id + " did not accept its limit of " + policy::format(cmd.limit) + " (" +
+                                 e.detail + "): counted at its capacity");
+                }
+                request_replan();
+            } else if constexpr (std::is_same_v<T, ocpp::ProblemReported>) {
+                auto n = station_problem(catalogue_, s.id, e.evse, e.component, e.variable, e.value, e.tech_code,
+                                         e.tech_info, now);
+                e.cleared ? board_.clear(n.id) : board_.raise(std::move(n));
+                refresh_uptime(i);
+                changed_();
+            } else if constexpr (std::is_same_v<T, ocpp::SecurityEventReported>) {
+                const auto* entry = catalogue_.security_event(e.type);
+                if (!entry || entry->category == "none") return;
+                Notification n;
+                n.id = device + "/security/" + e.type;
+                n.device = device;
+                n.code = e.type;
+                n.info = e.info;
+                n.since = now;
+                n.title = entry->title;
+                n.severity = entry->severity;
+                n.category = entry->category;
+                n.description = entry->description;
+                n.steps = entry->steps;
+                board_.raise(std::move(n));
+                changed_();
+            } else if constexpr (std::is_same_v<T, ocpp::TransactionChanged>) {
+                changed_();
+            }
+        },
+        ev);
+}
+
+void SiteController::on_device_event(const modbus::DeviceEvent& e) {
+    policy::DeviceState* state = nullptr;
+    policy::PhaseCurrents* value = nullptr;
+    DeviceRuntime* rt = nullptr;
+    auto& st = model_.state;
+    if (e.kind == modbus::DeviceKind::Meter) {
+        for (std::size_t i = 0; i < st.meters.size(); ++i)
+            if (st.meters[i].id == e.id) state = &st.meters[i].state, value = &st.meters[i].current, rt = &meters_[i];
+    } else {
+        for (std::size_t i = 0; i < st.ems.size(); ++i)
+            if (st.ems[i].id == e.id) state = &st.ems[i].state, value = &st.ems[i].reserved, rt = &ems_[i];
+    }
+    if (!state) return;
+    if (e.reading) {
+        for (auto p : policy::kAllPhases) {
+            const double v = e.reading->current_a[policy::index(p)];
+            (*value)[p] = Amps::round_up(v);
+            rt->values[policy::index(p)] = v;
+        }
+        rt->last_reading = e.at;
+    }
+    if (e.transition) {
+        *state = e.transition->to;
+        rt->cause = e.transition->cause;
+        const auto msg = std::string(modbus::prefix(e.kind)) + ":" + e.id + " " +
+                         std::string(policy::name(e.transition->from)) + " -> " +
+                         std::string(policy::name(e.transition->to)) + " (" + e.transition->cause + ")";
+        e.transition->to == DeviceState::Online ? log::info(msg) : log::warning(msg);
+    }
+    request_replan();
+}
+
+// Liveness notifications follow the state (SPEC 6), each stating what is
+// deducted for the device now.
+void SiteController::refresh_device_notifications() {
+    const auto now = WallClock::now();
+    const auto& st = model_.state;
+    const bool grace_over = startup_grace_over();
+    for (std::uint32_t i = 0; i < st.stations.size(); ++i) {
+        const auto& s = st.stations[i];
+        const std::string device = "charger:" + s.id;
+        const bool offline = s.state == DeviceState::Offline || (s.state == DeviceState::Unknown && grace_over);
+        const auto key = device_key(device, "ChargingStationOffline");
+        if (offline) {
+            if (!board_.active().count(key))
+                board_.raise(device_notification(catalogue_, "ChargingStationOffline", device,
+                                                 policy::describe(policy::station_deduction(s, i, st.settings), st),
+                                                 stations_[i].cause, now));
+        } else {
+            board_.clear(key);
+        }
+        const auto rkey = device_key(device, "LimitRejected");
+        if (s.state == DeviceState::Online && s.control == Control::Rejected) {
+            if (!board_.active().count(rkey))
+                board_.raise(device_notification(catalogue_, "LimitRejected", device,
+                                                 policy::describe(policy::station_deduction(s, i, st.settings), st),
+                                                 stations_[i].rejected, now));
+        } else {
+            board_.clear(rkey);
+        }
+    }
+    auto device_note = [&](const std::string& device, const char* kind, DeviceState state, const std::string& deduction,
+                           const std::string& cause) {
+        const std::string offline_code = std::string(kind) + "Offline", unknown_code = std::string(kind) + "Unknown";
+        const auto off = device_key(device, offline_code), unk = device_key(device, unknown_code);
+        if (state != DeviceState::Offline) board_.clear(off);
+        if (state != DeviceState::Unknown) board_.clear(unk);
+        if (state == DeviceState::Online) return;
+        const auto& code = state == DeviceState::Offline ? offline_code : unknown_code;
+        if (!board_.active().count(device_key(device, code)))
+            board_.raise(device_notification(catalogue_, code, device, deduction, cause, now));
+    };
+    for (std::size_t i = 0; i < st.meters.size(); ++i) {
+        const auto& m = st.meters[i];
+        device_note("meter:" + m.id, "Meter", m.state,
+                    policy::format(m.fallback) + " per phase (its fallback_a)", meters_[i].cause);
+    }
+    for (std::size_t i = 0; i < st.ems.size(); ++i) {
+        const auto& x = st.ems[i];
+        device_note("ems:" + x.id, "EMS", x.state, policy::format(x.fallback) + " per phase (its fallback_a)",
+                    ems_[i].cause);
+    }
+}
+
+// SPEC 7: an EVSE is down while its station is offline (or has not come
+// since we started), or while it is Faulted or Unavailable for a cause
+// that is not the vehicle's.
+void SiteController::refresh_uptime(std::size_t i) {
+    const auto& s = model_.state.stations[i];
+    const auto& rt = stations_[i];
+    const auto now = WallClock::now();
+    const bool offline = s.state == DeviceState::Offline || (s.state == DeviceState::Unknown && startup_grace_over());
+    auto category_of = [&](const ConnectorView& c) -> std::optional<std::string> {
+        if (!down_status(c.status)) return std::nullopt;
+        std::string cat = c.status == "Faulted" ? "other" : "unavailable";
+        if (c.error_code != "NoError" && !c.error_code.empty()) {
+            const CatalogueEntry* e = c.vendor_error_code ? catalogue_.vendor_code(*c.vendor_error_code) : nullptr;
+            if (const auto* base = catalogue_.ocpp_error(c.error_code); base && c.error_code != "OtherError") e = base;
+            if (e) cat = e->category;
+        }
+        if (cat == "ev_handshake" || cat == "none") return std::nullopt;  // the vehicle's, not the station's
+        return cat;
+    };
+    std::optional<std::string> whole;  // connector 0 speaks for the station
+    if (offline) whole = "communication";
+    else if (auto it = rt.connectors.find(0); it != rt.connectors.end()) whole = category_of(it->second);
+    for (int evse : uptime_.evses(s.id)) {
+        std::optional<std::string> cat = whole;
+        if (!cat)
+            if (auto it = rt.connectors.find(evse); it != rt.connectors.end()) cat = category_of(it->second);
+        uptime_.set(s.id, evse, cat, now);
+    }
+}
+
+}  // namespace fuseguard::controller

@@ -1,0 +1,122 @@
+#pragma once
+// The live site (SPEC 1, 3, 6, 7): driver events in, the policy run at once,
+// limits out in a safe order, notifications and uptime kept. Everything here
+// runs on the io_context thread; drivers only post events to it.
+#include <boost/asio/io_context.hpp>
+
+#include <array>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "catalogue.hpp"
+#include "config/config.hpp"
+#include "drivers/modbus/bus.hpp"
+#include "drivers/ocpp/events.hpp"
+#include "notification_board.hpp"
+#include "policy/allocation.hpp"
+#include "policy/transition.hpp"
+#include "site_model.hpp"
+#include "uptime.hpp"
+
+namespace fuseguard::controller {
+
+struct ConnectorView {
+    std::string status = "Unknown";
+    std::string error_code = "NoError";
+    std::optional<std::string> vendor_error_code, info;
+    std::optional<std::array<double, 3>> current_a;  // as the station reported it
+};
+
+// What the controller knows about a station beyond the policy's input.
+struct StationRuntime {
+    std::map<int, ConnectorView> connectors;
+    std::optional<ocpp::Version> version;
+    std::optional<policy::LimitCommand> in_flight;  // sent, not answered yet
+    std::string cause;                              // of the last liveness change
+    std::string rejected;                           // why it refused our limit
+    double served_s = 0;                            // time given current, for turns
+    std::uint64_t revision = 0;                     // bumped on every event of its own
+};
+
+struct DeviceRuntime {
+    std::optional<WallClock::time_point> last_reading;
+    std::array<double, 3> values{};  // current_a (meter) or reserved_a (EMS), site L1..L3
+    std::string cause;
+};
+
+// Per fuse node, as things stand now (limits in force, devices as they are).
+struct NodeFigures {
+    policy::PhaseCurrents available;  // capacity minus everything not under our control
+    policy::PhaseCurrents allocated;  // limits in force of managed stations
+    policy::PhaseCurrents non_ev;     // metered non-EV load or meter fallbacks
+    policy::PhaseCurrents ems;        // EMS reservations or fallbacks
+};
+
+class SiteController {
+public:
+    // Sends a limit (amperes) to a station; false when it is not connected.
+    using LimitSender = std::function<bool(const std::string& id, double amps)>;
+
+    SiteController(boost::asio::io_context& io, const config::Config& cfg, const Catalogue& catalogue,
+                   UptimeTracker& uptime, LimitSender send, std::function<void()> changed);
+
+    // After a reload: what the previous controller knew about devices that
+    // are still configured (liveness, connectors, readings). Stations must
+    // accept a limit again before they count as managed.
+    void adopt(const SiteController& previous);
+
+    void on_station_event(const ocpp::StationEvent& e);
+    void on_device_event(const modbus::DeviceEvent& e);
+    // Once a second: turns, stations that never connected, uptime, re-plan.
+    void tick();
+
+    const SiteModel& model() const { return model_; }
+    const policy::Allocation& target() const { return target_; }
+    const std::vector<StationRuntime>& stations() const { return stations_; }
+    const std::vector<DeviceRuntime>& meters() const { return meters_; }
+    const std::vector<DeviceRuntime>& ems() const { return ems_; }
+    const NotificationBoard& notifications() const { return board_; }
+    const UptimeTracker& uptime() const { return uptime_; }
+    const config::Config& config() const { return cfg_; }
+    std::vector<NodeFigures> node_figures() const;
+    // Every deduction in force now, managed stations' limits included.
+    std::vector<policy::Deduction> deductions_now() const;
+    static bool is_managed_limit(const policy::Deduction& d);
+    // Never-connected stations count as offline once this is past.
+    bool startup_grace_over() const;
+
+    // Limits sent so far and how many were lowerings (for tests and benches).
+    std::uint64_t limits_sent() const { return limits_sent_; }
+
+private:
+    void request_replan();
+    void replan();
+    bool send(const policy::LimitCommand& cmd);
+    void refresh_device_notifications();
+    void refresh_uptime(std::size_t station);
+    void station_event(std::size_t i, const ocpp::StationEvent& e);
+    std::optional<std::size_t> station_index(const std::string& id) const;
+
+    boost::asio::io_context& io_;
+    config::Config cfg_;
+    const Catalogue& catalogue_;
+    UptimeTracker& uptime_;
+    LimitSender send_;
+    std::function<void()> changed_;
+
+    SiteModel model_;
+    policy::Allocation target_;
+    std::vector<StationRuntime> stations_;
+    std::vector<DeviceRuntime> meters_, ems_;
+    std::map<std::string, std::size_t> station_by_id_;
+    NotificationBoard board_;
+    std::chrono::steady_clock::time_point started_, last_tick_;
+    bool replan_posted_ = false;
+    std::uint64_t limits_sent_ = 0;
+};
+
+}  // namespace fuseguard::controller

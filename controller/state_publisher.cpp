@@ -1,0 +1,206 @@
+#include "state_publisher.hpp"
+
+#include <cmath>
+#include <ctime>
+
+#include "policy/deduction.hpp"
+
+namespace fuseguard::controller {
+
+using nlohmann::json;
+using policy::Amps;
+using policy::Control;
+using policy::DeviceState;
+
+namespace {
+
+// Coalescing window: short enough for the 100 ms promise, long enough to
+// gather a burst of events into one publication.
+constexpr auto kCoalesce = std::chrono::milliseconds(20);
+// Uptime figures move slowly; they are recomputed this often.
+constexpr auto kUptimeRefresh = std::chrono::seconds(60);
+
+double a(Amps x) { return std::round(x.amps() * 10) / 10; }
+json phases(const policy::PhaseCurrents& c) { return json::array({a(c[policy::Phase::L1]), a(c[policy::Phase::L2]), a(c[policy::Phase::L3])}); }
+json phases(const std::array<double, 3>& v) {
+    auto r = [](double x) { return std::round(x * 100) / 100; };
+    return json::array({r(v[0]), r(v[1]), r(v[2])});
+}
+std::string source(policy::DeviceKind k, const std::string& id) { return std::string(policy::prefix(k)) + ":" + id; }
+
+const std::string& id_of(const policy::Deduction& d, const policy::SiteState& s) {
+    switch (d.kind) {
+    case policy::DeviceKind::Charger: return s.stations[d.index].id;
+    case policy::DeviceKind::Meter: return s.meters[d.index].id;
+    case policy::DeviceKind::Ems: return s.ems[d.index].id;
+    }
+    return s.stations[d.index].id;
+}
+
+}  // namespace
+
+std::string iso8601(WallClock::time_point t) {
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+    const std::time_t secs = static_cast<std::time_t>(ms / 1000);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                  tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
+    return buf;
+}
+
+StatePublisher::StatePublisher(boost::asio::io_context& io, const SiteController& site, mqttlink::MqttLink& link)
+    : io_(io), site_(site), link_(link), timer_(io), uptime_refreshed_(std::chrono::steady_clock::now()) {}
+
+void StatePublisher::changed() {
+    if (armed_) return;
+    armed_ = true;
+    timer_.expires_after(kCoalesce);
+    timer_.async_wait([this](const boost::system::error_code& ec) {
+        armed_ = false;
+        if (!ec) flush();
+    });
+}
+
+void StatePublisher::put(const std::string& topic, json body) {
+    auto text = body.dump();
+    auto& last = last_body_[topic];
+    if (last == text) return;
+    last = std::move(text);
+    // A device's ts is its last good reading (set by the caller); a list has none.
+    if (body.is_object() && !body.contains("ts")) body["ts"] = iso8601(WallClock::now());
+    link_.publish(topic, body.dump());
+}
+
+json StatePublisher::site_json() const {
+    const auto& m = site_.model();
+    const auto& st = m.state;
+    const auto nodes = site_.node_figures();
+    auto figures = [&](std::uint32_t n) {
+        const auto& f = nodes[n];
+        return json{{"fuse_limit_a", phases(policy::PhaseCurrents::uniform(m.tree.node(policy::NodeId{n}).limit))},
+                    {"available_a", phases(f.available)},
+                    {"allocated_a", phases(f.allocated)},
+                    {"non_ev_load_a", phases(f.non_ev)},
+                    {"ems_reserved_a", phases(f.ems)}};
+    };
+    json body = figures(0);
+    body["safety_margin_a"] = a(st.settings.safety_margin);
+    json deductions = json::array();
+    for (const auto& d : site_.deductions_now()) {
+        if (SiteController::is_managed_limit(d)) continue;  // a limit in force is an allocation, not a deduction
+        deductions.push_back({{"source", source(d.kind, id_of(d, st))},
+                              {"state", std::string(policy::name(d.state))},
+                              {"current_a", phases(d.current)},
+                              {"reason", policy::describe(d, st)}});
+    }
+    body["deductions"] = std::move(deductions);
+    json circuits = json::object();
+    for (std::uint32_t n = 1; n < m.tree.size(); ++n) circuits[m.tree.node(policy::NodeId{n}).name] = figures(n);
+    body["circuits"] = std::move(circuits);
+    return body;
+}
+
+json StatePublisher::charger_json(std::size_t i) const {
+    const auto& st = site_.model().state;
+    const auto& s = st.stations[i];
+    const auto& rt = site_.stations()[i];
+    const auto& d = site_.target().stations[i];
+    json body;
+    body["state"] = std::string(policy::name(s.state));
+    body["managed"] = s.state == DeviceState::Online && s.control == Control::Managed;
+    body["limit_a"] = body["managed"].get<bool>() ? json(a(s.limit_in_force)) : json(nullptr);
+    body["target_a"] = d.target ? json(a(*d.target)) : json(nullptr);
+    body["deduction_a"] = phases(policy::station_deduction(s, static_cast<std::uint32_t>(i), st.settings).current);
+    body["reason"] = policy::describe(d, s, site_.model().tree);
+    body["ocpp"] = rt.version ? json(std::string(ocpp::subprotocol(*rt.version))) : json(nullptr);
+    if (!rt.cause.empty()) body["cause"] = rt.cause;
+    json connectors = json::array();
+    for (const auto& [n, c] : rt.connectors) {
+        json cj{{"connector", n}, {"status", c.status}, {"errorCode", c.error_code}};
+        if (c.vendor_error_code) cj["vendorErrorCode"] = *c.vendor_error_code;
+        if (c.info) cj["info"] = *c.info;
+        cj["current_a"] = c.current_a ? phases(*c.current_a) : json(nullptr);
+        connectors.push_back(std::move(cj));
+    }
+    body["connectors"] = std::move(connectors);
+    json uptime = json::array();
+    const auto now = WallClock::now();
+    for (int evse : site_.uptime().evses(s.id)) {
+        const auto f = site_.uptime().figures(s.id, evse, now);
+        auto pct = [](const std::optional<double>& p) { return p ? json(std::round(*p * 10) / 10) : json(nullptr); };
+        json by = json::object();
+        for (const auto& [cat, secs] : f.downtime_s_30d) by[cat] = std::round(secs / 60);  // minutes
+        uptime.push_back({{"evse", evse},
+                          {"up", !f.down_for.has_value()},
+                          {"down_for", f.down_for ? json(*f.down_for) : json(nullptr)},
+                          {"percent_24h", pct(f.percent_24h)},
+                          {"percent_30d", pct(f.percent_30d)},
+                          {"downtime_min_30d", std::move(by)}});
+    }
+    body["uptime"] = std::move(uptime);
+    return body;
+}
+
+json StatePublisher::notifications_json() const {
+    json list = json::array();
+    for (const auto& [id, n] : site_.notifications().active()) {
+        json j{{"id", n.id},       {"device", n.device},   {"connector", n.connector ? json(*n.connector) : json(nullptr)},
+               {"code", n.code},   {"severity", n.severity}, {"title", n.title},
+               {"description", n.description}, {"steps", n.steps}, {"category", n.category},
+               {"since", iso8601(n.since)}};
+        if (n.vendor_code) j["vendor_code"] = *n.vendor_code;
+        if (n.info) j["info"] = *n.info;
+        list.push_back(std::move(j));
+    }
+    return list;
+}
+
+StatePublisher::StationKey StatePublisher::key_of(std::size_t i) const {
+    const auto& st = site_.model().state;
+    const auto& s = st.stations[i];
+    const auto& d = site_.target().stations[i];
+    StationKey k;
+    k.version = site_.stations()[i].revision;
+    k.uptime_epoch = uptime_epoch_;
+    k.state = static_cast<int>(s.state);
+    k.control = static_cast<int>(s.control);
+    k.limit = s.limit_in_force.milliamps();
+    k.target = d.target ? d.target->milliamps() : -1;
+    const auto ded = policy::station_deduction(s, static_cast<std::uint32_t>(i), st.settings).current;
+    for (auto p : policy::kAllPhases) k.deduction[policy::index(p)] = ded[p].milliamps();
+    k.reason = std::string(policy::name(d.reason));
+    return k;
+}
+
+void StatePublisher::flush() {
+    const auto& m = site_.model();
+    const auto& p = link_.prefix();
+    if (std::chrono::steady_clock::now() - uptime_refreshed_ >= kUptimeRefresh) {
+        uptime_refreshed_ = std::chrono::steady_clock::now();
+        ++uptime_epoch_;
+    }
+    put(p + "/site", site_json());
+    station_keys_.resize(m.state.stations.size());
+    for (std::size_t i = 0; i < m.state.stations.size(); ++i) {
+        auto k = key_of(i);
+        if (k == station_keys_[i]) continue;
+        station_keys_[i] = std::move(k);
+        put(p + "/chargers/" + m.state.stations[i].id, charger_json(i));
+    }
+    auto device = [&](const std::string& kind, const std::string& id, DeviceState state, const DeviceRuntime& rt,
+                      const char* values_key) {
+        json body{{"state", std::string(policy::name(state))}, {values_key, phases(rt.values)}};
+        body["ts"] = rt.last_reading ? json(iso8601(*rt.last_reading)) : json(nullptr);
+        if (!rt.cause.empty()) body["cause"] = rt.cause;
+        put(p + "/" + kind + "/" + id, std::move(body));
+    };
+    for (std::size_t i = 0; i < m.state.meters.size(); ++i)
+        device("meters", m.state.meters[i].id, m.state.meters[i].state, site_.meters()[i], "current_a");
+    for (std::size_t i = 0; i < m.state.ems.size(); ++i)
+        device("ems", m.state.ems[i].id, m.state.ems[i].state, site_.ems()[i], "reserved_a");
+    put(p + "/notifications", notifications_json());
+}
+
+}  // namespace fuseguard::controller

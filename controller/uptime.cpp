@@ -1,0 +1,224 @@
+#include "uptime.hpp"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "drivers/log.hpp"
+
+namespace fuseguard::controller {
+
+namespace {
+
+double seconds(UptimeTracker::Clock::time_point t) {
+    return std::chrono::duration<double>(t.time_since_epoch()).count();
+}
+constexpr double kDay = 86400;
+constexpr double kKeep = 31 * kDay;  // older history is dropped at start
+
+double overlap(double a0, double a1, double b0, double b1) { return std::max(0.0, std::min(a1, b1) - std::max(a0, b0)); }
+
+// A prepared statement that finalizes itself.
+class Statement {
+public:
+    Statement(sqlite3* db, const char* sql) {
+        if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK)
+            throw std::runtime_error(sqlite3_errmsg(db));
+    }
+    ~Statement() { sqlite3_finalize(stmt_); }
+    Statement(const Statement&) = delete;
+    Statement& operator=(const Statement&) = delete;
+    Statement& bind(int i, double v) { return check(sqlite3_bind_double(stmt_, i, v)); }
+    Statement& bind(int i, std::int64_t v) { return check(sqlite3_bind_int64(stmt_, i, v)); }
+    Statement& bind(int i, const std::string& v) {
+        return check(sqlite3_bind_text(stmt_, i, v.c_str(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
+    }
+    bool step() {
+        const int rc = sqlite3_step(stmt_);
+        if (rc == SQLITE_ROW) return true;
+        if (rc == SQLITE_DONE) return false;
+        throw std::runtime_error(sqlite3_errmsg(sqlite3_db_handle(stmt_)));
+    }
+    double real(int col) const { return sqlite3_column_double(stmt_, col); }
+    std::int64_t integer(int col) const { return sqlite3_column_int64(stmt_, col); }
+    std::string text(int col) const {
+        const auto* p = sqlite3_column_text(stmt_, col);
+        return p ? reinterpret_cast<const char*>(p) : "";
+    }
+
+private:
+    Statement& check(int rc) {
+        if (rc != SQLITE_OK) throw std::runtime_error("sqlite bind failed");
+        return *this;
+    }
+    sqlite3_stmt* stmt_ = nullptr;
+};
+
+}  // namespace
+
+UptimeTracker::UptimeTracker(const std::string& db_path, Clock::time_point now) {
+    const double t = seconds(now);
+    try {
+        open(db_path, t);
+    } catch (const std::exception& e) {
+        log::error("uptime: cannot use " + db_path + " (" + e.what() + "): keeping uptime in memory only");
+        if (db_) sqlite3_close(db_);
+        db_ = nullptr;
+        runs_.clear();
+        intervals_.clear();
+        evses_.clear();
+        open(":memory:", t);
+    }
+}
+
+UptimeTracker::~UptimeTracker() {
+    if (!db_) return;
+    try {
+        alive(Clock::now());
+    } catch (...) {
+    }
+    sqlite3_close(db_);
+}
+
+void UptimeTracker::exec(const char* sql) {
+    char* err = nullptr;
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+        std::string msg = err ? err : "sqlite error";
+        sqlite3_free(err);
+        throw std::runtime_error(msg);
+    }
+}
+
+void UptimeTracker::open(const std::string& path, double now) {
+    if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK) throw std::runtime_error(db_ ? sqlite3_errmsg(db_) : "out of memory");
+    sqlite3_busy_timeout(db_, 1000);
+    exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+         "CREATE TABLE IF NOT EXISTS runs(start REAL NOT NULL, alive REAL NOT NULL);"
+         "CREATE TABLE IF NOT EXISTS downtime(station TEXT NOT NULL, evse INTEGER NOT NULL, category TEXT NOT NULL,"
+         " start REAL NOT NULL, end REAL);"
+         "CREATE TABLE IF NOT EXISTS evses(station TEXT NOT NULL, evse INTEGER NOT NULL, PRIMARY KEY(station, evse));");
+    // What the last run left open ended when it was last known alive.
+    double last_alive = 0;
+    {
+        Statement q(db_, "SELECT MAX(alive) FROM runs");
+        if (q.step()) last_alive = q.real(0);
+    }
+    {
+        Statement close_open(db_, "UPDATE downtime SET end = MAX(start, ?1) WHERE end IS NULL");
+        close_open.bind(1, last_alive);
+        close_open.step();
+    }
+    {
+        Statement drop(db_, "DELETE FROM downtime WHERE end < ?1");
+        drop.bind(1, now - kKeep);
+        drop.step();
+        Statement drop_runs(db_, "DELETE FROM runs WHERE alive < ?1");
+        drop_runs.bind(1, now - kKeep);
+        drop_runs.step();
+    }
+    {
+        Statement q(db_, "SELECT start, alive FROM runs ORDER BY start");
+        while (q.step()) runs_.push_back({q.real(0), q.real(1)});
+    }
+    {
+        Statement q(db_, "SELECT rowid, station, evse, category, start, end FROM downtime ORDER BY start");
+        while (q.step())
+            intervals_[{q.text(1), static_cast<int>(q.integer(2))}].push_back({q.real(4), q.real(5), q.text(3), q.integer(0)});
+    }
+    {
+        Statement q(db_, "SELECT station, evse FROM evses ORDER BY station, evse");
+        while (q.step()) evses_[q.text(0)].push_back(static_cast<int>(q.integer(1)));
+    }
+    Statement ins(db_, "INSERT INTO runs(start, alive) VALUES(?1, ?1)");
+    ins.bind(1, now);
+    ins.step();
+    run_row_ = sqlite3_last_insert_rowid(db_);
+    runs_.push_back({now, now});
+    last_alive_write_ = now;
+}
+
+void UptimeTracker::alive(Clock::time_point now) {
+    const double t = seconds(now);
+    runs_.back().alive = t;
+    if (t - last_alive_write_ < 30) return;
+    last_alive_write_ = t;
+    try {
+        Statement up(db_, "UPDATE runs SET alive = ?1 WHERE rowid = ?2");
+        up.bind(1, t).bind(2, run_row_);
+        up.step();
+    } catch (const std::exception& e) {
+        log::warning(std::string("uptime: cannot record: ") + e.what());
+    }
+}
+
+void UptimeTracker::add_evse(const std::string& station, int evse) {
+    auto& list = evses_[station];
+    if (std::find(list.begin(), list.end(), evse) != list.end()) return;
+    list.push_back(evse);
+    std::sort(list.begin(), list.end());
+    try {
+        Statement ins(db_, "INSERT OR IGNORE INTO evses(station, evse) VALUES(?1, ?2)");
+        ins.bind(1, station).bind(2, static_cast<std::int64_t>(evse));
+        ins.step();
+    } catch (const std::exception& e) {
+        log::warning(std::string("uptime: cannot record: ") + e.what());
+    }
+}
+
+std::vector<int> UptimeTracker::evses(const std::string& station) const {
+    auto it = evses_.find(station);
+    if (it == evses_.end() || it->second.empty()) return {1};
+    return it->second;
+}
+
+void UptimeTracker::set(const std::string& station, int evse, std::optional<std::string> category,
+                        Clock::time_point now) {
+    const double t = seconds(now);
+    auto& list = intervals_[{station, evse}];
+    const bool open = !list.empty() && list.back().end == 0;
+    if (open && category && list.back().category == *category) return;
+    if (!open && !category) return;
+    try {
+        if (open) {
+            list.back().end = t;
+            Statement up(db_, "UPDATE downtime SET end = ?1 WHERE rowid = ?2");
+            up.bind(1, t).bind(2, list.back().row);
+            up.step();
+        }
+        if (category) {
+            Statement ins(db_, "INSERT INTO downtime(station, evse, category, start) VALUES(?1, ?2, ?3, ?4)");
+            ins.bind(1, station).bind(2, static_cast<std::int64_t>(evse)).bind(3, *category).bind(4, t);
+            ins.step();
+            list.push_back({t, 0, *category, sqlite3_last_insert_rowid(db_)});
+        }
+    } catch (const std::exception& e) {
+        log::warning(std::string("uptime: cannot record: ") + e.what());
+        if (category && (list.empty() || list.back().end != 0)) list.push_back({t, 0, *category, 0});
+    }
+}
+
+UptimeTracker::Figures UptimeTracker::figures(const std::string& station, int evse, Clock::time_point now) const {
+    const double t = seconds(now);
+    Figures f;
+    auto window = [&](double from) -> std::optional<double> {
+        double observed = 0, down = 0;
+        for (const auto& r : runs_) observed += overlap(r.start, &r == &runs_.back() ? t : r.alive, from, t);
+        if (auto it = intervals_.find({station, evse}); it != intervals_.end())
+            for (const auto& i : it->second) down += overlap(i.start, i.end == 0 ? t : i.end, from, t);
+        if (observed <= 0) return std::nullopt;
+        return std::clamp(100.0 * (observed - down) / observed, 0.0, 100.0);
+    };
+    f.percent_24h = window(t - kDay);
+    f.percent_30d = window(t - 30 * kDay);
+    if (auto it = intervals_.find({station, evse}); it != intervals_.end()) {
+        for (const auto& i : it->second) {
+            const double d = overlap(i.start, i.end == 0 ? t : i.end, t - 30 * kDay, t);
+            if (d > 0) f.downtime_s_30d[i.category] += d;
+        }
+        if (!it->second.empty() && it->second.back().end == 0) f.down_for = it->second.back().category;
+    }
+    return f;
+}
+
+}  // namespace fuseguard::controller

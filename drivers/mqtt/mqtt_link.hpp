@@ -1,0 +1,65 @@
+#pragma once
+// The connection to the site's MQTT broker (Eclipse Paho C++, async). It
+// keeps the last payload of every retained topic, so that publishing never
+// waits on the broker and a reconnect republishes everything. Paho's own
+// threads only post to the io_context; every member runs on that thread.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "config/config.hpp"
+
+namespace mqtt {
+class async_client;
+}
+
+namespace fuseguard::mqttlink {
+
+class ConnectListener;
+
+class MqttLink {
+public:
+    // A message on a subscribed topic, topic relative to nothing (as received).
+    using MessageSink = std::function<void(const std::string& topic, const std::string& payload)>;
+
+    // Subscribes to `<prefix>/<subscribe>` (an MQTT filter) on every connect.
+    MqttLink(boost::asio::io_context& io, config::MqttConfig cfg, std::string subscribe, MessageSink on_message);
+    ~MqttLink();
+    MqttLink(const MqttLink&) = delete;
+    MqttLink& operator=(const MqttLink&) = delete;
+
+    void start();
+    // Publishes `offline` on the status topic and disconnects (bounded wait).
+    void stop();
+
+    // Retained, QoS 1. Unchanged payloads are not sent again.
+    void publish(const std::string& topic, const std::string& payload);
+    bool connected() const { return connected_; }
+    const std::string& prefix() const { return cfg_.topic_prefix; }
+    std::uint64_t published() const { return published_; }
+
+private:
+    void do_connect();
+    void on_connected();
+    void on_lost(const std::string& cause);
+    void send(const std::string& topic, const std::string& payload);
+
+    boost::asio::io_context& io_;
+    config::MqttConfig cfg_;
+    std::string subscribe_;
+    MessageSink on_message_;
+    std::shared_ptr<ConnectListener> connect_listener_;  // outlives the client that calls it
+    std::unique_ptr<mqtt::async_client> client_;
+    boost::asio::steady_timer retry_;
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // guards posted callbacks
+    std::map<std::string, std::string> retained_;
+    bool connected_ = false, connecting_ = false, stopped_ = false;
+    double backoff_s_ = 0.5;
+    std::uint64_t published_ = 0;
+};
+
+}  // namespace fuseguard::mqttlink
