@@ -131,13 +131,13 @@ json StatePublisher::charger_json(std::size_t i) const {
         const auto f = site_.uptime().figures(s.id, evse, now);
         auto pct = [](const std::optional<double>& p) { return p ? json(std::round(*p * 10) / 10) : json(nullptr); };
         json by = json::object();
-        for (const auto& [cat, secs] : f.downtime_s_30d) by[cat] = std::round(secs / 60);  // minutes
+        for (const auto& [cat, secs] : f.downtime_s_30d) by[cat] = std::round(secs);
         uptime.push_back({{"evse", evse},
                           {"up", !f.down_for.has_value()},
                           {"down_for", f.down_for ? json(*f.down_for) : json(nullptr)},
                           {"percent_24h", pct(f.percent_24h)},
                           {"percent_30d", pct(f.percent_30d)},
-                          {"downtime_min_30d", std::move(by)}});
+                          {"downtime_s_30d", std::move(by)}});
     }
     body["uptime"] = std::move(uptime);
     return body;

@@ -75,7 +75,7 @@ UptimeTracker::UptimeTracker(const std::string& db_path, Clock::time_point now) 
 UptimeTracker::~UptimeTracker() {
     if (!db_) return;
     try {
-        alive(Clock::now());
+        alive(Clock::now(), true);
     } catch (...) {
     }
     sqlite3_close(db_);
@@ -138,10 +138,10 @@ void UptimeTracker::open(const std::string& path, double now) {
     last_alive_write_ = now;
 }
 
-void UptimeTracker::alive(Clock::time_point now) {
+void UptimeTracker::alive(Clock::time_point now, bool force) {
     const double t = seconds(now);
     runs_.back().alive = t;
-    if (t - last_alive_write_ < 30) return;
+    if (!force && t - last_alive_write_ < 30) return;
     last_alive_write_ = t;
     try {
         Statement up(db_, "UPDATE runs SET alive = ?1 WHERE rowid = ?2");

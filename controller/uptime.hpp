@@ -30,7 +30,7 @@ public:
     // The EVSE is down for `category`, or up (nullopt). Repeats are free.
     void set(const std::string& station, int evse, std::optional<std::string> category, Clock::time_point now);
     // Records that fuseguard is still observing (written every 30 s at most).
-    void alive(Clock::time_point now);
+    void alive(Clock::time_point now, bool force = false);
 
     struct Figures {
         std::optional<double> percent_24h, percent_30d;  // none before any observed time

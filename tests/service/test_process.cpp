@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "common/child_process.hpp"
+#include "common/temp_dir.hpp"
 #include "modbus/test_server.hpp"
 #include "ocpp/ocpp_fixture.hpp"
 
@@ -15,21 +16,6 @@ using namespace std::chrono_literals;
 namespace {
 
 const std::string kBinary = FUSEGUARD_BINARY;
-
-// A scratch directory per test, removed afterwards.
-struct TempDir {
-    std::filesystem::path path;
-    TempDir() {
-        char tmpl[] = "/tmp/fuseguard-test-XXXXXX";
-        path = ::mkdtemp(tmpl);
-    }
-    ~TempDir() { std::filesystem::remove_all(path); }
-    std::string write(const std::string& name, const std::string& text) const {
-        auto p = path / name;
-        std::ofstream(p) << text;
-        return p.string();
-    }
-};
 
 std::string site(int fuse) {
     return "site:\n  id: test\n  fuse_limit_a: " + std::to_string(fuse) +

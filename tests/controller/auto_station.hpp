@@ -1,0 +1,76 @@
+#pragma once
+// An OCPP 1.6 station for end-to-end tests: a real async Beast websocket
+// client on its own thread that answers every CALL from the server (with
+// `Accepted`, or what the test sets per action) and records it, so a test
+// can see which limits arrived, in which order.
+#include <boost/asio/io_context.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace fuseguard::test {
+
+struct ReceivedCall {
+    std::uint64_t seq = 0;  // global order across every AutoStation
+    std::string station, action;
+    nlohmann::json payload;
+};
+
+class AutoStation {
+public:
+    AutoStation(std::string id, std::uint16_t port);
+    ~AutoStation();
+    AutoStation(const AutoStation&) = delete;
+    AutoStation& operator=(const AutoStation&) = delete;
+
+    bool connected() const { return open_; }
+    // Sends a CALL and does not wait for its answer.
+    void call(const std::string& action, const nlohmann::json& payload);
+    void boot() { call("BootNotification", {{"chargePointVendor", "Test"}, {"chargePointModel", "Auto"}}); }
+    void status(int connector, const std::string& status, const std::string& error = "NoError",
+                const nlohmann::json& extra = nlohmann::json::object());
+    void set_answer(const std::string& action, const std::string& status);
+    void close();
+
+    // Calls the server sent us, by action; waits until `pred` holds for the list.
+    bool wait_calls(const std::string& action, const std::function<bool(const std::vector<ReceivedCall>&)>& pred,
+                    std::chrono::milliseconds deadline = std::chrono::seconds(10));
+    std::vector<ReceivedCall> calls(const std::string& action);
+    // The limit in the last SetChargingProfile received, or -1.
+    double last_limit();
+
+private:
+    void do_read();
+    void on_frame(const std::string& text);
+    void write(std::string text);
+    void do_write();
+
+    std::string id_;
+    boost::asio::io_context io_;
+    boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+    boost::beast::flat_buffer buffer_;
+    std::deque<std::string> out_;
+    bool writing_ = false;
+    std::atomic<bool> open_{false};
+    int next_id_ = 0;
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    std::vector<ReceivedCall> calls_;
+    std::map<std::string, std::string> answers_;
+    std::thread thread_;
+};
+
+// Reads the limit (A) out of a SetChargingProfile payload (1.6).
+double limit_of(const nlohmann::json& set_charging_profile);
+
+}  // namespace fuseguard::test

@@ -1,0 +1,296 @@
+// End to end: the real fuseguard binary with a real mosquitto, real Modbus
+// servers and real OCPP stations; every assertion is on what MQTT shows or
+// what a station received.
+#include <doctest/doctest.h>
+
+#include <csignal>
+
+#include "site_under_test.hpp"
+
+using namespace fuseguard::test;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+bool phases_are(const json& v, double a) { return v.is_array() && v.size() == 3 && v[0] == a && v[1] == a && v[2] == a; }
+
+bool has_note(const json& list, const std::string& device, const std::string& code) {
+    for (const auto& n : list)
+        if (n["device"] == device && n["code"] == code) return true;
+    return false;
+}
+
+const json* deduction_of(const json& site, const std::string& source) {
+    for (const auto& d : site["deductions"])
+        if (d["source"] == source) return &d;
+    return nullptr;
+}
+
+// A station that booted and has a vehicle charging on connector 1.
+std::unique_ptr<AutoStation> charging(SiteUnderTest& site, const std::string& id) {
+    auto s = site.station(id);
+    s->boot();
+    s->status(1, "Charging");
+    return s;
+}
+
+}  // namespace
+
+TEST_SUITE("Controller") {
+    TEST_CASE("start-up with nothing connected deducts every fallback and says why") {
+        SiteUnderTest site(40, false);
+        MqttWatcher mqtt(site.broker.port(), "fg/#");
+        CHECK(mqtt.wait_text("fg/status", [](const std::string& t) { return t == "online"; }));
+        // 40 - meter 10 - EMS 5 - two stations at 6 = 13 A.
+        auto s = mqtt.wait_json("fg/site", [](const json& j) { return phases_are(j["available_a"], 13); });
+        REQUIRE(s);
+        CHECK(phases_are((*s)["fuse_limit_a"], 40));
+        CHECK(phases_are((*s)["allocated_a"], 0));
+        REQUIRE(deduction_of(*s, "meter:grid"));
+        CHECK(phases_are((*deduction_of(*s, "meter:grid"))["current_a"], 10));
+        CHECK((*deduction_of(*s, "meter:grid"))["state"] == "unknown");
+        CHECK(phases_are((*deduction_of(*s, "ems:bms"))["current_a"], 5));
+        CHECK(phases_are((*deduction_of(*s, "charger:A"))["current_a"], 6));
+        CHECK(phases_are((*deduction_of(*s, "charger:B"))["current_a"], 6));
+        CHECK((*s)["ts"].get<std::string>().back() == 'Z');
+        // Meters and EMS unknown at once; stations offline once they had their chance to connect.
+        auto notes = mqtt.wait_json("fg/notifications", [](const json& l) {
+            return has_note(l, "meter:grid", "MeterUnknown") && has_note(l, "ems:bms", "EMSUnknown") &&
+                   has_note(l, "charger:A", "ChargingStationOffline") && has_note(l, "charger:B", "ChargingStationOffline");
+        });
+        REQUIRE(notes);
+        for (const auto& n : *notes)
+            if (n["code"] == "MeterUnknown") {
+                CHECK(n["description"].get<std::string>().find("10 A") != std::string::npos);
+                CHECK(!n["steps"].empty());
+            }
+        auto a = mqtt.wait_json("fg/chargers/A", [](const json& j) { return j["state"] == "unknown"; });
+        REQUIRE(a);
+        CHECK(a->at("managed") == false);
+        CHECK(a->at("limit_a").is_null());
+        CHECK(phases_are(a->at("deduction_a"), 6));
+        auto m = mqtt.wait_json("fg/meters/grid", [](const json& j) { return j["state"] == "unknown"; });
+        REQUIRE(m);
+        CHECK(m->at("ts").is_null());
+        CHECK(site.stop() == 0);
+        CHECK(mqtt.wait_text("fg/status", [](const std::string& t) { return t == "offline"; }));
+    }
+
+    TEST_CASE("meter and EMS going offline and back: fallback deducted, notification raised and cleared") {
+        SiteUnderTest site;
+        MqttWatcher mqtt(site.broker.port(), "fg/#");
+        // 40 - 4 metered - 2 reserved - 2 x 6 = 22 A.
+        REQUIRE(mqtt.wait_json("fg/site", [](const json& j) { return phases_are(j["available_a"], 22); }));
+        auto m = mqtt.wait_json("fg/meters/grid", [](const json& j) { return j["state"] == "online"; });
+        REQUIRE(m);
+        CHECK(phases_are(m->at("current_a"), 4));
+        CHECK(m->at("ts").is_string());
+        auto e = mqtt.wait_json("fg/ems/bms", [](const json& j) { return j["state"] == "online"; });
+        REQUIRE(e);
+        CHECK(phases_are(e->at("reserved_a"), 2));
+
+        site.meter.stop();
+        auto s = mqtt.wait_json("fg/site", [](const json& j) { return phases_are(j["available_a"], 16); });
+        REQUIRE(s);
+        CHECK((*deduction_of(*s, "meter:grid"))["state"] == "offline");
+        CHECK((*deduction_of(*s, "meter:grid"))["reason"].get<std::string>().find("fallback") != std::string::npos);
+        REQUIRE(mqtt.wait_json("fg/notifications", [](const json& l) { return has_note(l, "meter:grid", "MeterOffline"); }));
+        site.meter.start();
+        REQUIRE(mqtt.wait_json("fg/site", [](const json& j) { return phases_are(j["available_a"], 22); }));
+        REQUIRE(mqtt.wait_json("fg/notifications", [](const json& l) { return !has_note(l, "meter:grid", "MeterOffline"); }));
+
+        site.ems.stop();
+        REQUIRE(mqtt.wait_json("fg/site", [](const json& j) { return phases_are(j["available_a"], 19); }));
+        REQUIRE(mqtt.wait_json("fg/notifications", [](const json& l) { return has_note(l, "ems:bms", "EMSOffline"); }));
+        site.ems.start();
+        REQUIRE(mqtt.wait_json("fg/site", [](const json& j) { return phases_are(j["available_a"], 22); }));
+        REQUIRE(mqtt.wait_json("fg/notifications", [](const json& l) { return !has_note(l, "ems:bms", "EMSOffline"); }));
+    }
+
+    TEST_CASE("stations get limits, lowerings are answered before raisings, an offline station is deducted") {
+        SiteUnderTest site;
+        MqttWatcher mqtt(site.broker.port(), "fg/#");
+        REQUIRE(mqtt.wait_json("fg/site", [](const json& j) { return phases_are(j["available_a"], 22); }));
+        auto a = charging(site, "A");
+        // Alone: 40 - 4 - 2 - B's 6 fallback = 28 A.
+        REQUIRE(a->wait_calls("SetChargingProfile", [](auto& c) { return !c.empty() && limit_of(c.back().payload) == 28; }));
+        auto ja = mqtt.wait_json("fg/chargers/A", [](const json& j) { return j["managed"] == true && j["limit_a"] == 28; });
+        REQUIRE(ja);
+        CHECK(ja->at("state") == "online");
+        CHECK(phases_are(ja->at("deduction_a"), 28));
+        CHECK(ja->at("connectors")[0]["status"] == "Charging");
+
+        auto b = charging(site, "B");
+        // Both charging: (40 - 4 - 2) / 2 = 17 A each.
+        REQUIRE(a->wait_calls("SetChargingProfile", [](auto& c) { return limit_of(c.back().payload) == 17; }));
+        REQUIRE(b->wait_calls("SetChargingProfile", [](auto& c) { return !c.empty() && limit_of(c.back().payload) == 17; }));
+        REQUIRE(mqtt.wait_json("fg/site", [](const json& j) { return phases_are(j["allocated_a"], 34); }));
+
+        // B's vehicle leaves: B goes to 0 A, and only once B has answered does A go up to 32 A.
+        b->status(1, "Available");
+        REQUIRE(a->wait_calls("SetChargingProfile", [](auto& c) { return limit_of(c.back().payload) == 32; }));
+        const auto b_calls = b->calls("SetChargingProfile");
+        const auto a_calls = a->calls("SetChargingProfile");
+        const auto b_zero = std::find_if(b_calls.begin(), b_calls.end(), [](auto& c) { return limit_of(c.payload) == 0; });
+        REQUIRE(b_zero != b_calls.end());
+        CHECK(b_zero->seq < a_calls.back().seq);
+
+        // And back: A is lowered to 17 A before B is raised from 0 A.
+        b->status(1, "Charging");
+        REQUIRE(b->wait_calls("SetChargingProfile", [](auto& c) { return limit_of(c.back().payload) == 17; }));
+        const auto a_low = a->calls("SetChargingProfile").back();
+        CHECK(limit_of(a_low.payload) == 17);
+        CHECK(a_low.seq < b->calls("SetChargingProfile").back().seq);
+
+        // B drops off: counted at its 6 A fallback, A gets 40 - 4 - 2 - 6 = 28 A.
+        b->close();
+        REQUIRE(a->wait_calls("SetChargingProfile", [](auto& c) { return limit_of(c.back().payload) == 28; }));
+        auto notes = mqtt.wait_json("fg/notifications", [](const json& l) { return has_note(l, "charger:B", "ChargingStationOffline"); });
+        REQUIRE(notes);
+        for (const auto& n : *notes)
+            if (n["code"] == "ChargingStationOffline")
+                CHECK(n["description"].get<std::string>().find("6 A") != std::string::npos);
+        REQUIRE(mqtt.wait_json("fg/chargers/B", [](const json& j) { return j["state"] == "offline" && j["managed"] == false; }));
+        auto b2 = charging(site, "B");
+        REQUIRE(mqtt.wait_json("fg/notifications", [](const json& l) { return !has_note(l, "charger:B", "ChargingStationOffline"); }));
+        REQUIRE(b2->wait_calls("SetChargingProfile", [](auto& c) { return !c.empty() && limit_of(c.back().payload) == 17; }));
+    }
+
+    TEST_CASE("a station that rejects its limit is counted at capacity and notified") {
+        SiteUnderTest site;
+        MqttWatcher mqtt(site.broker.port(), "fg/#");
+        auto a = site.station("A");
+        a->set_answer("SetChargingProfile", "Rejected");
+        a->boot();
+        a->status(1, "Charging");
+        auto ja = mqtt.wait_json("fg/chargers/A", [](const json& j) { return j["state"] == "online" && j["reason"].get<std::string>().find("rejected") != std::string::npos; });
+        REQUIRE(ja);
+        CHECK(ja->at("managed") == false);
+        CHECK(phases_are(ja->at("deduction_a"), 32));
+        REQUIRE(mqtt.wait_json("fg/notifications", [](const json& l) { return has_note(l, "charger:A", "LimitRejected"); }));
+    }
+
+    TEST_CASE("an error code with a non-Faulted status shows - NoError and Boot clear it") {
+        SiteUnderTest site;
+        MqttWatcher mqtt(site.broker.port(), "fg/#");
+        auto a = charging(site, "A");
+        a->status(1, "Charging", "HighTemperature", {{"vendorErrorCode", "CX003"}, {"info", "derating"}});
+        auto notes = mqtt.wait_json("fg/notifications", [](const json& l) { return has_note(l, "charger:A", "HighTemperature"); });
+        REQUIRE(notes);
+        for (const auto& n : *notes)
+            if (n["code"] == "HighTemperature") {
+                CHECK(n["connector"] == 1);
+                CHECK(n["vendor_code"] == "CX003");
+                CHECK(n["info"] == "derating");
+                CHECK(n["title"] == "High temperature, power reduced");
+                CHECK(!n["steps"].empty());
+            }
+        auto ja = mqtt.wait_json("fg/chargers/A", [](const json& j) { return j["connectors"].size() == 1 && j["connectors"][0]["errorCode"] == "HighTemperature"; });
+        REQUIRE(ja);
+        CHECK(ja->at("connectors")[0]["status"] == "Charging");
+        // A later error on the connector replaces the earlier one.
+        a->status(1, "Faulted", "GroundFailure");
+        REQUIRE(mqtt.wait_json("fg/notifications", [](const json& l) {
+            return has_note(l, "charger:A", "GroundFailure") && !has_note(l, "charger:A", "HighTemperature");
+        }));
+        a->status(1, "Charging", "NoError");
+        REQUIRE(mqtt.wait_json("fg/notifications", [](const json& l) { return !has_note(l, "charger:A", "GroundFailure"); }));
+        a->status(2, "Available", "ReaderFailure");
+        REQUIRE(mqtt.wait_json("fg/notifications", [](const json& l) { return has_note(l, "charger:A", "ReaderFailure"); }));
+        a->boot();
+        REQUIRE(mqtt.wait_json("fg/notifications", [](const json& l) { return !has_note(l, "charger:A", "ReaderFailure"); }));
+    }
+
+    TEST_CASE("the broker restarting gets everything retained again") {
+        SiteUnderTest site;
+        auto a = charging(site, "A");
+        {
+            MqttWatcher mqtt(site.broker.port(), "fg/#");
+            REQUIRE(mqtt.wait_json("fg/chargers/A", [](const json& j) { return j["managed"] == true; }));
+        }
+        site.broker.stop();
+        site.broker.start();  // same port, nothing retained
+        MqttWatcher fresh(site.broker.port(), "fg/#");
+        CHECK(fresh.wait_text("fg/status", [](const std::string& t) { return t == "online"; }, 20s));
+        CHECK(fresh.wait_json("fg/chargers/A", [](const json& j) { return j["managed"] == true; }));
+        CHECK(fresh.wait_json("fg/site", [](const json& j) { return j.contains("available_a"); }));
+        CHECK(fresh.wait_json("fg/meters/grid", [](const json& j) { return j["state"] == "online"; }));
+        CHECK(fresh.wait_json("fg/notifications", [](const json& l) { return l.is_array(); }));
+    }
+
+    TEST_CASE("SIGHUP with a changed fuse limit re-plans") {
+        SiteUnderTest site;
+        MqttWatcher mqtt(site.broker.port(), "fg/#");
+        auto a = charging(site, "A");
+        REQUIRE(a->wait_calls("SetChargingProfile", [](auto& c) { return !c.empty() && limit_of(c.back().payload) == 28; }));
+        site.dir.write("site.yaml", site.yaml(30));
+        site.process->signal(SIGHUP);
+        // 30 - 4 - 2 - B's 6 = 18 A; the station stays connected.
+        REQUIRE(a->wait_calls("SetChargingProfile", [](auto& c) { return limit_of(c.back().payload) == 18; }));
+        CHECK(a->connected());
+        CHECK(mqtt.wait_json("fg/site", [](const json& j) { return phases_are(j["fuse_limit_a"], 30); }));
+        CHECK(mqtt.wait_json("fg/chargers/A", [](const json& j) { return j["limit_a"] == 18 && j["managed"] == true; }));
+    }
+
+    TEST_CASE("uptime: downtime is counted per EVSE and a restart keeps the history") {
+        SiteUnderTest site;
+        {
+            MqttWatcher mqtt(site.broker.port(), "fg/#");
+            // A never connects: after offline_after_s (2 s) it is down.
+            REQUIRE(mqtt.wait_json("fg/notifications", [](const json& l) { return has_note(l, "charger:A", "ChargingStationOffline"); }));
+            auto b = charging(site, "B");
+            b->status(1, "Faulted", "PowerSwitchFailure");
+            REQUIRE(mqtt.wait_json("fg/chargers/B", [](const json& j) {
+                return !j["uptime"].empty() && j["uptime"][0]["down_for"] == "power_electronics";
+            }));
+            b->status(1, "Charging", "NoError");
+            REQUIRE(mqtt.wait_json("fg/chargers/B", [](const json& j) { return j["uptime"][0]["up"] == true; }));
+        }
+        REQUIRE(site.stop() == 0);
+        site.start();
+        MqttWatcher mqtt(site.broker.port(), "fg/#");
+        auto a = mqtt.wait_json("fg/chargers/A", [](const json& j) { return !j["uptime"].empty(); });
+        REQUIRE(a);
+        const auto& up = a->at("uptime")[0];
+        CHECK(up["evse"] == 1);
+        REQUIRE(up["percent_24h"].is_number());
+        CHECK(up["percent_24h"].get<double>() < 100);
+        CHECK(up["percent_24h"].get<double>() > 0);
+        CHECK(up["downtime_s_30d"].contains("communication"));
+        auto b = mqtt.wait_json("fg/chargers/B", [](const json& j) { return !j["uptime"].empty(); });
+        REQUIRE(b);
+        CHECK(b->at("uptime")[0]["downtime_s_30d"].contains("power_electronics"));
+    }
+
+    TEST_CASE("operator commands run the OCPP call and answer on result - bad ones get Invalid") {
+        SiteUnderTest site;
+        MqttWatcher mqtt(site.broker.port(), "fg/#");
+        auto a = charging(site, "A");
+        REQUIRE(mqtt.wait_json("fg/chargers/A", [](const json& j) { return j["state"] == "online"; }));
+        mqtt.publish("fg/cmd/chargers/A/reset", "");
+        auto r = mqtt.wait_json("fg/cmd/chargers/A/reset/result", [](const json& j) { return j.contains("status"); });
+        REQUIRE(r);
+        CHECK(r->at("status") == "Accepted");
+        CHECK(r->at("action") == "reset");
+        CHECK(a->calls("Reset").size() == 1);
+        mqtt.publish("fg/cmd/chargers/A/unlock", R"({"connector": 1})");
+        CHECK(mqtt.wait_json("fg/cmd/chargers/A/unlock/result", [](const json& j) { return j["status"] == "Accepted"; }));
+        CHECK(a->wait_calls("UnlockConnector", [](auto& c) { return c.size() == 1 && c[0].payload["connectorId"] == 1; }));
+        mqtt.publish("fg/cmd/chargers/A/trigger_status", "{}");
+        CHECK(a->wait_calls("TriggerMessage", [](auto& c) { return !c.empty(); }));
+        a->set_answer("Reset", "Rejected");
+        mqtt.publish("fg/cmd/chargers/A/reset", "{}");
+        CHECK(mqtt.wait_json("fg/cmd/chargers/A/reset/result", [](const json& j) { return j["status"] == "Rejected"; }));
+        mqtt.publish("fg/cmd/chargers/A/unlock", "not json");
+        CHECK(mqtt.wait_json("fg/cmd/chargers/A/unlock/result", [](const json& j) { return j["status"] == "Invalid"; }));
+        mqtt.publish("fg/cmd/chargers/A/explode", "");
+        CHECK(mqtt.wait_json("fg/cmd/chargers/A/explode/result", [](const json& j) { return j["status"] == "Invalid"; }));
+        mqtt.publish("fg/cmd/chargers/Z/reset", "");
+        CHECK(mqtt.wait_json("fg/cmd/chargers/Z/reset/result", [](const json& j) { return j["status"] == "Invalid"; }));
+        mqtt.publish("fg/cmd/chargers/B/reset", "");
+        CHECK(mqtt.wait_json("fg/cmd/chargers/B/reset/result", [](const json& j) { return j["status"] == "Offline"; }));
+        // Still alive and publishing after all that.
+        CHECK(mqtt.wait_json("fg/chargers/A", [](const json& j) { return j["managed"] == true; }));
+    }
+}
