@@ -293,4 +293,26 @@ TEST_SUITE("Controller") {
         // Still alive and publishing after all that.
         CHECK(mqtt.wait_json("fg/chargers/A", [](const json& j) { return j["managed"] == true; }));
     }
+
+    TEST_CASE("an ocpp-rpc strict-mode station (1.6 and 2.0.1) gets its limit and its problem shows") {
+        SiteUnderTest site;
+        MqttWatcher mqtt(site.broker.port(), "fg/#");
+        REQUIRE(mqtt.wait_json("fg/site", [](const json& j) { return phases_are(j["available_a"], 22); }));
+        const std::string dir = FUSEGUARD_SOURCE_DIR "/tests/ocpp/interop";
+        for (const std::string protocol : {"ocpp1.6", "ocpp2.0.1"}) {
+            CAPTURE(protocol);
+            ChildProcess node({"/usr/bin/env", "node", dir + "/station.mjs", std::to_string(site.ocpp_port), "A", protocol});
+            const bool done = node.wait_for("\"step\":\"done\"", 30s);
+            INFO(node.output());
+            REQUIRE(done);
+            // Alone and wanting current: 40 - 4 - 2 - B's 6 = 28 A, schema-checked by ocpp-rpc.
+            CHECK(node.output().find("\"step\":\"limit\",\"limit\":28") != std::string::npos);
+            const std::string code = protocol == "ocpp1.6" ? "GroundFailure" : "EVSE/Problem";
+            auto notes = mqtt.wait_json("fg/notifications", [&](const json& l) { return has_note(l, "charger:A", code); });
+            REQUIRE(notes);
+            for (const auto& n : *notes)
+                if (n["code"] == code) CHECK(n["vendor_code"] == "CX014");
+            REQUIRE(node.wait_exit(10s) == 0);
+        }
+    }
 }
