@@ -7,6 +7,7 @@
 #include "config/load.hpp"
 #include "drivers/log.hpp"
 #include "policy/allocation.hpp"
+#include "systemd_notify.hpp"
 
 namespace fuseguard::controller {
 
@@ -60,6 +61,9 @@ void Service::start() {
     apply(config_);
     do_wait_signal();
     do_tick();
+    systemd::ready("site " + config_.site.id + ": " + std::to_string(config_.chargers.size()) + " chargers");
+    if (auto w = systemd::watchdog_interval())
+        log::info("systemd watchdog: " + std::to_string(w->count() / 1000) + " ms, fed by the control loop");
 }
 
 void Service::do_wait_signal() {
@@ -74,6 +78,7 @@ void Service::on_signal(const boost::system::error_code& ec, int signo) {
         return;
     }
     log::info(std::string("received ") + (signo == SIGTERM ? "SIGTERM" : "SIGINT") + ", stopping");
+    systemd::stopping();
     tick_.cancel();
     stop_drivers();
     if (mqtt_) mqtt_->stop();
@@ -85,12 +90,20 @@ void Service::do_tick() {
     tick_.async_wait([this](const boost::system::error_code& ec) {
         if (ec) return;
         if (site_) site_->tick();
+        // Fed from the loop itself: a loop that is stuck stops feeding it and
+        // systemd restarts the service.
+        systemd::watchdog();
         do_tick();
     });
 }
 
 void Service::reload() {
     log::info("SIGHUP: reloading " + path_);
+    systemd::reloading();
+    struct Ready {
+        const config::Config& cfg;
+        ~Ready() { systemd::ready("site " + cfg.site.id + ": " + std::to_string(cfg.chargers.size()) + " chargers"); }
+    } ready_again{config_};
     auto result = config::load_file(path_);
     for (const auto& w : result.warnings) log::plain(w.to_string());
     if (!result.ok()) {

@@ -127,6 +127,9 @@ void SiteController::request_replan() {
 bool SiteController::send(const policy::LimitCommand& cmd) {
     auto& rt = stations_[cmd.station];
     if (rt.in_flight && rt.in_flight->limit == cmd.limit) return true;  // already on its way
+    // A raise waits for the answer to what is on its way (the re-plan after
+    // that answer sends it); a lowering never waits.
+    if (rt.in_flight && cmd.limit > rt.in_flight->limit) return false;
     auto& s = model_.state.stations[cmd.station];
     if (!send_(s.id, cmd.limit.amps())) return false;
     ++limits_sent_;

@@ -129,11 +129,13 @@ void Allocator::classify(NodeLoadSum& sum) {
             continue;
         }
         // A station drawing well below its limit gives the rest away, keeping
-        // a margin above its draw so that it can show it wants more.
+        // a margin above its draw so that it can show it wants more: only a
+        // draw that eats into the margin lifts the cap. Equality keeps it,
+        // or a station resting at draw + margin would flip between the two
+        // limits on every plan.
         if (s.measured && s.control == Control::Managed) {
-            Amps draw = s.measured_peak();
-            if (draw + cfg_.reclaim_margin < s.limit_in_force)
-                cap = min(cap, max(start, (draw + cfg_.reclaim_margin).ceil_to(cfg_.step)));
+            const Amps want = (s.measured_peak() + cfg_.reclaim_margin).ceil_to(cfg_.step);
+            if (want <= s.limit_in_force) cap = min(cap, max(start, want));
         }
         Candidate c;
         c.station = i;

@@ -12,6 +12,8 @@ packages=(
   libsystemd-dev libsqlite3-dev openssl
   # tests and benchmarks
   doctest-dev libbenchmark-dev mosquitto mosquitto-clients socat mbpoll python3-pymodbus python3-serial python3-serial-asyncio
+  # systemd-analyze (unit verification) and dpkg-deb (package test)
+  systemd dpkg-dev file
 )
 
 # The OCPP interop tests run npm's ocpp-rpc: Node.js from Debian unless one

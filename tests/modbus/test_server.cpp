@@ -12,7 +12,7 @@
 
 namespace fuseguard::test {
 
-TestModbusServer::TestModbusServer() {
+TestModbusServer::TestModbusServer(std::uint16_t port) : port_(port) {
     mapping_ = modbus_mapping_new_start_address(0, 0, 0, 0, 0, 0xFFFF, 0, 0xFFFF);
     if (!mapping_) throw std::runtime_error("modbus_mapping_new failed");
     start();

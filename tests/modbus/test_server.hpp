@@ -19,7 +19,9 @@ namespace fuseguard::test {
 
 class TestModbusServer {
 public:
-    TestModbusServer();  // listening on a free loopback port
+    // Listening on `port` on loopback, or a free port when 0. The site
+    // simulator (fuseguard-sim) serves its meter and EMS with it too.
+    explicit TestModbusServer(std::uint16_t port = 0);
     ~TestModbusServer();
     TestModbusServer(const TestModbusServer&) = delete;
     TestModbusServer& operator=(const TestModbusServer&) = delete;

@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "policy/allocation.hpp"
+#include "policy/transition.hpp"
 #include "site_builder.hpp"
 
 using namespace fuseguard::policy;
@@ -133,6 +134,19 @@ TEST_SUITE("Allocation") {
         a = allocate(tree, site);
         CHECK(target(a, site, "SLOW") == A(20));
         CHECK(target(a, site, "FAST") == A(20));
+    }
+
+    TEST_CASE("a station resting at its draw plus the margin keeps that limit - no flip-flop") {
+        FuseTree tree("site", A(40));
+        SiteState site;
+        auto slow = charging(station("SLOW", 32), 7);  // its limit already is draw + margin
+        slow.measured = std::array<Amps, 3>{A(5), A(5), A(5)};
+        site.stations = {slow, charging(station("FAST", 32), 32)};
+        for (int round = 0; round < 3; ++round) {
+            auto a = allocate(tree, site);
+            CHECK(target(a, site, "SLOW") == A(7));
+            CHECK(plan_transition(site, a).empty());
+        }
     }
 
     TEST_CASE("idle stations get 0 A / and so do stations too small to charge") {
