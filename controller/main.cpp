@@ -15,7 +15,7 @@ namespace {
 constexpr std::string_view kDefaultConfig = "/etc/fuseguard/fuseguard.yaml";
 
 void usage(std::ostream& out) {
-    out << "usage: fuseguard [--config FILE]\n"
+    out << "usage: fuseguard [--config FILE] [--view]\n"
            "       fuseguard --check-config FILE\n"
            "       fuseguard [--config FILE] --probe meter:ID|ems:ID [--verbose]\n"
            "       fuseguard --version | --help\n\n"
@@ -29,6 +29,8 @@ void usage(std::ostream& out) {
            "  --probe DEVICE       read one meter or EMS once with its configured settings,\n"
            "                       print its values (raw registers with --verbose); exit 0\n"
            "                       on a good reading, 1 otherwise\n"
+           "  --view               draw the site on the terminal every second (the log\n"
+           "                       stays on stderr)\n"
            "  --version            print the version\n"
            "  --help               print this help\n\n"
            "Signals: SIGHUP reloads the configuration (an invalid file keeps the\n"
@@ -40,7 +42,7 @@ void usage(std::ostream& out) {
 int main(int argc, char** argv) {
     std::string config_path(kDefaultConfig);
     std::string probe_target;
-    bool verbose = false;
+    bool verbose = false, view = false;
     for (int i = 1; i < argc; ++i) {
         const std::string_view arg = argv[i];
         auto value = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
@@ -67,6 +69,10 @@ int main(int argc, char** argv) {
                 return 2;
             }
             probe_target = target;
+            continue;
+        }
+        if (arg == "--view") {
+            view = true;
             continue;
         }
         if (arg == "--verbose" || arg == "-v") {
@@ -100,6 +106,7 @@ int main(int argc, char** argv) {
     boost::asio::io_context io;
     fuseguard::controller::Service service(io, config_path, std::move(*loaded.config));
     service.start();
+    if (view) service.show_view();
     fuseguard::log::info(std::string("fuseguard ") + FUSEGUARD_VERSION + " running with " + config_path);
     io.run();
     fuseguard::log::info("stopped");

@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 #include <csignal>
 #include <filesystem>
+#include <iostream>
 
 #include "config/load.hpp"
 #include "drivers/log.hpp"
@@ -66,6 +67,11 @@ void Service::start() {
         log::info("systemd watchdog: " + std::to_string(w->count() / 1000) + " ms, fed by the control loop");
 }
 
+void Service::show_view() {
+    view_ = std::make_unique<TerminalView>(io_, [this] { return static_cast<const SiteController*>(site_.get()); }, std::cout);
+    view_->start();
+}
+
 void Service::do_wait_signal() {
     signals_.async_wait([this](const boost::system::error_code& ec, int signo) { on_signal(ec, signo); });
 }
@@ -80,6 +86,7 @@ void Service::on_signal(const boost::system::error_code& ec, int signo) {
     log::info(std::string("received ") + (signo == SIGTERM ? "SIGTERM" : "SIGINT") + ", stopping");
     systemd::stopping();
     tick_.cancel();
+    if (view_) view_->stop();
     stop_drivers();
     if (mqtt_) mqtt_->stop();
     io_.stop();

@@ -23,6 +23,7 @@
 #include "operator_commands.hpp"
 #include "site_controller.hpp"
 #include "state_publisher.hpp"
+#include "terminal_view.hpp"
 #include "uptime.hpp"
 
 namespace fuseguard::controller {
@@ -33,6 +34,8 @@ public:
     ~Service();
 
     void start();
+    // Draws the site on stdout every second (fuseguard --view).
+    void show_view();
     const config::Config& config() const { return config_; }
 
 private:
@@ -60,6 +63,7 @@ private:
     std::unique_ptr<SiteController> site_;
     std::unique_ptr<StatePublisher> publisher_;
     std::vector<std::unique_ptr<modbus::Bus>> buses_;
+    std::unique_ptr<TerminalView> view_;
     std::string last_budget_;  // logged again only when it changes
 };
 

@@ -54,6 +54,7 @@ MqttWatcher::MqttWatcher(std::uint16_t port, const std::string& filter)
         std::lock_guard lock(mutex_);
         last_[m->get_topic()] = m->to_string();
         ++count_[m->get_topic()];
+        history_[m->get_topic()].push_back(m->to_string());
         cv_.notify_all();
     });
     auto opts = mqtt::connect_options_builder().clean_session(true).automatic_reconnect(100ms, 1s).finalize();
@@ -107,6 +108,11 @@ std::optional<std::string> MqttWatcher::last(const std::string& topic) {
 std::size_t MqttWatcher::received(const std::string& topic) {
     std::lock_guard lock(mutex_);
     return count_[topic];
+}
+
+std::vector<std::string> MqttWatcher::history(const std::string& topic) {
+    std::lock_guard lock(mutex_);
+    return history_[topic];
 }
 
 void MqttWatcher::publish(const std::string& topic, const std::string& payload) {

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/child_process.hpp"
 #include "common/temp_dir.hpp"
@@ -51,6 +52,8 @@ public:
     std::optional<std::string> last(const std::string& topic);
     void publish(const std::string& topic, const std::string& payload);
     std::size_t received(const std::string& topic);
+    // Every payload seen on `topic`, in order.
+    std::vector<std::string> history(const std::string& topic);
 
 private:
     mqtt::async_client client_;
@@ -58,6 +61,7 @@ private:
     std::condition_variable cv_;
     std::map<std::string, std::string> last_;
     std::map<std::string, std::size_t> count_;
+    std::map<std::string, std::vector<std::string>> history_;
 };
 
 }  // namespace fuseguard::test

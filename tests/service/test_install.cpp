@@ -1,0 +1,69 @@
+// Installation: the systemd unit verifies, and the Debian package puts every
+// file where docs/installation.md says, with its conffile and dependencies.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "common/child_process.hpp"
+#include "common/temp_dir.hpp"
+
+using namespace fuseguard::test;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+TEST_SUITE("Install") {
+    TEST_CASE("systemd-analyze verify accepts the unit - no unknown keys") {
+        TempDir dir;
+        std::ifstream in(FUSEGUARD_SOURCE_DIR "/systemd/fuseguard.service");
+        std::stringstream unit;
+        unit << in.rdbuf();
+        std::string text = unit.str();
+        CHECK(text.find("Type=notify") != std::string::npos);
+        CHECK(text.find("WatchdogSec=") != std::string::npos);
+        // The unit names the installed binary; verify it against the one just built.
+        for (auto pos = text.find("/usr/bin/fuseguard"); pos != std::string::npos; pos = text.find("/usr/bin/fuseguard", pos))
+            text.replace(pos, 18, FUSEGUARD_BINARY);
+        const auto path = dir.write("fuseguard.service", text);
+        auto [code, out] = run({"/usr/bin/systemd-analyze", "verify", path}, 60s);
+        INFO(out);
+        CHECK(code == 0);
+        CHECK(out.find("fuseguard.service") == std::string::npos);  // no warning about our unit
+    }
+
+    TEST_CASE("cpack builds a Debian package that installs into a scratch root") {
+        TempDir dir;
+        auto [code, out] = run({"/bin/sh", "-c", "cd '" FUSEGUARD_BUILD_DIR "' && cpack -G DEB -B '" + dir.path.string() + "' 2>&1"}, 240s);
+        INFO(out);
+        REQUIRE(code == 0);
+        fs::path deb;
+        for (const auto& e : fs::directory_iterator(dir.path))
+            if (e.path().extension() == ".deb") deb = e.path();
+        REQUIRE(!deb.empty());
+        const auto root = dir.path / "root";
+        auto [xcode, xout] = run({"/usr/bin/dpkg-deb", "-x", deb.string(), root.string()});
+        REQUIRE(xcode == 0);
+        for (const char* f : {"usr/bin/fuseguard", "usr/bin/fuseguard-sim", "etc/fuseguard/fuseguard.yaml",
+                              "usr/lib/systemd/system/fuseguard.service", "usr/share/fuseguard/notifications.yaml",
+                              "usr/share/fuseguard/examples/site.yaml", "usr/share/fuseguard/examples/demo.yaml",
+                              "usr/share/doc/fuseguard/installation.md", "usr/share/doc/fuseguard/README.md"}) {
+            CAPTURE(f);
+            CHECK(fs::exists(root / f));
+        }
+        auto [icode, info] = run({"/usr/bin/dpkg-deb", "-I", deb.string()});
+        REQUIRE(icode == 0);
+        CHECK(info.find("Depends:") != std::string::npos);
+        CHECK(info.find("libmodbus") != std::string::npos);
+        CHECK(info.find("libpaho-mqttpp") != std::string::npos);
+        auto [ccode, conffiles] = run({"/usr/bin/dpkg-deb", "-f", deb.string(), "Package"});
+        CHECK(conffiles.find("fuseguard") != std::string::npos);
+        auto [lcode, control] = run({"/bin/sh", "-c", "dpkg-deb --ctrl-tarfile '" + deb.string() + "' | tar -xO ./conffiles"});
+        CHECK(lcode == 0);
+        CHECK(control.find("/etc/fuseguard/fuseguard.yaml") != std::string::npos);
+        // The installed binary checks the installed configuration.
+        auto [vcode, vout] = run({(root / "usr/bin/fuseguard").string(), "--check-config", (root / "etc/fuseguard/fuseguard.yaml").string()});
+        INFO(vout);
+        CHECK(vcode == 0);
+    }
+}
