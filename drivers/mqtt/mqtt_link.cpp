@@ -86,6 +86,7 @@ void MqttLink::do_connect() {
 void MqttLink::on_connected() {
     connecting_ = false;
     connected_ = true;
+    failing_ = false;
     backoff_s_ = 0.5;
     log::info("mqtt: connected to " + uri(cfg_) + ", publishing under " + cfg_.topic_prefix + "/");
     try {
@@ -102,7 +103,13 @@ void MqttLink::on_lost(const std::string& cause) {
     connected_ = false;
     connecting_ = false;
     if (stopped_) return;
-    if (was) log::warning("mqtt: lost the broker (" + cause + "): state is kept and republished on reconnect");
+    if (was) {
+        log::warning("mqtt: lost the broker (" + cause + "): state is kept and republished on reconnect");
+    } else if (!failing_) {
+        // Once per streak of failures, not on every retry.
+        log::warning("mqtt: cannot connect to " + uri(cfg_) + " (" + cause + "): control goes on, retrying");
+    }
+    failing_ = true;
     retry_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
         std::chrono::duration<double>(backoff_s_)));
     backoff_s_ = std::min(backoff_s_ * 2, 10.0);

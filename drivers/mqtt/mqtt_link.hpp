@@ -57,7 +57,7 @@ private:
     boost::asio::steady_timer retry_;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // guards posted callbacks
     std::map<std::string, std::string> retained_;
-    bool connected_ = false, connecting_ = false, stopped_ = false;
+    bool connected_ = false, connecting_ = false, stopped_ = false, failing_ = false;
     double backoff_s_ = 0.5;
     std::uint64_t published_ = 0;
 };

@@ -9,41 +9,13 @@
 #include "common/child_process.hpp"
 #include "drivers/ocpp/http_session.hpp"
 #include "ocpp_fixture.hpp"
+#include "common/certificates.hpp"
 
 using namespace fuseguard;
 using namespace fuseguard::test;
 namespace ssl = boost::asio::ssl;
 
 namespace {
-
-// A throwaway CA, a server certificate and client certificates.
-struct Certificates {
-    std::filesystem::path dir;
-    Certificates() {
-        char tmpl[] = "/tmp/fuseguard-tls-XXXXXX";
-        dir = ::mkdtemp(tmpl);
-        openssl({"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
-                 path("ca.key"), "-out", path("ca.pem"), "-days", "2", "-subj", "/CN=fuseguard test CA"});
-        issue("server", "127.0.0.1");
-        issue("CP1", "CP1");
-        issue("CP2", "CP2");
-    }
-    ~Certificates() { std::filesystem::remove_all(dir); }
-    std::string path(const std::string& name) const { return (dir / name).string(); }
-
-private:
-    void issue(const std::string& name, const std::string& cn) {
-        openssl({"req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
-                 path(name + ".key"), "-out", path(name + ".csr"), "-subj", "/CN=" + cn});
-        openssl({"x509", "-req", "-in", path(name + ".csr"), "-CA", path("ca.pem"), "-CAkey", path("ca.key"),
-                 "-CAcreateserial", "-out", path(name + ".pem"), "-days", "2"});
-    }
-    static void openssl(std::vector<std::string> args) {
-        args.insert(args.begin(), "/usr/bin/openssl");
-        auto [code, out] = run(args);
-        REQUIRE_MESSAGE(code == 0, out);
-    }
-};
 
 config::OcppConfig tls_config(const Certificates& c, bool client_certificates) {
     auto cfg = OcppFixture::defaults();
