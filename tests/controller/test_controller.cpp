@@ -315,4 +315,15 @@ TEST_SUITE("Controller") {
             REQUIRE(node.wait_exit(10s) == 0);
         }
     }
+
+    TEST_CASE("a dead broker never holds up control - what it missed arrives when it is back") {
+        SiteUnderTest site;
+        site.broker.stop();
+        auto a = charging(site, "A");
+        REQUIRE(a->wait_calls("SetChargingProfile", [](auto& c) { return !c.empty() && limit_of(c.back().payload) == 28; }));
+        site.broker.start();
+        MqttWatcher mqtt(site.broker.port(), "fg/#");
+        CHECK(mqtt.wait_text("fg/status", [](const std::string& t) { return t == "online"; }, 20s));
+        CHECK(mqtt.wait_json("fg/chargers/A", [](const json& j) { return j["managed"] == true && j["limit_a"] == 28; }));
+    }
 }

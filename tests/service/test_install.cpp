@@ -67,3 +67,64 @@ TEST_SUITE("Install") {
         CHECK(vcode == 0);
     }
 }
+
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <csignal>
+
+namespace {
+
+// The receiving end of systemd's notify socket, as systemd would hold it.
+struct NotifySocket {
+    TempDir dir;
+    int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    std::string path = (dir.path / "notify").string();
+    NotifySocket() {
+        sockaddr_un addr{};
+        addr.sun_family = AF_UNIX;
+        std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+        REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+        timeval tv{0, 200'000};
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    }
+    ~NotifySocket() { ::close(fd); }
+    // Messages until `needle` arrives or the deadline passes.
+    bool wait_for(const std::string& needle, std::chrono::seconds deadline, std::string& seen) {
+        const auto end = std::chrono::steady_clock::now() + deadline;
+        char buf[4096];
+        while (std::chrono::steady_clock::now() < end) {
+            const auto n = ::recv(fd, buf, sizeof buf, 0);
+            if (n > 0) seen += std::string(buf, static_cast<std::size_t>(n)) + "\n";
+            if (seen.find(needle) != std::string::npos) return true;
+        }
+        return false;
+    }
+};
+
+}  // namespace
+
+TEST_SUITE("Install") {
+    TEST_CASE("under systemd it notifies READY, feeds the watchdog from the loop and says STOPPING") {
+        NotifySocket sock;
+        TempDir dir;
+        const auto file = dir.write("site.yaml", "site: { id: test, fuse_limit_a: 40 }\nocpp: { listen: 127.0.0.1:0 }\n"
+                                                 "state_dir: " + (dir.path / "state").string() + "\n");
+        ::setenv("NOTIFY_SOCKET", sock.path.c_str(), 1);
+        ::setenv("WATCHDOG_USEC", "3000000", 1);
+        ChildProcess fg({FUSEGUARD_BINARY, "--config", file});
+        ::unsetenv("NOTIFY_SOCKET");
+        ::unsetenv("WATCHDOG_USEC");
+        std::string seen;
+        CHECK(sock.wait_for("READY=1", 10s, seen));
+        // Fed every second by the control loop's tick.
+        CHECK(sock.wait_for("WATCHDOG=1", 5s, seen));
+        fg.signal(SIGHUP);
+        CHECK(sock.wait_for("RELOADING=1", 10s, seen));
+        fg.signal(SIGTERM);
+        CHECK(sock.wait_for("STOPPING=1", 10s, seen));
+        CHECK(fg.wait_exit(10s) == 0);
+        CHECK(fg.output().find("systemd watchdog: 3000 ms") != std::string::npos);
+    }
+}
