@@ -395,7 +395,8 @@ void SiteController::refresh_uptime(std::size_t i) {
         std::optional<std::string> cat = whole;
         if (!cat)
             if (auto it = rt.connectors.find(evse); it != rt.connectors.end()) cat = category_of(it->second);
-        uptime_.set(s.id, evse, cat, now);
+        // Published at once, not at the next periodic uptime refresh.
+        if (uptime_.set(s.id, evse, cat, now)) ++stations_[i].revision;
     }
 }
 

@@ -172,13 +172,13 @@ std::vector<int> UptimeTracker::evses(const std::string& station) const {
     return it->second;
 }
 
-void UptimeTracker::set(const std::string& station, int evse, std::optional<std::string> category,
+bool UptimeTracker::set(const std::string& station, int evse, std::optional<std::string> category,
                         Clock::time_point now) {
     const double t = seconds(now);
     auto& list = intervals_[{station, evse}];
     const bool open = !list.empty() && list.back().end == 0;
-    if (open && category && list.back().category == *category) return;
-    if (!open && !category) return;
+    if (open && category && list.back().category == *category) return false;
+    if (!open && !category) return false;
     try {
         if (open) {
             list.back().end = t;
@@ -196,6 +196,7 @@ void UptimeTracker::set(const std::string& station, int evse, std::optional<std:
         log::warning(std::string("uptime: cannot record: ") + e.what());
         if (category && (list.empty() || list.back().end != 0)) list.push_back({t, 0, *category, 0});
     }
+    return true;
 }
 
 UptimeTracker::Figures UptimeTracker::figures(const std::string& station, int evse, Clock::time_point now) const {

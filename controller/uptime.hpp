@@ -27,8 +27,9 @@ public:
     UptimeTracker(const UptimeTracker&) = delete;
     UptimeTracker& operator=(const UptimeTracker&) = delete;
 
-    // The EVSE is down for `category`, or up (nullopt). Repeats are free.
-    void set(const std::string& station, int evse, std::optional<std::string> category, Clock::time_point now);
+    // The EVSE is down for `category`, or up (nullopt). Repeats are free;
+    // true when it changed.
+    bool set(const std::string& station, int evse, std::optional<std::string> category, Clock::time_point now);
     // Records that fuseguard is still observing (written every 30 s at most).
     void alive(Clock::time_point now, bool force = false);
 

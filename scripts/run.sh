@@ -32,7 +32,7 @@ trap stop INT TERM EXIT
 
 /usr/sbin/mosquitto -p 11883 >"$logs/mosquitto.log" 2>&1 &
 pids+=($!)
-./build/examples/simulator/fuseguard-sim examples/demo-sim.yaml 2>"$logs/simulator.log" &
+./build/examples/simulator/fuseguard-sim examples/simulator/demo-sim.yaml 2>"$logs/simulator.log" &
 pids+=($!)
 
 args=(--config examples/demo.yaml)

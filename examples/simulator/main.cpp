@@ -1,7 +1,7 @@
 // fuseguard-sim: a whole site to run fuseguard against, on loopback. A grid
 // meter (Eastron SDM630 map) and an EMS as Modbus TCP servers, and OCPP
 // stations whose cars come, charge at the limit fuseguard gives them and
-// go. Usage: fuseguard-sim SIM.yaml   (examples/demo-sim.yaml)
+// go. Usage: fuseguard-sim SIM.yaml   (examples/simulator/demo-sim.yaml)
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -29,7 +29,7 @@ std::uint16_t tcp_port(const config::PolledDevice& d) {
 
 int main(int argc, char** argv) {
     if (argc != 2 || std::string(argv[1]) == "--help") {
-        std::cerr << "usage: fuseguard-sim SIM.yaml   (see examples/demo-sim.yaml)\n";
+        std::cerr << "usage: fuseguard-sim SIM.yaml   (see examples/simulator/demo-sim.yaml)\n";
         return argc == 2 ? 0 : 2;
     }
     try {

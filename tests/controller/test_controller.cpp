@@ -239,6 +239,7 @@ TEST_SUITE("Controller") {
             MqttWatcher mqtt(site.broker.port(), "fg/#");
             // A never connects: after offline_after_s (2 s) it is down.
             REQUIRE(mqtt.wait_json("fg/notifications", [](const json& l) { return has_note(l, "charger:A", "ChargingStationOffline"); }));
+            REQUIRE(mqtt.wait_json("fg/chargers/A", [](const json& j) { return j["uptime"][0]["down_for"] == "communication"; }));
             auto b = charging(site, "B");
             b->status(1, "Faulted", "PowerSwitchFailure");
             REQUIRE(mqtt.wait_json("fg/chargers/B", [](const json& j) {
@@ -246,6 +247,13 @@ TEST_SUITE("Controller") {
             }));
             b->status(1, "Charging", "NoError");
             REQUIRE(mqtt.wait_json("fg/chargers/B", [](const json& j) { return j["uptime"][0]["up"] == true; }));
+            // Faulted because of the vehicle: not the station's downtime.
+            b->status(1, "Faulted", "EVCommunicationError");
+            b->status(2, "Available");  // processed after it: once it shows, the first one was handled
+            auto after = mqtt.wait_json("fg/chargers/B", [](const json& j) { return j["connectors"].size() == 2; });
+            REQUIRE(after);
+            CHECK(after->at("connectors")[0]["errorCode"] == "EVCommunicationError");
+            CHECK(after->at("uptime")[0]["up"] == true);
         }
         REQUIRE(site.stop() == 0);
         site.start();

@@ -18,7 +18,7 @@ TEST_SUITE("Demo") {
         std::filesystem::remove_all("/tmp/fuseguard-demo");
         Mosquitto broker(11883);  // the port examples/demo.yaml names
         MqttWatcher mqtt(broker.port(), "fuseguard/demo/#");
-        ChildProcess sim({FUSEGUARD_SIM, FUSEGUARD_SOURCE_DIR "/examples/demo-sim.yaml"});
+        ChildProcess sim({FUSEGUARD_SIM, FUSEGUARD_SOURCE_DIR "/examples/simulator/demo-sim.yaml"});
         ChildProcess fg({FUSEGUARD_BINARY, "--config", FUSEGUARD_SOURCE_DIR "/examples/demo.yaml"});
         REQUIRE(fg.wait_for("running with", 10s));
         const auto end = std::chrono::steady_clock::now() + 30s;
