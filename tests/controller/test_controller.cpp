@@ -334,4 +334,18 @@ TEST_SUITE("Controller") {
         CHECK(mqtt.wait_text("fg/status", [](const std::string& t) { return t == "online"; }, 20s));
         CHECK(mqtt.wait_json("fg/chargers/A", [](const json& j) { return j["managed"] == true && j["limit_a"] == 28; }));
     }
+
+    TEST_CASE("a burst of events is coalesced into few publications - the last state wins") {
+        SiteUnderTest site;
+        MqttWatcher mqtt(site.broker.port(), "fg/#");
+        auto a = charging(site, "A");
+        REQUIRE(mqtt.wait_json("fg/chargers/A", [](const json& j) { return j["managed"] == true; }));
+        const auto before = mqtt.received("fg/chargers/A");
+        for (int i = 0; i < 100; ++i) a->status(1, i % 2 ? "Charging" : "SuspendedEV", "NoError", {{"info", std::to_string(i)}});
+        REQUIRE(mqtt.wait_json("fg/chargers/A", [](const json& j) { return j["connectors"].size() == 1 && j["connectors"][0].value("info", "") == "99"; }));
+        const auto published = mqtt.received("fg/chargers/A") - before;
+        CHECK(published >= 1);
+        CHECK(published < 50);
+        MESSAGE("100 status changes -> " << published << " publications of fg/chargers/A");
+    }
 }
