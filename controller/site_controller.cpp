@@ -18,6 +18,9 @@ namespace {
 // Among equal priorities, who charged least goes first; turns change in
 // steps of this long so that paused stations rotate without flapping.
 constexpr double kTurnSeconds = 300;
+// No real station has more; a station claiming connector 100000 would
+// otherwise grow our tables (and the uptime database) without end.
+constexpr int kMaxConnector = 32;
 
 bool down_status(const std::string& s) { return s == "Faulted" || s == "Unavailable"; }
 }  // namespace
@@ -182,6 +185,22 @@ void SiteController::on_station_event(const ocpp::StationEvent& ev) {
 }
 
 void SiteController::station_event(std::size_t i, const ocpp::StationEvent& ev) {
+    const int connector = std::visit(
+        [](const auto& e) {
+            using T = std::decay_t<decltype(e)>;
+            if constexpr (std::is_same_v<T, ocpp::ConnectorStatusChanged> || std::is_same_v<T, ocpp::DrawMeasured>)
+                return e.connector;
+            else if constexpr (std::is_same_v<T, ocpp::ProblemReported>)
+                return e.evse;
+            else
+                return 0;
+        },
+        ev);
+    if (connector < 0 || connector > kMaxConnector) {
+        log::warning("ocpp: " + model_.state.stations[i].id + " reported connector/EVSE " + std::to_string(connector) +
+                     ": ignored (at most " + std::to_string(kMaxConnector) + ")");
+        return;
+    }
     auto& s = model_.state.stations[i];
     auto& rt = stations_[i];
     const auto now = WallClock::now();

@@ -196,8 +196,11 @@ TEST_SUITE("Controller") {
         }));
         a->status(1, "Charging", "NoError");
         REQUIRE(mqtt.wait_json("fg/notifications", [](const json& l) { return !has_note(l, "charger:A", "GroundFailure"); }));
+        a->status(100000, "Faulted", "GroundFailure");  // no such connector: ignored, not stored
         a->status(2, "Available", "ReaderFailure");
-        REQUIRE(mqtt.wait_json("fg/notifications", [](const json& l) { return has_note(l, "charger:A", "ReaderFailure"); }));
+        auto with_reader = mqtt.wait_json("fg/notifications", [](const json& l) { return has_note(l, "charger:A", "ReaderFailure"); });
+        REQUIRE(with_reader);
+        CHECK(!has_note(*with_reader, "charger:A", "GroundFailure"));
         a->boot();
         REQUIRE(mqtt.wait_json("fg/notifications", [](const json& l) { return !has_note(l, "charger:A", "ReaderFailure"); }));
     }
