@@ -121,7 +121,9 @@ std::optional<std::size_t> SiteController::station_index(const std::string& id) 
 void SiteController::request_replan() {
     if (replan_posted_) return;
     replan_posted_ = true;
-    boost::asio::post(io_, [this] {
+    // A reload may replace this controller before the post runs.
+    boost::asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_)] {
+        if (!alive.lock()) return;
         replan_posted_ = false;
         replan();
     });

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -116,6 +117,7 @@ private:
     NotificationBoard board_;
     std::chrono::steady_clock::time_point started_, last_tick_;
     bool replan_posted_ = false;
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // guards posted work
     std::uint64_t limits_sent_ = 0;
 };
 

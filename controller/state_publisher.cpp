@@ -58,8 +58,9 @@ void StatePublisher::changed() {
     armed_ = true;
     timer_.expires_after(kCoalesce);
     timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (ec) return;  // cancelled: we may be gone already
         armed_ = false;
-        if (!ec) flush();
+        flush();
     });
 }
 
