@@ -90,13 +90,16 @@ const Server::Station* Server::station(const std::string& id) const {
 }
 
 void Server::attach(const std::shared_ptr<ChargerSession>& s) {
-    auto& slot = sessions_[s->id()];
-    // A station that reconnects replaces its old session cleanly.
-    if (auto old = slot.lock(); old && old != s) {
-        slot.reset();
-        old->close("replaced by a new connection");
+    // A station that reconnects replaces its old session cleanly. The new
+    // one takes the slot first: closing the old one detaches it, which must
+    // then leave the slot (and the map node) alone.
+    std::shared_ptr<ChargerSession> old;
+    {
+        auto& slot = sessions_[s->id()];
+        old = slot.lock();
+        slot = s;
     }
-    slot = s;
+    if (old && old != s) old->close("replaced by a new connection");
     emit(StationConnected{s->id(), s->version()});
 }
 

@@ -44,10 +44,16 @@ TEST_SUITE("Install") {
         const auto root = dir.path / "root";
         auto [xcode, xout] = run({"/usr/bin/dpkg-deb", "-x", deb.string(), root.string()});
         REQUIRE(xcode == 0);
-        for (const char* f : {"usr/bin/fuseguard", "usr/bin/fuseguard-sim", "etc/fuseguard/fuseguard.yaml",
-                              "usr/lib/systemd/system/fuseguard.service", "usr/share/fuseguard/notifications.yaml",
-                              "usr/share/fuseguard/examples/site.yaml", "usr/share/fuseguard/examples/demo.yaml",
-                              "usr/share/doc/fuseguard/installation.md", "usr/share/doc/fuseguard/README.md"}) {
+        // docs/installation.md describes the package built with the default
+        // prefix, /usr (configuration in /etc); another prefix moves it all.
+        const std::string prefix = FUSEGUARD_INSTALL_PREFIX;
+        const std::string usr = prefix.substr(1), etc = prefix == "/usr" ? "etc" : usr + "/etc";
+        for (const std::string& f : {usr + "/bin/fuseguard", usr + "/bin/fuseguard-sim", etc + "/fuseguard/fuseguard.yaml",
+                                    usr + "/lib/systemd/system/fuseguard.service",
+                                    usr + "/share/fuseguard/notifications.yaml", usr + "/share/fuseguard/examples/site.yaml",
+                                    usr + "/share/fuseguard/examples/demo.yaml",
+                                    usr + "/share/fuseguard/examples/simulator/demo-sim.yaml",
+                                    usr + "/share/doc/fuseguard/installation.md", usr + "/share/doc/fuseguard/README.md"}) {
             CAPTURE(f);
             CHECK(fs::exists(root / f));
         }
@@ -60,9 +66,9 @@ TEST_SUITE("Install") {
         CHECK(conffiles.find("fuseguard") != std::string::npos);
         auto [lcode, control] = run({"/bin/sh", "-c", "dpkg-deb --ctrl-tarfile '" + deb.string() + "' | tar -xO ./conffiles"});
         CHECK(lcode == 0);
-        CHECK(control.find("/etc/fuseguard/fuseguard.yaml") != std::string::npos);
+        if (prefix == "/usr") CHECK(control.find("/etc/fuseguard/fuseguard.yaml") != std::string::npos);
         // The installed binary checks the installed configuration.
-        auto [vcode, vout] = run({(root / "usr/bin/fuseguard").string(), "--check-config", (root / "etc/fuseguard/fuseguard.yaml").string()});
+        auto [vcode, vout] = run({(root / usr / "bin/fuseguard").string(), "--check-config", (root / etc / "fuseguard/fuseguard.yaml").string()});
         INFO(vout);
         CHECK(vcode == 0);
     }
