@@ -18,6 +18,7 @@ constexpr auto kStatusGrace = std::chrono::seconds(5);
 
 ChargerSession::ChargerSession(boost::asio::any_io_executor ex, Server& server, std::string id, Version version)
     : server_(server),
+      server_alive_(server.lifetime()),
       id_(std::move(id)),
       version_(version),
       ping_timer_(ex),
@@ -26,6 +27,7 @@ ChargerSession::ChargerSession(boost::asio::any_io_executor ex, Server& server, 
       status_timer_(ex) {}
 
 void ChargerSession::opened() {
+    if (server_alive_.expired()) return shutdown();  // accepted just as the server went away
     open_ = true;
     last_heard_ = Clock::now();
     server_.attach(self());
@@ -149,7 +151,7 @@ void ChargerSession::close(std::string cause) {
     for (auto& c : calls_)
         if (c.done) c.done(std::monostate{});
     calls_.clear();
-    if (open_) {
+    if (open_ && !server_alive_.expired()) {
         server_.detach(this);
         log::info("ocpp: " + id_ + " disconnected: " + cause);
         server_.emit(StationDisconnected{id_, cause});

@@ -53,6 +53,7 @@ protected:
     virtual std::shared_ptr<ChargerSession> self() = 0;
 
     Server& server_;
+    std::weak_ptr<const bool> server_alive_;  // see Server::lifetime
 
 private:
     struct Outgoing {

@@ -14,6 +14,7 @@
 
 #include "drivers/log.hpp"
 #include "rpc.hpp"
+#include "server.hpp"
 #include "websocket_session.hpp"
 
 namespace fuseguard::ocpp {
@@ -46,7 +47,8 @@ public:
     static constexpr bool kTls = !std::is_same_v<Next, boost::beast::tcp_stream>;
 
     template <class... Args>
-    HttpSession(Server& server, Args&&... args) : stream_(std::forward<Args>(args)...), server_(server) {}
+    HttpSession(Server& server, Args&&... args)
+        : stream_(std::forward<Args>(args)...), server_(server), server_alive_(server.lifetime()) {}
 
     void run() {
         // A client that opens the connection and never finishes the upgrade
@@ -75,6 +77,7 @@ private:
 
     void on_read(boost::beast::error_code ec, std::size_t) {
         if (ec) return;  // timed out or closed before a request: nothing to answer
+        if (server_alive_.expired()) return;  // the server went away meanwhile (reload)
         auto req = parser_->release();
         std::optional<std::string> cn;
         if constexpr (kTls) cn = peer_common_name(stream_.native_handle());
@@ -126,6 +129,7 @@ private:
     std::optional<boost::beast::http::request_parser<boost::beast::http::empty_body>> parser_;
     std::shared_ptr<boost::beast::http::response<boost::beast::http::string_body>> response_;
     Server& server_;
+    std::weak_ptr<const bool> server_alive_;
 };
 
 }  // namespace fuseguard::ocpp

@@ -57,6 +57,9 @@ public:
     const Station* station(const std::string& id) const;
     void attach(const std::shared_ptr<ChargerSession>& s);
     bool tls() const { return tls_.has_value(); }
+    // Expires when the server is destroyed: a session still finishing its
+    // handshake after a reload replaced the server checks it first.
+    std::weak_ptr<const bool> lifetime() const { return alive_; }
     void detach(const ChargerSession* s);
     void emit(StationEvent e) { sink_(std::move(e)); }
 
@@ -71,6 +74,7 @@ private:
     std::optional<boost::asio::ip::tcp::acceptor> acceptor_;
     std::optional<boost::asio::ssl::context> tls_;  // security profiles 2 and 3
     std::map<std::string, std::weak_ptr<ChargerSession>> sessions_;
+    std::shared_ptr<const bool> alive_ = std::make_shared<const bool>(true);
 };
 
 }  // namespace fuseguard::ocpp
