@@ -7,6 +7,7 @@
 #include "v16/boot_notification.hpp"
 #include "v16/meter_values.hpp"
 #include "v16/notifications.hpp"
+#include "drivers/iso8601.hpp"
 #include "v16/status_notification.hpp"
 #include "v16/transactions.hpp"
 
@@ -14,8 +15,6 @@ namespace fuseguard::ocpp {
 
 using nlohmann::json;
 using Result = std::variant<json, CallError>;
-
-std::string now_iso8601();
 
 namespace {
 
@@ -33,11 +32,11 @@ Result on_boot_notification(Context& cx) {
     if (auto* e = std::get_if<PayloadError>(&r)) return payload_error(cx.call, *e);
     const auto& req = std::get<v16::BootNotificationRequest>(r);
     cx.server.emit(StationBooted{cx.station, req.charge_point_vendor, req.charge_point_model, req.firmware_version});
-    v16::BootNotificationResponse res{"Accepted", now_iso8601(), static_cast<int>(cx.server.config().heartbeat_interval_s)};
+    v16::BootNotificationResponse res{"Accepted", iso8601(std::chrono::system_clock::now()), static_cast<int>(cx.server.config().heartbeat_interval_s)};
     return res.to_json();
 }
 
-Result on_heartbeat(Context&) { return json{{"currentTime", now_iso8601()}}; }
+Result on_heartbeat(Context&) { return json{{"currentTime", iso8601(std::chrono::system_clock::now())}}; }
 
 Result on_status_notification(Context& cx) {
     auto r = v16::StatusNotificationRequest::from_json(cx.call.payload);
@@ -130,16 +129,6 @@ std::variant<json, CallError> ChargerSession::dispatch_v16(const Call& call) {
         return CallError{call.id, ErrorCode::NotImplemented, "action " + call.action + " is not implemented", {}};
     Context cx{server_, id_, call, next_transaction_};
     return it->second(cx);
-}
-
-std::string now_iso8601() {
-    const auto now = std::chrono::system_clock::now();
-    const std::time_t t = std::chrono::system_clock::to_time_t(now);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
 }
 
 }  // namespace fuseguard::ocpp

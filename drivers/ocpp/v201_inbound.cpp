@@ -2,6 +2,7 @@
 #include <unordered_map>
 
 #include "charger_session.hpp"
+#include "drivers/iso8601.hpp"
 #include "payload.hpp"
 #include "server.hpp"
 
@@ -9,8 +10,6 @@ namespace fuseguard::ocpp {
 
 using nlohmann::json;
 using Result = std::variant<json, CallError>;
-
-std::string now_iso8601();
 
 namespace {
 
@@ -58,12 +57,12 @@ Result on_boot_notification(Context& cx) {
     }
     if (!p.ok()) return error(cx, *p.error());
     cx.server.emit(StationBooted{cx.station, vendor, model, firmware});
-    return json{{"currentTime", now_iso8601()},
+    return json{{"currentTime", iso8601(std::chrono::system_clock::now())},
                 {"interval", static_cast<int>(cx.server.config().heartbeat_interval_s)},
                 {"status", "Accepted"}};
 }
 
-Result on_heartbeat(Context&) { return json{{"currentTime", now_iso8601()}}; }
+Result on_heartbeat(Context&) { return json{{"currentTime", iso8601(std::chrono::system_clock::now())}}; }
 
 Result on_status_notification(Context& cx) {
     PayloadReader p(cx.call.payload);

@@ -1,7 +1,8 @@
 #include "sim_station.hpp"
 
+#include "drivers/iso8601.hpp"
+
 #include <chrono>
-#include <ctime>
 #include <iostream>
 
 namespace fuseguard::sim {
@@ -30,14 +31,6 @@ constexpr Fault kFaults[] = {
     {"PowerSwitchFailure", "CX017", true, "EVSE"},
 };
 
-std::string now_iso() {
-    const auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
 
 }  // namespace
 
@@ -193,7 +186,7 @@ void SimStation::send_status() {
         const std::string s201 = status == "Faulted" ? "Faulted" : car_ ? "Occupied" : "Available";
         if (s201 == sent_status_) return;
         sent_status_ = s201;
-        call("StatusNotification", {{"timestamp", now_iso()}, {"connectorStatus", s201}, {"evseId", 1}, {"connectorId", 1}});
+        call("StatusNotification", {{"timestamp", iso8601(std::chrono::system_clock::now())}, {"connectorStatus", s201}, {"evseId", 1}, {"connectorId", 1}});
         return;
     }
     const std::string key = status + (fault_ ? kFaults[*fault_].code : "NoError");
@@ -208,7 +201,7 @@ void SimStation::send_fault(bool raise) {
     const Fault& f = kFaults[*fault_];
     if (!v201_) return send_status();
     json e = {{"eventId", next_id_ + 1},
-              {"timestamp", now_iso()},
+              {"timestamp", iso8601(std::chrono::system_clock::now())},
               {"trigger", "Alerting"},
               {"actualValue", raise ? "true" : "false"},
               {"eventNotificationType", "HardWiredNotification"},
@@ -216,7 +209,7 @@ void SimStation::send_fault(bool raise) {
               {"variable", {{"name", "Problem"}}}};
     if (*f.vendor) e["techCode"] = f.vendor;
     e["techInfo"] = f.code;
-    call("NotifyEvent", {{"generatedAt", now_iso()}, {"seqNo", 0}, {"eventData", json::array({e})}});
+    call("NotifyEvent", {{"generatedAt", iso8601(std::chrono::system_clock::now())}, {"seqNo", 0}, {"eventData", json::array({e})}});
     send_status();
 }
 
@@ -230,7 +223,7 @@ void SimStation::send_meter_values() {
         if (v201_) sampled.push_back({{"value", std::round(a * 10) / 10}, {"measurand", "Current.Import"}, {"phase", names[i]}, {"unitOfMeasure", {{"unit", "A"}}}});
         else sampled.push_back({{"value", value}, {"measurand", "Current.Import"}, {"phase", names[i]}, {"unit", "A"}});
     }
-    json mv = json::array({{{"timestamp", now_iso()}, {"sampledValue", sampled}}});
+    json mv = json::array({{{"timestamp", iso8601(std::chrono::system_clock::now())}, {"sampledValue", sampled}}});
     if (v201_) call("MeterValues", {{"evseId", 1}, {"meterValue", mv}});
     else call("MeterValues", {{"connectorId", 1}, {"meterValue", mv}});
 }
