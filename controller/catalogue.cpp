@@ -81,6 +81,13 @@ const CatalogueEntry* Catalogue::vendor_code(const std::string& code) const {
     return nullptr;
 }
 
+std::optional<std::string> Catalogue::error_category(const std::string& error_code,
+                                                    const std::optional<std::string>& vendor_code) const {
+    if (const auto* base = ocpp_error(error_code); base && error_code != "OtherError") return base->category;
+    if (const auto* v = vendor_code ? this->vendor_code(*vendor_code) : nullptr) return v->category;
+    return std::nullopt;
+}
+
 std::size_t Catalogue::size() const {
     return ocpp_errors_.size() + vendor_codes_.size() + ksga_.size() + security_events_.size() + devices_.size();
 }

@@ -29,6 +29,11 @@ public:
     const CatalogueEntry* vendor_code(const std::string& code) const;
     const CatalogueEntry* security_event(const std::string& type) const;
     const CatalogueEntry* device(const std::string& code) const;
+    // The uptime failure category of a reported error: the errorCode's own,
+    // unless it is OtherError or unknown, then the vendor code's; nothing
+    // when neither is in the catalogue.
+    std::optional<std::string> error_category(const std::string& error_code,
+                                              const std::optional<std::string>& vendor_code) const;
 
     std::size_t size() const;
 

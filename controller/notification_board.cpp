@@ -78,8 +78,7 @@ Notification station_error(const Catalogue& cat, const std::string& station, int
     explain(n, by_vendor ? by_vendor : cat.ocpp_error(error_code), error_code);
     // The errorCode's own category decides downtime (EVCommunicationError is
     // the EV's), unless only the vendor code says what it is.
-    if (by_vendor)
-        if (const auto* base = cat.ocpp_error(error_code); base && error_code != "OtherError") n.category = base->category;
+    if (auto category = cat.error_category(error_code, vendor_code)) n.category = *category;
     if (status == "Faulted" && n.severity == "info") n.severity = "warning";
     return n;
 }
@@ -101,6 +100,21 @@ Notification station_problem(const Catalogue& cat, const std::string& station, i
         n.severity = "error";
         n.description = "The station reports a problem with " + component + " (" + variable + " = " + value + ").";
     }
+    return n;
+}
+
+std::optional<Notification> security_notification(const Catalogue& cat, const std::string& station,
+                                                  const std::string& type, const std::optional<std::string>& info,
+                                                  WallClock::time_point now) {
+    const auto* entry = cat.security_event(type);
+    if (!entry || entry->category == "none") return std::nullopt;
+    Notification n;
+    n.device = "charger:" + station;
+    n.id = n.device + "/security/" + type;
+    n.code = type;
+    n.info = info;
+    n.since = now;
+    explain(n, entry, type);
     return n;
 }
 

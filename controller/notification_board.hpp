@@ -52,6 +52,12 @@ Notification station_problem(const Catalogue& cat, const std::string& station, i
                              const std::optional<std::string>& tech_code, const std::optional<std::string>& tech_info,
                              WallClock::time_point now);
 
+// A security event that means downtime (its catalogue category is not
+// "none"), or nothing.
+std::optional<Notification> security_notification(const Catalogue& cat, const std::string& station,
+                                                  const std::string& type, const std::optional<std::string>& info,
+                                                  WallClock::time_point now);
+
 // A device notification (ChargingStationOffline, MeterOffline, ...), its
 // {deduction} and {detail} filled in.
 Notification device_notification(const Catalogue& cat, const std::string& code, const std::string& device,

@@ -16,7 +16,7 @@ OperatorCommands::OperatorCommands(mqttlink::MqttLink& link, std::function<ocpp:
 void OperatorCommands::answer(const std::string& topic, const std::string& action, const std::string& status,
                               const std::string& detail) {
     link_.publish(topic + "/result",
-                  json{{"action", action}, {"status", status}, {"detail", detail}, {"ts", iso8601(WallClock::now())}}.dump());
+                  json{{"action", action}, {"status", status}, {"detail", detail}, {"ts", iso8601(WallClock::now(), true)}}.dump());
 }
 
 void OperatorCommands::on_message(const std::string& topic, const std::string& payload) {

@@ -87,8 +87,7 @@ std::vector<policy::Deduction> SiteController::deductions_now() const {
     return policy::current_deductions(model_.tree, model_.state);
 }
 
-std::vector<NodeFigures> SiteController::node_figures() const {
-    const auto current = deductions_now();
+std::vector<NodeFigures> SiteController::node_figures(const std::vector<policy::Deduction>& current) const {
     std::vector<policy::Deduction> managed;
     for (const auto& d : current)
         if (is_managed_limit(d)) managed.push_back(d);
@@ -208,6 +207,11 @@ void SiteController::station_event(std::size_t i, const ocpp::StationEvent& ev) 
     const auto now = WallClock::now();
     const std::string device = "charger:" + s.id;
     ++rt.revision;
+    // A reconnection or a boot clears the station's errors (seed 000).
+    auto clear_errors = [&](bool keep_liveness) {
+        board_.clear_device(device, keep_liveness);
+        for (auto& [n, c] : rt.connectors) c.error_code = "NoError", c.vendor_error_code.reset(), c.info.reset();
+    };
     std::visit(
         [&](const auto& e) {
             using T = std::decay_t<decltype(e)>;
@@ -218,9 +222,7 @@ void SiteController::station_event(std::size_t i, const ocpp::StationEvent& ev) 
                 rt.rejected.clear();
                 rt.version = e.version;
                 rt.cause = "connected";
-                // Reconnection clears its errors (seed 000).
-                board_.clear_device(device);
-                for (auto& [n, c] : rt.connectors) c.error_code = "NoError", c.vendor_error_code.reset(), c.info.reset();
+                clear_errors(false);
                 refresh_uptime(i);
                 request_replan();
             } else if constexpr (std::is_same_v<T, ocpp::StationDisconnected>) {
@@ -233,8 +235,7 @@ void SiteController::station_event(std::size_t i, const ocpp::StationEvent& ev) 
                 refresh_uptime(i);
                 request_replan();
             } else if constexpr (std::is_same_v<T, ocpp::StationBooted>) {
-                board_.clear_device(device, true);
-                for (auto& [n, c] : rt.connectors) c.error_code = "NoError", c.vendor_error_code.reset(), c.info.reset();
+                clear_errors(true);
                 refresh_uptime(i);
                 changed_();
             } else if constexpr (std::is_same_v<T, ocpp::ConnectorStatusChanged>) {
@@ -284,20 +285,9 @@ void SiteController::station_event(std::size_t i, const ocpp::StationEvent& ev) 
                 refresh_uptime(i);
                 changed_();
             } else if constexpr (std::is_same_v<T, ocpp::SecurityEventReported>) {
-                const auto* entry = catalogue_.security_event(e.type);
-                if (!entry || entry->category == "none") return;
-                Notification n;
-                n.id = device + "/security/" + e.type;
-                n.device = device;
-                n.code = e.type;
-                n.info = e.info;
-                n.since = now;
-                n.title = entry->title;
-                n.severity = entry->severity;
-                n.category = entry->category;
-                n.description = entry->description;
-                n.steps = entry->steps;
-                board_.raise(std::move(n));
+                auto n = security_notification(catalogue_, s.id, e.type, e.info, now);
+                if (!n) return;
+                board_.raise(std::move(*n));
                 changed_();
             } else if constexpr (std::is_same_v<T, ocpp::TransactionChanged>) {
                 changed_();
@@ -401,11 +391,8 @@ void SiteController::refresh_uptime(std::size_t i) {
     auto category_of = [&](const ConnectorView& c) -> std::optional<std::string> {
         if (!down_status(c.status)) return std::nullopt;
         std::string cat = c.status == "Faulted" ? "other" : "unavailable";
-        if (c.error_code != "NoError" && !c.error_code.empty()) {
-            const CatalogueEntry* e = c.vendor_error_code ? catalogue_.vendor_code(*c.vendor_error_code) : nullptr;
-            if (const auto* base = catalogue_.ocpp_error(c.error_code); base && c.error_code != "OtherError") e = base;
-            if (e) cat = e->category;
-        }
+        if (c.error_code != "NoError" && !c.error_code.empty())
+            if (auto category = catalogue_.error_category(c.error_code, c.vendor_error_code)) cat = *category;
         if (cat == "ev_handshake" || cat == "none") return std::nullopt;  // the vehicle's, not the station's
         return cat;
     };

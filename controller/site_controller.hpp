@@ -83,7 +83,8 @@ public:
     const NotificationBoard& notifications() const { return board_; }
     const UptimeTracker& uptime() const { return uptime_; }
     const config::Config& config() const { return cfg_; }
-    std::vector<NodeFigures> node_figures() const;
+    std::vector<NodeFigures> node_figures() const { return node_figures(deductions_now()); }
+    std::vector<NodeFigures> node_figures(const std::vector<policy::Deduction>& now) const;
     // Every deduction in force now, managed stations' limits included.
     std::vector<policy::Deduction> deductions_now() const;
     static bool is_managed_limit(const policy::Deduction& d);

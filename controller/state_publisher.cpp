@@ -1,7 +1,6 @@
 #include "state_publisher.hpp"
 
 #include <cmath>
-#include <ctime>
 
 #include "policy/deduction.hpp"
 
@@ -28,27 +27,7 @@ json phases(const std::array<double, 3>& v) {
 }
 std::string source(policy::DeviceKind k, const std::string& id) { return std::string(policy::prefix(k)) + ":" + id; }
 
-const std::string& id_of(const policy::Deduction& d, const policy::SiteState& s) {
-    switch (d.kind) {
-    case policy::DeviceKind::Charger: return s.stations[d.index].id;
-    case policy::DeviceKind::Meter: return s.meters[d.index].id;
-    case policy::DeviceKind::Ems: return s.ems[d.index].id;
-    }
-    return s.stations[d.index].id;
-}
-
 }  // namespace
-
-std::string iso8601(WallClock::time_point t) {
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-    const std::time_t secs = static_cast<std::time_t>(ms / 1000);
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    char buf[96];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                  tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
-    return buf;
-}
 
 StatePublisher::StatePublisher(boost::asio::io_context& io, const SiteController& site, mqttlink::MqttLink& link)
     : io_(io), site_(site), link_(link), timer_(io), uptime_refreshed_(std::chrono::steady_clock::now()) {}
@@ -70,14 +49,15 @@ void StatePublisher::put(const std::string& topic, json body) {
     if (last == text) return;
     last = std::move(text);
     // A device's ts is its last good reading (set by the caller); a list has none.
-    if (body.is_object() && !body.contains("ts")) body["ts"] = iso8601(WallClock::now());
+    if (body.is_object() && !body.contains("ts")) body["ts"] = iso8601(WallClock::now(), true);
     link_.publish(topic, body.dump());
 }
 
 json StatePublisher::site_json() const {
     const auto& m = site_.model();
     const auto& st = m.state;
-    const auto nodes = site_.node_figures();
+    const auto current = site_.deductions_now();
+    const auto nodes = site_.node_figures(current);
     auto figures = [&](std::uint32_t n) {
         const auto& f = nodes[n];
         return json{{"fuse_limit_a", phases(policy::PhaseCurrents::uniform(m.tree.node(policy::NodeId{n}).limit))},
@@ -89,9 +69,9 @@ json StatePublisher::site_json() const {
     json body = figures(0);
     body["safety_margin_a"] = a(st.settings.safety_margin);
     json deductions = json::array();
-    for (const auto& d : site_.deductions_now()) {
+    for (const auto& d : current) {
         if (SiteController::is_managed_limit(d)) continue;  // a limit in force is an allocation, not a deduction
-        deductions.push_back({{"source", source(d.kind, id_of(d, st))},
+        deductions.push_back({{"source", source(d.kind, policy::device_id(d, st))},
                               {"state", std::string(policy::name(d.state))},
                               {"current_a", phases(d.current)},
                               {"reason", policy::describe(d, st)}});
@@ -150,7 +130,7 @@ json StatePublisher::notifications_json() const {
         json j{{"id", n.id},       {"device", n.device},   {"connector", n.connector ? json(*n.connector) : json(nullptr)},
                {"code", n.code},   {"severity", n.severity}, {"title", n.title},
                {"description", n.description}, {"steps", n.steps}, {"category", n.category},
-               {"since", iso8601(n.since)}};
+               {"since", iso8601(n.since, true)}};
         if (n.vendor_code) j["vendor_code"] = *n.vendor_code;
         if (n.info) j["info"] = *n.info;
         list.push_back(std::move(j));
@@ -193,7 +173,7 @@ void StatePublisher::flush() {
     auto device = [&](const std::string& kind, const std::string& id, DeviceState state, const DeviceRuntime& rt,
                       const char* values_key) {
         json body{{"state", std::string(policy::name(state))}, {values_key, phases(rt.values)}};
-        body["ts"] = rt.last_reading ? json(iso8601(*rt.last_reading)) : json(nullptr);
+        body["ts"] = rt.last_reading ? json(iso8601(*rt.last_reading, true)) : json(nullptr);
         if (!rt.cause.empty()) body["cause"] = rt.cause;
         put(p + "/" + kind + "/" + id, std::move(body));
     };

@@ -11,12 +11,11 @@
 #include <string>
 #include <vector>
 
+#include "drivers/iso8601.hpp"
 #include "drivers/mqtt/mqtt_link.hpp"
 #include "site_controller.hpp"
 
 namespace fuseguard::controller {
-
-std::string iso8601(WallClock::time_point t);
 
 class StatePublisher {
 public:

@@ -34,9 +34,10 @@ std::string render_view(const SiteController& site) {
     const auto& st = m.state;
     std::ostringstream o;
     o << "fuseguard  " << site.config().site.id << "   "
-      << iso8601(WallClock::now()) << "   Ctrl-C stops\n\n";
+      << iso8601(WallClock::now(), true) << "   Ctrl-C stops\n\n";
     o << "  Budget per phase (A)            L1     L2     L3\n";
-    const auto nodes = site.node_figures();
+    const auto current = site.deductions_now();
+    const auto nodes = site.node_figures(current);
     for (std::uint32_t n = 0; n < m.tree.size(); ++n) {
         const policy::NodeId id{n};
         o << "  " << m.tree.node(id).name << "\n";
@@ -47,7 +48,7 @@ std::string render_view(const SiteController& site) {
         o << row("available for charging", nodes[n].available);
     }
     o << "\n  Deductions (devices fuseguard cannot limit or must assume)\n";
-    for (const auto& d : site.deductions_now()) {
+    for (const auto& d : current) {
         if (SiteController::is_managed_limit(d)) continue;
         if (d.kind == policy::DeviceKind::Charger && d.current == policy::PhaseCurrents{}) continue;
         o << "    " << policy::describe(d, st) << "\n";

@@ -151,7 +151,6 @@ std::vector<Deduction> current_deductions(const FuseTree& tree, const SiteState&
     return all;
 }
 
-namespace {
 const std::string& device_id(const Deduction& d, const SiteState& site) {
     switch (d.kind) {
     case DeviceKind::Charger: return site.stations[d.index].id;
@@ -160,7 +159,6 @@ const std::string& device_id(const Deduction& d, const SiteState& site) {
     }
     return site.stations[d.index].id;
 }
-}  // namespace
 
 std::string describe(const Deduction& d, const SiteState& site) {
     std::string who = std::string(prefix(d.kind)) + ":" + device_id(d, site) + " " + std::string(name(d.state));

@@ -90,6 +90,9 @@ std::vector<Violation> check_safety(const FuseTree& tree, const PolicySettings& 
 // Every device's deduction in the state the site is in now.
 std::vector<Deduction> current_deductions(const FuseTree& tree, const SiteState& site);
 
+// The id of the device a deduction is for.
+const std::string& device_id(const Deduction& d, const SiteState& site);
+
 // "charger:CP007 offline, no fallback -> 32 A on L1 L2 L3"
 std::string describe(const Deduction& d, const SiteState& site);
 
