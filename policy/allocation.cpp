@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <functional>
 #include <span>
+#include <utility>
 
 namespace fuseguard::policy {
 
@@ -26,9 +27,15 @@ std::string_view name(LimitReason r) {
 namespace {
 
 using Index = std::uint32_t;
+constexpr Index kNone = ~Index{0};
 
-// Working state of one allocation. Constraint c = node * 3 + phase; `used`
+// Working state of one allocation. Constraint c = node * 3 + phase; `used_`
 // holds the load of the whole subtree on that phase.
+//
+// Stations on the same board with the same phases form a span: they share
+// one list of the constraints on their path and, while filling, one running
+// sum. A station that starts or stops rising then costs one update, and the
+// span carries the batch up to the fuses above it once.
 class Allocator {
 public:
     Allocator(const FuseTree& tree, const SiteState& site) : tree_(tree), site_(site), cfg_(site.settings) {}
@@ -37,29 +44,36 @@ public:
 
 private:
     struct Candidate {
-        Index station = 0;
         Amps base;   // counted even at 0 A (strict mode reserve)
         Amps start;  // the minimum it charges at once admitted
         Amps cap;    // the most it may get this round
         Amps level;  // its limit as allocation proceeds
-        std::uint32_t first_constraint = 0, constraint_count = 0;
+        std::uint64_t turn = 0;
+        std::int64_t cap_steps = 0;  // cap in whole steps: the key caps are sorted by
+        Index station = 0;
+        Index span = 0;
+        Index bound_by = kNone;
         std::uint32_t preorder = 0;
+        std::uint32_t rank = 0;  // place in admission order
         int priority = 0;
         PhaseSet phases;
+        bool follows_draw = false;  // cap lowered to draw + reclaim margin
         bool admitted = false;
         bool frozen = false;
         bool growing = false;
-        Index bound_by = kNoConstraint;
     };
-    static constexpr Index kNoConstraint = ~Index{0};
+    struct Span {
+        std::uint32_t first = 0, count = 0;  // into path_constraints_
+    };
+
     std::optional<Constraint> as_constraint(Index c) const {
-        if (c == kNoConstraint) return std::nullopt;
+        if (c == kNone) return std::nullopt;
         return constraint(c);
     }
-
-    std::span<const Index> constraints_of(const Candidate& c) const {
-        return {path_constraints_.data() + c.first_constraint, c.constraint_count};
+    std::span<const Index> span_constraints(Index sp) const {
+        return {path_constraints_.data() + spans_[sp].first, spans_[sp].count};
     }
+    std::span<const Index> constraints_of(const Candidate& c) const { return span_constraints(c.span); }
     Constraint constraint(Index c) const { return {NodeId{c / 3}, static_cast<Phase>(c % 3)}; }
     Amps headroom(Index c) const { return cap_[c] - used_[c]; }
     void add(const Candidate& c, Amps delta) {
@@ -67,9 +81,11 @@ private:
     }
     // The constraint on the candidate's path with the least headroom.
     Index tightest(const Candidate& c) const;
+    Index span_for(NodeId node, PhaseSet phases);
 
     void classify(NodeLoadSum& stations);
     void admit();
+    bool admit_all_at_once(const std::vector<Index>& order);
     void fill(const std::vector<Index>& group);
     void share_remainder(const std::vector<Index>& group);
     Allocation finish();
@@ -79,13 +95,13 @@ private:
     const PolicySettings& cfg_;
     std::vector<StationDecision> decisions_;
     std::vector<Deduction> devices_;
-    std::vector<Candidate> candidates_;
-    std::vector<Index> path_constraints_;  // shared lists, see path_spans_
-    std::vector<std::pair<std::uint32_t, std::uint32_t>> path_spans_;  // per node * 8 + phase bits
+    std::vector<Candidate> candidates_;  // in station order
+    std::vector<Span> spans_;
+    std::vector<Index> span_index_;        // per node * 8 + phase bits: span + 1, 0 for none yet
+    std::vector<Index> path_constraints_;  // the spans' lists, one after another
     std::vector<Amps> cap_;
     std::vector<Amps> used_;
     std::vector<Index> admitted_;  // candidate indices, in admission order
-    std::vector<Index> rank_;      // per candidate: its place in admission order
 };
 
 Index Allocator::tightest(const Candidate& c) const {
@@ -96,35 +112,52 @@ Index Allocator::tightest(const Candidate& c) const {
     return best;
 }
 
+Index Allocator::span_for(NodeId node, PhaseSet phases) {
+    Index& slot = span_index_[node.value * 8 + phases.bits()];
+    if (slot == 0) {
+        Span sp;
+        sp.first = static_cast<std::uint32_t>(path_constraints_.size());
+        for (NodeId n : tree_.node(node).path)
+            for (Phase p : kAllPhases)
+                if (phases.contains(p)) path_constraints_.push_back(n.value * 3 + static_cast<Index>(index(p)));
+        sp.count = static_cast<std::uint32_t>(path_constraints_.size()) - sp.first;
+        spans_.push_back(sp);
+        slot = static_cast<Index>(spans_.size());
+    }
+    return slot - 1;
+}
+
 // Decide who can be allocated at all, and count everyone else as SPEC 1 says.
 void Allocator::classify(NodeLoadSum& sum) {
     const auto& stations = site_.stations;
     decisions_.resize(stations.size());
     candidates_.reserve(stations.size());
-    path_spans_.assign(tree_.size() * 8, {0, 0});
+    span_index_.assign(tree_.size() * 8, 0);
+    const Amps step = cfg_.step;
+    const bool strict = cfg_.mode == PolicyMode::Strict;
+    // A station that charges gets at least one step, even with min 0.
+    const Amps least_start = max(cfg_.min_current.ceil_to(step), step);
     for (Index i = 0; i < stations.size(); ++i) {
         const StationInput& s = stations[i];
         StationDecision& d = decisions_[i];
         if (!is_online(s.state) || s.control == Control::Rejected) {
             d.reason = is_online(s.state) ? LimitReason::Rejected : LimitReason::Offline;
-            d.deduction = station_deduction(s, i, cfg_);
+            write_station_deduction(d.deduction, s, i, cfg_);
             sum.add_station(s.node, d.deduction.current);
             continue;
         }
         d.target = Amps{};
         // At 0 A until allocated; finish() replaces it for the admitted.
-        d.deduction = managed_deduction(s, i, Amps{}, cfg_);
+        write_managed_deduction(d.deduction, s, i, Amps{}, cfg_);
         sum.add_station(s.node, d.deduction.current);
-        // A station that charges gets at least one step, even with min 0.
-        Amps start = max(cfg_.min_current.ceil_to(cfg_.step), cfg_.step);
-        Amps base = cfg_.mode == PolicyMode::Strict ? s.offline_draw() : Amps{};
-        if (cfg_.mode == PolicyMode::Strict) start = max(start, base.ceil_to(cfg_.step));
-        Amps cap = s.max_current.floor_to(cfg_.step);
         if (!s.wants_current) {
             d.reason = LimitReason::Idle;
             continue;
         }
-        if (cap < start || cap <= Amps{}) {
+        const Amps base = strict ? s.offline_draw() : Amps{};
+        const Amps start = strict ? max(least_start, base.ceil_to(step)) : least_start;
+        const Amps full = s.max_current.floor_to(step);
+        if (full < start || full <= Amps{}) {
             d.reason = LimitReason::NoCapacity;
             continue;
         }
@@ -133,31 +166,25 @@ void Allocator::classify(NodeLoadSum& sum) {
         // draw that eats into the margin lifts the cap. Equality keeps it,
         // or a station resting at draw + margin would flip between the two
         // limits on every plan.
+        Amps cap = full;
         if (s.measured && s.control == Control::Managed) {
-            const Amps want = (s.measured_peak() + cfg_.reclaim_margin).ceil_to(cfg_.step);
+            const Amps want = (s.measured_peak() + cfg_.reclaim_margin).ceil_to(step);
             if (want <= s.limit_in_force) cap = min(cap, max(start, want));
         }
-        Candidate c;
-        c.station = i;
+        // Written in place: a copy assembled on the stack stalled on store forwarding.
+        Candidate& c = candidates_.emplace_back();
         c.base = base;
         c.start = start;
         c.cap = cap;
         c.level = base;
+        c.turn = s.turn;
+        c.cap_steps = cap.milliamps() / step.milliamps();
+        c.station = i;
+        c.phases = s.phases();
+        c.span = span_for(s.node, c.phases);
         c.preorder = tree_.preorder_index(s.node);
         c.priority = s.priority;
-        c.phases = s.phases();
-        // Stations on the same board with the same phases share one list.
-        auto& span = path_spans_[s.node.value * 8 + c.phases.bits()];
-        if (span.second == 0) {
-            span.first = static_cast<std::uint32_t>(path_constraints_.size());
-            for (NodeId n : tree_.node(s.node).path)
-                for (Phase p : kAllPhases)
-                    if (c.phases.contains(p)) path_constraints_.push_back(n.value * 3 + static_cast<Index>(index(p)));
-            span.second = static_cast<std::uint32_t>(path_constraints_.size()) - span.first;
-        }
-        c.first_constraint = span.first;
-        c.constraint_count = span.second;
-        candidates_.push_back(c);
+        c.follows_draw = cap < full;
     }
 }
 
@@ -166,15 +193,14 @@ void Allocator::admit() {
     struct Key {
         int priority;
         std::uint64_t turn;
-        Index station, k;
+        Index k;
     };
     std::vector<Key> keys;
     keys.reserve(candidates_.size());
-    for (Index k = 0; k < candidates_.size(); ++k) {
-        keys.push_back({candidates_[k].priority, site_.stations[candidates_[k].station].turn, candidates_[k].station, k});
-    }
-    // Priority descending, then turn ascending, then station order. Turns
-    // are usually few distinct values: one counting pass on a combined key;
+    for (Index k = 0; k < candidates_.size(); ++k) keys.push_back({candidates_[k].priority, candidates_[k].turn, k});
+    // Priority descending, then turn ascending, then station order (the
+    // sorts are stable and candidates are in station order). Turns are
+    // usually few distinct values: one counting pass on a combined key;
     // otherwise two stable passes, least significant first.
     std::uint64_t max_turn = 0;
     for (const Key& k : keys) max_turn = std::max(max_turn, k.turn);
@@ -188,9 +214,11 @@ void Allocator::admit() {
         sort_by_small_key(keys, [](const Key& k) { return -static_cast<std::int64_t>(k.priority); });
     }
     std::vector<Index> order(keys.size());
-    for (std::size_t r = 0; r < keys.size(); ++r) order[r] = keys[r].k;
-    rank_.assign(candidates_.size(), 0);
-    for (Index r = 0; r < order.size(); ++r) rank_[order[r]] = r;
+    for (Index r = 0; r < keys.size(); ++r) {
+        order[r] = keys[r].k;
+        candidates_[keys[r].k].rank = r;
+    }
+    if (admit_all_at_once(order)) return;
     for (Index k : order) {
         Candidate& c = candidates_[k];
         Amps extra = c.start - c.base;
@@ -212,26 +240,49 @@ void Allocator::admit() {
     }
 }
 
+// Where every minimum fits at once, as on most sites most of the time, the
+// order of admission changes nothing: no minimum is ever negative, so each
+// station's check one at a time would pass too.
+bool Allocator::admit_all_at_once(const std::vector<Index>& order) {
+    std::vector<Amps> span_need(spans_.size());
+    for (const Candidate& c : candidates_) span_need[c.span] += c.start - c.base;
+    std::vector<Amps> need(cap_.size());
+    for (Index sp = 0; sp < spans_.size(); ++sp)
+        for (Index con : span_constraints(sp)) need[con] += span_need[sp];
+    for (std::size_t con = 0; con < cap_.size(); ++con)
+        if (used_[con] + need[con] > cap_[con]) return false;
+    for (std::size_t con = 0; con < cap_.size(); ++con) used_[con] += need[con];
+    for (Candidate& c : candidates_) {
+        c.level = c.start;
+        c.admitted = true;
+    }
+    admitted_ = order;
+    return true;
+}
+
 // Progressive filling of one priority group: every member's level rises
 // together from its start until it reaches its cap or a constraint on its
 // path is full; then it stays. Equal levels where the fuses allow it.
 void Allocator::fill(const std::vector<Index>& group) {
     const std::size_t C = cap_.size();
+    const std::size_t S = spans_.size();
     // used(λ) = fixed + slope * λ for every constraint while levels rise.
     std::vector<Amps> fixed = used_;
     std::vector<std::int64_t> slope(C, 0);
     std::vector<std::uint8_t> bound(C, 0);
+    // What each span's stations changed since it was last carried up.
+    std::vector<Amps> span_fixed(S);
+    std::vector<std::int64_t> span_slope(S, 0);
 
     // Per constraint, the level at which it will be full; only rising ones.
     IndexedMinHeap<Amps> bindings(C);
     // Caps never change during a fill: one sorted list, read front to back.
-    std::vector<std::pair<Amps, Index>> caps;
+    std::vector<Index> caps;
     for (Index k : group)
-        if (candidates_[k].cap > candidates_[k].start) caps.emplace_back(candidates_[k].cap, k);
-    const std::int64_t step = cfg_.step.milliamps();
-    sort_by_small_key(caps, [step](const std::pair<Amps, Index>& c) { return c.first.milliamps() / step; });
+        if (candidates_[k].cap > candidates_[k].start) caps.push_back(k);
+    sort_by_small_key(caps, [&](Index k) { return candidates_[k].cap_steps; });
     std::size_t next_cap = 0;
-    const Amps highest_cap = caps.empty() ? Amps{} : caps.back().first;
+    const Amps highest_cap = caps.empty() ? Amps{} : candidates_[caps.back()].cap;
 
     auto binding_level = [&](Index c) {
         // Highest level (a whole number of steps) the constraint still holds at.
@@ -241,19 +292,32 @@ void Allocator::fill(const std::vector<Index>& group) {
     // Binding levels are recomputed once per batch of events at one level,
     // not once per station: a thousand stations starting together touch the
     // site's constraints a thousand times but push one event each.
-    std::vector<Index> dirty;
-    std::vector<std::uint8_t> is_dirty(C, 0);
+    std::vector<Index> dirty, dirty_spans;
+    std::vector<std::uint8_t> is_dirty(C, 0), span_dirty(S, 0);
     auto mark = [&](Index c) {
         if (!is_dirty[c]) is_dirty[c] = 1, dirty.push_back(c);
     };
     auto touch = [&](const Candidate& cand, Amps fixed_delta, std::int64_t slope_delta) {
-        for (Index c : constraints_of(cand)) {
-            fixed[c] += fixed_delta;
-            slope[c] += slope_delta;
-            mark(c);
+        span_fixed[cand.span] += fixed_delta;
+        span_slope[cand.span] += slope_delta;
+        if (!span_dirty[cand.span]) span_dirty[cand.span] = 1, dirty_spans.push_back(cand.span);
+    };
+    // Carries what the spans gathered to the constraints on their paths.
+    auto propagate = [&] {
+        for (Index sp : dirty_spans) {
+            span_dirty[sp] = 0;
+            const Amps df = std::exchange(span_fixed[sp], Amps{});
+            const std::int64_t ds = std::exchange(span_slope[sp], 0);
+            for (Index c : span_constraints(sp)) {
+                fixed[c] += df;
+                slope[c] += ds;
+                mark(c);
+            }
         }
+        dirty_spans.clear();
     };
     auto flush = [&] {
+        propagate();
         for (Index c : dirty) {
             is_dirty[c] = 0;
             // A constraint that would only fill above every cap never binds.
@@ -281,6 +345,7 @@ void Allocator::fill(const std::vector<Index>& group) {
                          [&](Index a, Index b) { return candidates_[a].start < candidates_[b].start; });
     std::size_t next_pending = 0;
 
+    std::vector<Index> stopped;
     auto bind = [&](Index c, Amps level) {
         bound[c] = 1;
         const Constraint con = constraint(c);
@@ -288,7 +353,7 @@ void Allocator::fill(const std::vector<Index>& group) {
                                    [&](Index k, std::uint32_t pos) { return candidates_[k].preorder < pos; });
         auto hi = std::lower_bound(lo, group.end(), tree_.subtree_end(con.node),
                                    [&](Index k, std::uint32_t pos) { return candidates_[k].preorder < pos; });
-        std::vector<Index> stopped;
+        stopped.clear();
         for (auto it = lo; it != hi; ++it) {
             Candidate& cand = candidates_[*it];
             if (cand.frozen || !cand.phases.contains(con.phase)) continue;
@@ -296,9 +361,12 @@ void Allocator::fill(const std::vector<Index>& group) {
             // One not rising yet stays at its start: the constraint is full.
             freeze(cand, cand.growing ? level : cand.level, c);
         }
+        // The room checks below read the constraints themselves.
+        propagate();
         // What the level could not split evenly goes out now, a step each in
         // admission order, before other stations grow into those fuses' room.
-        std::sort(stopped.begin(), stopped.end(), [&](Index a, Index b) { return rank_[a] < rank_[b]; });
+        std::sort(stopped.begin(), stopped.end(),
+                  [&](Index a, Index b) { return candidates_[a].rank < candidates_[b].rank; });
         for (Index k : stopped) {
             Candidate& cand = candidates_[k];
             if (cand.level + cfg_.step > cand.cap) continue;
@@ -316,13 +384,13 @@ void Allocator::fill(const std::vector<Index>& group) {
     };
 
     while (true) {
-        while (next_cap < caps.size() && candidates_[caps[next_cap].second].frozen) ++next_cap;
+        while (next_cap < caps.size() && candidates_[caps[next_cap]].frozen) ++next_cap;
         while (next_pending < pending.size() && candidates_[pending[next_pending]].frozen) ++next_pending;
 
         const bool have_bind = !bindings.empty(), have_cap = next_cap < caps.size(), have_start = next_pending < pending.size();
         if (!have_bind && !have_cap && !have_start) break;
         Amps lb = have_bind ? bindings.top_key() : Amps::milli(INT64_MAX);
-        Amps lc = have_cap ? caps[next_cap].first : Amps::milli(INT64_MAX);
+        Amps lc = have_cap ? candidates_[caps[next_cap]].cap : Amps::milli(INT64_MAX);
         Amps ls = have_start ? candidates_[pending[next_pending]].start : Amps::milli(INT64_MAX);
 
         if (have_bind && lb <= lc && lb <= ls) {
@@ -330,12 +398,11 @@ void Allocator::fill(const std::vector<Index>& group) {
             bindings.erase(c);
             bind(c, lb);
         } else if (have_cap && lc <= ls) {
-            for (; next_cap < caps.size() && caps[next_cap].first == lc; ++next_cap)
-                freeze(candidates_[caps[next_cap].second], lc, kNoConstraint);
+            for (; next_cap < caps.size() && candidates_[caps[next_cap]].cap == lc; ++next_cap)
+                freeze(candidates_[caps[next_cap]], lc, kNone);
         } else {
             for (; next_pending < pending.size() && candidates_[pending[next_pending]].start == ls; ++next_pending) {
-                const Index k = pending[next_pending];
-                Candidate& cand = candidates_[k];
+                Candidate& cand = candidates_[pending[next_pending]];
                 if (cand.frozen) continue;
                 if (cand.cap <= cand.start) {
                     cand.frozen = true;
@@ -347,7 +414,8 @@ void Allocator::fill(const std::vector<Index>& group) {
         }
         flush();
     }
-    for (std::size_t c = 0; c < C; ++c) used_[c] = fixed[c];
+    propagate();
+    used_ = std::move(fixed);
 }
 
 // Whole steps the filling could not split evenly go out one per station per
@@ -374,6 +442,8 @@ void Allocator::share_remainder(const std::vector<Index>& group) {
 }
 
 Allocation Allocator::finish() {
+    // Loads are final here: every station of a span is held back by the same fuse.
+    std::vector<Index> tightest_of_span(spans_.size(), kNone);
     for (const Candidate& c : candidates_) {
         const StationInput& s = site_.stations[c.station];
         StationDecision& d = decisions_[c.station];
@@ -383,13 +453,15 @@ Allocation Allocator::finish() {
             continue;
         }
         d.target = c.level;
-        d.deduction = managed_deduction(s, c.station, c.level, cfg_);
+        write_managed_deduction(d.deduction, s, c.station, c.level, cfg_);
         if (c.level >= c.cap) {
             d.bound_by.reset();
-            d.reason = c.cap < s.max_current.floor_to(cfg_.step) ? LimitReason::FollowsDraw : LimitReason::AtMaximum;
+            d.reason = c.follows_draw ? LimitReason::FollowsDraw : LimitReason::AtMaximum;
         } else {
             d.reason = LimitReason::FairShare;
-            d.bound_by = constraint(tightest(c));
+            Index& t = tightest_of_span[c.span];
+            if (t == kNone) t = tightest(c);
+            d.bound_by = constraint(t);
         }
     }
     Allocation out;

@@ -54,9 +54,11 @@ public:
     static constexpr PhaseCurrents uniform(Amps a) { PhaseCurrents p; p.v_ = {a, a, a}; return p; }
     // `a` on every phase of `set`, zero elsewhere.
     static constexpr PhaseCurrents on(PhaseSet set, Amps a) {
+        // Built in one go, not phase by phase: the allocator calls this per
+        // station and the piecewise form stalled on store forwarding.
         PhaseCurrents p;
-        for (Phase ph : kAllPhases)
-            if (set.contains(ph)) p[ph] = a;
+        p.v_ = {set.contains(Phase::L1) ? a : Amps{}, set.contains(Phase::L2) ? a : Amps{},
+                set.contains(Phase::L3) ? a : Amps{}};
         return p;
     }
     constexpr Amps& operator[](Phase p) { return v_[index(p)]; }

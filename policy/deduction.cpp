@@ -11,31 +11,6 @@ std::string_view prefix(DeviceKind k) {
     return "device";
 }
 
-Deduction station_deduction(const StationInput& s, std::uint32_t index, const PolicySettings& cfg) {
-    if (is_online(s.state) && s.control == Control::Managed) return managed_deduction(s, index, s.limit_in_force, cfg);
-    Deduction d{DeviceKind::Charger, index, s.node, s.state, DeductionRule::StationCapacity, {}};
-    Amps per_phase = s.max_current;
-    if (is_online(s.state)) {
-        d.rule = s.control == Control::Rejected ? DeductionRule::StationRejected : DeductionRule::StationUnmanaged;
-    } else if (s.fallback) {
-        d.rule = DeductionRule::StationFallback;
-        per_phase = *s.fallback;
-    }
-    d.current = PhaseCurrents::on(s.phases(), per_phase);
-    return d;
-}
-
-Deduction managed_deduction(const StationInput& s, std::uint32_t index, Amps limit, const PolicySettings& cfg) {
-    Deduction d{DeviceKind::Charger, index, s.node, s.state, DeductionRule::StationLimit, {}};
-    Amps per_phase = limit;
-    if (cfg.mode == PolicyMode::Strict && s.offline_draw() > limit) {
-        d.rule = DeductionRule::StationStrictReserve;
-        per_phase = s.offline_draw();
-    }
-    d.current = PhaseCurrents::on(s.phases(), per_phase);
-    return d;
-}
-
 PhaseCurrents attributable_draw(const StationInput& s) {
     if (!is_online(s.state)) return {};
     return s.measured_on_site(s.max_current);

@@ -34,10 +34,55 @@ struct Deduction {
     PhaseCurrents current;    // per site phase
 };
 
-// One station, in the control state it is in now.
-Deduction station_deduction(const StationInput& s, std::uint32_t index, const PolicySettings& cfg);
+// What a station counts for, written into `d` in place. The allocator calls
+// these once or twice per station: a struct built elsewhere and copied in
+// stalled on store forwarding there.
 // One online station as it will be once it accepts `limit`.
-Deduction managed_deduction(const StationInput& s, std::uint32_t index, Amps limit, const PolicySettings& cfg);
+inline void write_managed_deduction(Deduction& d, const StationInput& s, std::uint32_t index, Amps limit,
+                                    const PolicySettings& cfg) {
+    d.kind = DeviceKind::Charger;
+    d.index = index;
+    d.node = s.node;
+    d.state = s.state;
+    d.rule = DeductionRule::StationLimit;
+    Amps per_phase = limit;
+    if (cfg.mode == PolicyMode::Strict && s.offline_draw() > limit) {
+        d.rule = DeductionRule::StationStrictReserve;
+        per_phase = s.offline_draw();
+    }
+    d.current = PhaseCurrents::on(s.phases(), per_phase);
+}
+// One station, in the control state it is in now.
+inline void write_station_deduction(Deduction& d, const StationInput& s, std::uint32_t index,
+                                    const PolicySettings& cfg) {
+    if (is_online(s.state) && s.control == Control::Managed) {
+        write_managed_deduction(d, s, index, s.limit_in_force, cfg);
+        return;
+    }
+    d.kind = DeviceKind::Charger;
+    d.index = index;
+    d.node = s.node;
+    d.state = s.state;
+    d.rule = DeductionRule::StationCapacity;
+    Amps per_phase = s.max_current;
+    if (is_online(s.state)) {
+        d.rule = s.control == Control::Rejected ? DeductionRule::StationRejected : DeductionRule::StationUnmanaged;
+    } else if (s.fallback) {
+        d.rule = DeductionRule::StationFallback;
+        per_phase = *s.fallback;
+    }
+    d.current = PhaseCurrents::on(s.phases(), per_phase);
+}
+inline Deduction managed_deduction(const StationInput& s, std::uint32_t index, Amps limit, const PolicySettings& cfg) {
+    Deduction d;
+    write_managed_deduction(d, s, index, limit, cfg);
+    return d;
+}
+inline Deduction station_deduction(const StationInput& s, std::uint32_t index, const PolicySettings& cfg) {
+    Deduction d;
+    write_station_deduction(d, s, index, cfg);
+    return d;
+}
 // What an online station draws, as it reports it, for subtracting from a
 // `total` meter's reading. A report above its capacity is not believed past it.
 PhaseCurrents attributable_draw(const StationInput& s);
