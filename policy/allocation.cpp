@@ -44,20 +44,28 @@ public:
 
 private:
     struct Candidate {
-        Amps base;   // counted even at 0 A (strict mode reserve)
-        Amps start;  // the minimum it charges at once admitted
-        Amps cap;    // the most it may get this round
-        Amps level;  // its limit as allocation proceeds
-        std::uint64_t turn = 0;
-        std::int64_t cap_steps = 0;  // cap in whole steps: the key caps are sorted by
-        Index station = 0;
-        Index span = 0;
+        // Every field set here, in place: value-initialising first cost a
+        // rep stos per station, and a copy built on the stack stalled.
+        Candidate(Index station_, const StationInput& s, Index span_, std::uint32_t preorder_, Amps base_,
+                  Amps reserve_, Amps start_, Amps cap_, std::int64_t cap_steps_, bool follows_draw_)
+            : base(base_), reserve(reserve_), start(start_), cap(cap_), level(base_), turn(s.turn),
+              cap_steps(cap_steps_), station(station_), span(span_), preorder(preorder_), priority(s.priority),
+              phases(s.phases()), follows_draw(follows_draw_) {}
+        Amps base;     // counted even at 0 A (strict mode reserve)
+        Amps reserve;  // fallback, else capacity: what strict mode keeps
+        Amps start;    // the minimum it charges at once admitted
+        Amps cap;      // the most it may get this round
+        Amps level;    // its limit as allocation proceeds
+        std::uint64_t turn;
+        std::int64_t cap_steps;  // cap in whole steps: the key caps are sorted by
+        Index station;
+        Index span;
         Index bound_by = kNone;
-        std::uint32_t preorder = 0;
+        std::uint32_t preorder;
         std::uint32_t rank = 0;  // place in admission order
-        int priority = 0;
+        int priority;
         PhaseSet phases;
-        bool follows_draw = false;  // cap lowered to draw + reclaim margin
+        bool follows_draw;  // cap lowered to draw + reclaim margin
         bool admitted = false;
         bool frozen = false;
         bool growing = false;
@@ -86,8 +94,8 @@ private:
     void classify(NodeLoadSum& stations);
     void admit();
     bool admit_all_at_once(const std::vector<Index>& order);
-    void fill(const std::vector<Index>& group);
-    void share_remainder(const std::vector<Index>& group);
+    void fill(std::span<const Index> group);
+    void share_remainder(std::span<const Index> group);
     Allocation finish();
 
     const FuseTree& tree_;
@@ -133,10 +141,20 @@ void Allocator::classify(NodeLoadSum& sum) {
     decisions_.resize(stations.size());
     candidates_.reserve(stations.size());
     span_index_.assign(tree_.size() * 8, 0);
-    const Amps step = cfg_.step;
     const bool strict = cfg_.mode == PolicyMode::Strict;
+    // Limits are whole steps: counted in steps, each bound costs one division.
+    const std::int64_t step = cfg_.step.milliamps();
+    auto steps_below = [step](Amps a) {
+        const std::int64_t q = a.milliamps() / step;
+        return q * step > a.milliamps() ? q - 1 : q;
+    };
+    auto steps_above = [step](Amps a) {
+        const std::int64_t q = a.milliamps() / step;
+        return q * step < a.milliamps() ? q + 1 : q;
+    };
+    auto amps = [step](std::int64_t steps) { return Amps::milli(steps * step); };
     // A station that charges gets at least one step, even with min 0.
-    const Amps least_start = max(cfg_.min_current.ceil_to(step), step);
+    const std::int64_t least_start = std::max<std::int64_t>(steps_above(cfg_.min_current), 1);
     for (Index i = 0; i < stations.size(); ++i) {
         const StationInput& s = stations[i];
         StationDecision& d = decisions_[i];
@@ -154,10 +172,11 @@ void Allocator::classify(NodeLoadSum& sum) {
             d.reason = LimitReason::Idle;
             continue;
         }
-        const Amps base = strict ? s.offline_draw() : Amps{};
-        const Amps start = strict ? max(least_start, base.ceil_to(step)) : least_start;
-        const Amps full = s.max_current.floor_to(step);
-        if (full < start || full <= Amps{}) {
+        const Amps reserve = s.offline_draw();
+        const Amps base = strict ? reserve : Amps{};
+        const std::int64_t start = strict ? std::max(least_start, steps_above(base)) : least_start;
+        const std::int64_t full = steps_below(s.max_current);
+        if (full < start || full <= 0) {
             d.reason = LimitReason::NoCapacity;
             continue;
         }
@@ -166,25 +185,13 @@ void Allocator::classify(NodeLoadSum& sum) {
         // draw that eats into the margin lifts the cap. Equality keeps it,
         // or a station resting at draw + margin would flip between the two
         // limits on every plan.
-        Amps cap = full;
+        std::int64_t cap = full;
         if (s.measured && s.control == Control::Managed) {
-            const Amps want = (s.measured_peak() + cfg_.reclaim_margin).ceil_to(step);
-            if (want <= s.limit_in_force) cap = min(cap, max(start, want));
+            const std::int64_t want = steps_above(s.measured_peak() + cfg_.reclaim_margin);
+            if (amps(want) <= s.limit_in_force) cap = std::min(cap, std::max(start, want));
         }
-        // Written in place: a copy assembled on the stack stalled on store forwarding.
-        Candidate& c = candidates_.emplace_back();
-        c.base = base;
-        c.start = start;
-        c.cap = cap;
-        c.level = base;
-        c.turn = s.turn;
-        c.cap_steps = cap.milliamps() / step.milliamps();
-        c.station = i;
-        c.phases = s.phases();
-        c.span = span_for(s.node, c.phases);
-        c.preorder = tree_.preorder_index(s.node);
-        c.priority = s.priority;
-        c.follows_draw = cap < full;
+        candidates_.emplace_back(i, s, span_for(s.node, s.phases()), tree_.preorder_index(s.node), base, reserve,
+                                 amps(start), amps(cap), cap, cap < full);
     }
 }
 
@@ -263,7 +270,7 @@ bool Allocator::admit_all_at_once(const std::vector<Index>& order) {
 // Progressive filling of one priority group: every member's level rises
 // together from its start until it reaches its cap or a constraint on its
 // path is full; then it stays. Equal levels where the fuses allow it.
-void Allocator::fill(const std::vector<Index>& group) {
+void Allocator::fill(std::span<const Index> group) {
     const std::size_t C = cap_.size();
     const std::size_t S = spans_.size();
     // used(λ) = fixed + slope * λ for every constraint while levels rise.
@@ -284,10 +291,14 @@ void Allocator::fill(const std::vector<Index>& group) {
     std::size_t next_cap = 0;
     const Amps highest_cap = caps.empty() ? Amps{} : candidates_[caps.back()].cap;
 
+    const std::int64_t step = cfg_.step.milliamps();
     auto binding_level = [&](Index c) {
-        // Highest level (a whole number of steps) the constraint still holds at.
-        std::int64_t room = (cap_[c] - fixed[c]).milliamps();
-        return Amps::milli(room / slope[c]).floor_to(cfg_.step);
+        // Highest level (a whole number of steps) the constraint still holds
+        // at: floor(room / slope / step) in one division.
+        const std::int64_t room = (cap_[c] - fixed[c]).milliamps(), per_level = slope[c] * step;
+        std::int64_t q = room / per_level;
+        if (room % per_level != 0 && room < 0) --q;
+        return Amps::milli(q * step);
     };
     // Binding levels are recomputed once per batch of events at one level,
     // not once per station: a thousand stations starting together touch the
@@ -321,9 +332,14 @@ void Allocator::fill(const std::vector<Index>& group) {
         for (Index c : dirty) {
             is_dirty[c] = 0;
             // A constraint that would only fill above every cap never binds.
-            const bool may_bind = slope[c] > 0 && !bound[c] && binding_level(c) < highest_cap;
-            if (may_bind) bindings.set(c, binding_level(c));
-            else bindings.erase(c);
+            if (slope[c] > 0 && !bound[c]) {
+                const Amps level = binding_level(c);
+                if (level < highest_cap) {
+                    bindings.set(c, level);
+                    continue;
+                }
+            }
+            bindings.erase(c);
         }
         dirty.clear();
     };
@@ -337,7 +353,7 @@ void Allocator::fill(const std::vector<Index>& group) {
     };
 
     // `group` is in candidate order, which is tree preorder: a subtree is a range.
-    std::vector<Index> pending = group;  // not rising yet, by start level
+    std::vector<Index> pending(group.begin(), group.end());  // not rising yet, by start level
     const bool same_start = std::all_of(group.begin(), group.end(),
                                         [&](Index k) { return candidates_[k].start == candidates_[group[0]].start; });
     if (!same_start)
@@ -422,7 +438,7 @@ void Allocator::fill(const std::vector<Index>& group) {
 // round, so shares stay equal to a step; rounds go on while anyone can take
 // one. Afterwards no member is below its cap while every fuse on its path
 // has a step of room (work conservation).
-void Allocator::share_remainder(const std::vector<Index>& group) {
+void Allocator::share_remainder(std::span<const Index> group) {
     std::vector<Index> active, next;
     for (Index k : group)
         if (candidates_[k].level < candidates_[k].cap) active.push_back(k);
@@ -444,8 +460,8 @@ void Allocator::share_remainder(const std::vector<Index>& group) {
 Allocation Allocator::finish() {
     // Loads are final here: every station of a span is held back by the same fuse.
     std::vector<Index> tightest_of_span(spans_.size(), kNone);
+    NodeLoadSum allocated(tree_);
     for (const Candidate& c : candidates_) {
-        const StationInput& s = site_.stations[c.station];
         StationDecision& d = decisions_[c.station];
         d.bound_by = as_constraint(c.bound_by);
         if (!c.admitted) {
@@ -453,7 +469,9 @@ Allocation Allocator::finish() {
             continue;
         }
         d.target = c.level;
-        write_managed_deduction(d.deduction, s, c.station, c.level, cfg_);
+        // classify() wrote who and where; only the amount changes.
+        set_managed_amount(d.deduction, c.phases, c.level, c.reserve, cfg_.mode);
+        allocated.add_station(d.deduction.node, PhaseCurrents::on(c.phases, c.level));
         if (c.level >= c.cap) {
             d.bound_by.reset();
             d.reason = c.follows_draw ? LimitReason::FollowsDraw : LimitReason::AtMaximum;
@@ -465,13 +483,9 @@ Allocation Allocator::finish() {
         }
     }
     Allocation out;
-    NodeLoadSum loads(tree_), allocated(tree_);
+    NodeLoadSum loads(tree_);
     for (const auto& d : devices_) loads.add(d);
-    for (const auto& d : decisions_) {
-        loads.add(d.deduction);
-        if (!d.target) continue;
-        allocated.add_station(d.deduction.node, PhaseCurrents::on(site_.stations[d.deduction.index].phases(), *d.target));
-    }
+    for (const auto& d : decisions_) loads.add(d.deduction);
     out.stations = std::move(decisions_);
     out.devices = std::move(devices_);
     out.loads = loads.take();
@@ -499,27 +513,29 @@ Allocation Allocator::run() {
     }
 
     admit();
-    // Priority groups, highest first; lower ones sit at their minimum meanwhile.
-    std::vector<int> priorities;  // distinct, and there are few of them
-    for (Index k : admitted_)
-        if (std::find(priorities.begin(), priorities.end(), candidates_[k].priority) == priorities.end())
-            priorities.push_back(candidates_[k].priority);
-    std::sort(priorities.begin(), priorities.end(), std::greater<>());
-    // Candidates in tree preorder: every subtree is then a contiguous range.
-    std::vector<Index> tree_order(candidates_.size());
-    for (Index k = 0; k < tree_order.size(); ++k) tree_order[k] = k;
-    sort_by_small_key(tree_order, [&](Index k) { return static_cast<std::int64_t>(candidates_[k].preorder); });
-    std::vector<Index> in_tree_order, in_admission_order;
-    for (int prio : priorities) {
-        in_tree_order.clear();
-        in_admission_order.clear();
-        for (Index k : tree_order)
-            if (candidates_[k].admitted && candidates_[k].priority == prio) in_tree_order.push_back(k);
-        for (Index k : admitted_)
-            if (candidates_[k].priority == prio) in_admission_order.push_back(k);
-        fill(in_tree_order);
+    // Priority groups, highest first; lower ones sit at their minimum
+    // meanwhile. Admission order puts priority first, so each group is a run
+    // of `admitted_`; the same groups in tree preorder (every subtree then a
+    // contiguous range) come from one counting sort.
+    std::vector<std::size_t> runs{0};
+    for (std::size_t r = 1; r < admitted_.size(); ++r)
+        if (candidates_[admitted_[r]].priority != candidates_[admitted_[r - 1]].priority) runs.push_back(r);
+    runs.push_back(admitted_.size());
+    std::vector<std::uint32_t> group_of(candidates_.size(), 0);
+    for (std::uint32_t g = 0; g + 1 < runs.size(); ++g)
+        for (std::size_t r = runs[g]; r < runs[g + 1]; ++r) group_of[admitted_[r]] = g;
+    std::vector<Index> in_tree_order;
+    in_tree_order.reserve(admitted_.size());
+    for (Index k = 0; k < candidates_.size(); ++k)
+        if (candidates_[k].admitted) in_tree_order.push_back(k);
+    const auto nodes = static_cast<std::int64_t>(tree_.size());
+    sort_by_small_key(in_tree_order, [&](Index k) { return group_of[k] * nodes + candidates_[k].preorder; });
+    const std::span<const Index> by_tree(in_tree_order), by_admission(admitted_);
+    for (std::size_t g = 0; g + 1 < runs.size(); ++g) {
+        if (runs[g] == runs[g + 1]) continue;  // nobody admitted
+        fill(by_tree.subspan(runs[g], runs[g + 1] - runs[g]));
         // Admission order: higher priority, then lower turn, gets the odd step.
-        share_remainder(in_admission_order);
+        share_remainder(by_admission.subspan(runs[g], runs[g + 1] - runs[g]));
     }
     return finish();
 }

@@ -37,6 +37,18 @@ struct Deduction {
 // What a station counts for, written into `d` in place. The allocator calls
 // these once or twice per station: a struct built elsewhere and copied in
 // stalled on store forwarding there.
+// The rule and amount for an online station once `limit` is in force: the
+// limit itself, or in strict mode its `reserve` (fallback, else capacity)
+// when that is larger.
+inline void set_managed_amount(Deduction& d, PhaseSet phases, Amps limit, Amps reserve, PolicyMode mode) {
+    d.rule = DeductionRule::StationLimit;
+    Amps per_phase = limit;
+    if (mode == PolicyMode::Strict && reserve > limit) {
+        d.rule = DeductionRule::StationStrictReserve;
+        per_phase = reserve;
+    }
+    d.current = PhaseCurrents::on(phases, per_phase);
+}
 // One online station as it will be once it accepts `limit`.
 inline void write_managed_deduction(Deduction& d, const StationInput& s, std::uint32_t index, Amps limit,
                                     const PolicySettings& cfg) {
@@ -44,13 +56,7 @@ inline void write_managed_deduction(Deduction& d, const StationInput& s, std::ui
     d.index = index;
     d.node = s.node;
     d.state = s.state;
-    d.rule = DeductionRule::StationLimit;
-    Amps per_phase = limit;
-    if (cfg.mode == PolicyMode::Strict && s.offline_draw() > limit) {
-        d.rule = DeductionRule::StationStrictReserve;
-        per_phase = s.offline_draw();
-    }
-    d.current = PhaseCurrents::on(s.phases(), per_phase);
+    set_managed_amount(d, s.phases(), limit, s.offline_draw(), cfg.mode);
 }
 // One station, in the control state it is in now.
 inline void write_station_deduction(Deduction& d, const StationInput& s, std::uint32_t index,

@@ -7,6 +7,7 @@ namespace fuseguard::policy {
 TransitionPlan plan_transition(const SiteState& now, const Allocation& target) {
     TransitionPlan plan;
     plan.lower.reserve(now.stations.size());
+    plan.raise.reserve(now.stations.size());
     for (std::uint32_t i = 0; i < now.stations.size(); ++i) {
         const StationInput& s = now.stations[i];
         const StationDecision& d = target.stations[i];
