@@ -282,7 +282,9 @@ void Allocator::fill(std::span<const Index> group) {
     std::vector<std::int64_t> span_slope(S, 0);
 
     // Per constraint, the level at which it will be full; only rising ones.
-    IndexedMinHeap<Amps> bindings(C);
+    // Equal levels go lowest constraint first, so the order never depends on
+    // the heap's history.
+    IndexedMinHeap<std::pair<Amps, Index>> bindings(C);
     // Caps never change during a fill: one sorted list, read front to back.
     std::vector<Index> caps;
     for (Index k : group)
@@ -335,7 +337,7 @@ void Allocator::fill(std::span<const Index> group) {
             if (slope[c] > 0 && !bound[c]) {
                 const Amps level = binding_level(c);
                 if (level < highest_cap) {
-                    bindings.set(c, level);
+                    bindings.set(c, {level, c});
                     continue;
                 }
             }
@@ -405,7 +407,7 @@ void Allocator::fill(std::span<const Index> group) {
 
         const bool have_bind = !bindings.empty(), have_cap = next_cap < caps.size(), have_start = next_pending < pending.size();
         if (!have_bind && !have_cap && !have_start) break;
-        Amps lb = have_bind ? bindings.top_key() : Amps::milli(INT64_MAX);
+        Amps lb = have_bind ? bindings.top_key().first : Amps::milli(INT64_MAX);
         Amps lc = have_cap ? candidates_[caps[next_cap]].cap : Amps::milli(INT64_MAX);
         Amps ls = have_start ? candidates_[pending[next_pending]].start : Amps::milli(INT64_MAX);
 
