@@ -46,32 +46,37 @@ private:
     struct Candidate {
         // Every field set here, in place: value-initialising first cost a
         // rep stos per station, and a copy built on the stack stalled.
-        Candidate(Index station_, const StationInput& s, Index span_, std::uint32_t preorder_, Amps base_,
-                  Amps reserve_, Amps start_, Amps cap_, std::int64_t cap_steps_, bool follows_draw_)
-            : base(base_), reserve(reserve_), start(start_), cap(cap_), level(base_), turn(s.turn),
-              cap_steps(cap_steps_), station(station_), span(span_), preorder(preorder_), priority(s.priority),
-              phases(s.phases()), follows_draw(follows_draw_) {}
-        Amps base;     // counted even at 0 A (strict mode reserve)
-        Amps reserve;  // fallback, else capacity: what strict mode keeps
-        Amps start;    // the minimum it charges at once admitted
-        Amps cap;      // the most it may get this round
-        Amps level;    // its limit as allocation proceeds
-        std::uint64_t turn;
+        Candidate(Index station_, const StationInput& s, Index span_, Amps base_, Amps start_, Amps cap_,
+                  std::int64_t cap_steps_, bool follows_draw_)
+            : base(base_), start(start_), cap(cap_), level(base_), cap_steps(cap_steps_), station(station_),
+              span(span_), priority(s.priority), phases(s.phases()), follows_draw(follows_draw_) {}
+        // One cache line: the allocator walks this array many times.
+        Amps base;   // counted even at 0 A: in strict mode its reserve (fallback, else capacity)
+        Amps start;  // the minimum it charges at once admitted
+        Amps cap;    // the most it may get this round
+        Amps level;  // its limit as allocation proceeds
         std::int64_t cap_steps;  // cap in whole steps: the key caps are sorted by
         Index station;
         Index span;
         Index bound_by = kNone;
-        std::uint32_t preorder;
         std::uint32_t rank = 0;  // place in admission order
         int priority;
         PhaseSet phases;
-        bool follows_draw;  // cap lowered to draw + reclaim margin
-        bool admitted = false;
-        bool frozen = false;
-        bool growing = false;
+        bool follows_draw : 1;  // cap lowered to draw + reclaim margin
+        bool admitted : 1 = false;
+        bool frozen : 1 = false;
+        bool growing : 1 = false;
     };
+    static_assert(sizeof(Candidate) <= 64);
     struct Span {
         std::uint32_t first = 0, count = 0;  // into path_constraints_
+        std::uint32_t preorder = 0;          // of the node its stations are on
+    };
+    // Admission order: priority descending, then turn, then station.
+    struct AdmissionKey {
+        int priority;
+        std::uint64_t turn;
+        Index k;
     };
 
     std::optional<Constraint> as_constraint(Index c) const {
@@ -82,6 +87,7 @@ private:
         return {path_constraints_.data() + spans_[sp].first, spans_[sp].count};
     }
     std::span<const Index> constraints_of(const Candidate& c) const { return span_constraints(c.span); }
+    std::uint32_t preorder(const Candidate& c) const { return spans_[c.span].preorder; }
     Constraint constraint(Index c) const { return {NodeId{c / 3}, static_cast<Phase>(c % 3)}; }
     Amps headroom(Index c) const { return cap_[c] - used_[c]; }
     void add(const Candidate& c, Amps delta) {
@@ -103,7 +109,10 @@ private:
     const PolicySettings& cfg_;
     std::vector<StationDecision> decisions_;
     std::vector<Deduction> devices_;
+    std::vector<PhaseCurrents> draw_;  // per node, for `total` meters; empty when none needs it
+    std::vector<NodeLoad> loads_;      // per node, before allocation
     std::vector<Candidate> candidates_;  // in station order
+    std::vector<AdmissionKey> keys_;     // per candidate
     std::vector<Span> spans_;
     std::vector<Index> span_index_;        // per node * 8 + phase bits: span + 1, 0 for none yet
     std::vector<Index> path_constraints_;  // the spans' lists, one after another
@@ -129,6 +138,7 @@ Index Allocator::span_for(NodeId node, PhaseSet phases) {
             for (Phase p : kAllPhases)
                 if (phases.contains(p)) path_constraints_.push_back(n.value * 3 + static_cast<Index>(index(p)));
         sp.count = static_cast<std::uint32_t>(path_constraints_.size()) - sp.first;
+        sp.preorder = tree_.preorder_index(node);
         spans_.push_back(sp);
         slot = static_cast<Index>(spans_.size());
     }
@@ -138,8 +148,10 @@ Index Allocator::span_for(NodeId node, PhaseSet phases) {
 // Decide who can be allocated at all, and count everyone else as SPEC 1 says.
 void Allocator::classify(NodeLoadSum& sum) {
     const auto& stations = site_.stations;
-    decisions_.resize(stations.size());
+    decisions_.reserve(stations.size());
     candidates_.reserve(stations.size());
+    keys_.reserve(stations.size());
+    if (needs_station_draw(site_)) draw_.assign(tree_.size(), {});
     span_index_.assign(tree_.size() * 8, 0);
     const bool strict = cfg_.mode == PolicyMode::Strict;
     // Limits are whole steps: counted in steps, each bound costs one division.
@@ -157,7 +169,8 @@ void Allocator::classify(NodeLoadSum& sum) {
     const std::int64_t least_start = std::max<std::int64_t>(steps_above(cfg_.min_current), 1);
     for (Index i = 0; i < stations.size(); ++i) {
         const StationInput& s = stations[i];
-        StationDecision& d = decisions_[i];
+        StationDecision& d = decisions_.emplace_back();
+        if (s.measured && !draw_.empty()) draw_[s.node.value] += attributable_draw(s);
         if (!is_online(s.state) || s.control == Control::Rejected) {
             d.reason = is_online(s.state) ? LimitReason::Rejected : LimitReason::Offline;
             write_station_deduction(d.deduction, s, i, cfg_);
@@ -172,8 +185,7 @@ void Allocator::classify(NodeLoadSum& sum) {
             d.reason = LimitReason::Idle;
             continue;
         }
-        const Amps reserve = s.offline_draw();
-        const Amps base = strict ? reserve : Amps{};
+        const Amps base = strict ? s.offline_draw() : Amps{};
         const std::int64_t start = strict ? std::max(least_start, steps_above(base)) : least_start;
         const std::int64_t full = steps_below(s.max_current);
         if (full < start || full <= 0) {
@@ -190,35 +202,27 @@ void Allocator::classify(NodeLoadSum& sum) {
             const std::int64_t want = steps_above(s.measured_peak() + cfg_.reclaim_margin);
             if (amps(want) <= s.limit_in_force) cap = std::min(cap, std::max(start, want));
         }
-        candidates_.emplace_back(i, s, span_for(s.node, s.phases()), tree_.preorder_index(s.node), base, reserve,
-                                 amps(start), amps(cap), cap, cap < full);
+        keys_.push_back({s.priority, s.turn, static_cast<Index>(candidates_.size())});
+        candidates_.emplace_back(i, s, span_for(s.node, s.phases()), base, amps(start), amps(cap), cap, cap < full);
     }
 }
 
 // Give the minimum to as many as fit, higher priority (then lower turn) first.
 void Allocator::admit() {
-    struct Key {
-        int priority;
-        std::uint64_t turn;
-        Index k;
-    };
-    std::vector<Key> keys;
-    keys.reserve(candidates_.size());
-    for (Index k = 0; k < candidates_.size(); ++k) keys.push_back({candidates_[k].priority, candidates_[k].turn, k});
-    // Priority descending, then turn ascending, then station order (the
-    // sorts are stable and candidates are in station order). Turns are
+    std::vector<AdmissionKey>& keys = keys_;
+    // The sorts are stable and the keys in station order. Turns are
     // usually few distinct values: one counting pass on a combined key;
     // otherwise two stable passes, least significant first.
     std::uint64_t max_turn = 0;
-    for (const Key& k : keys) max_turn = std::max(max_turn, k.turn);
+    for (const AdmissionKey& k : keys) max_turn = std::max(max_turn, k.turn);
     if (max_turn < (1u << 20)) {
         const auto span = static_cast<std::int64_t>(max_turn) + 1;
-        sort_by_small_key(keys, [span](const Key& k) {
+        sort_by_small_key(keys, [span](const AdmissionKey& k) {
             return -static_cast<std::int64_t>(k.priority) * span + static_cast<std::int64_t>(k.turn);
         });
     } else {
-        sort_by_small_key(keys, [](const Key& k) { return static_cast<std::int64_t>(std::min<std::uint64_t>(k.turn, INT64_MAX)); });
-        sort_by_small_key(keys, [](const Key& k) { return -static_cast<std::int64_t>(k.priority); });
+        sort_by_small_key(keys, [](const AdmissionKey& k) { return static_cast<std::int64_t>(std::min<std::uint64_t>(k.turn, INT64_MAX)); });
+        sort_by_small_key(keys, [](const AdmissionKey& k) { return -static_cast<std::int64_t>(k.priority); });
     }
     std::vector<Index> order(keys.size());
     for (Index r = 0; r < keys.size(); ++r) {
@@ -368,9 +372,9 @@ void Allocator::fill(std::span<const Index> group) {
         bound[c] = 1;
         const Constraint con = constraint(c);
         auto lo = std::lower_bound(group.begin(), group.end(), tree_.preorder_index(con.node),
-                                   [&](Index k, std::uint32_t pos) { return candidates_[k].preorder < pos; });
+                                   [&](Index k, std::uint32_t pos) { return preorder(candidates_[k]) < pos; });
         auto hi = std::lower_bound(lo, group.end(), tree_.subtree_end(con.node),
-                                   [&](Index k, std::uint32_t pos) { return candidates_[k].preorder < pos; });
+                                   [&](Index k, std::uint32_t pos) { return preorder(candidates_[k]) < pos; });
         stopped.clear();
         for (auto it = lo; it != hi; ++it) {
             Candidate& cand = candidates_[*it];
@@ -472,7 +476,7 @@ Allocation Allocator::finish() {
         }
         d.target = c.level;
         // classify() wrote who and where; only the amount changes.
-        set_managed_amount(d.deduction, c.phases, c.level, c.reserve, cfg_.mode);
+        set_managed_amount(d.deduction, c.phases, c.level, c.base, cfg_.mode);
         allocated.add_station(d.deduction.node, PhaseCurrents::on(c.phases, c.level));
         if (c.level >= c.cap) {
             d.bound_by.reset();
@@ -485,12 +489,14 @@ Allocation Allocator::finish() {
         }
     }
     Allocation out;
-    NodeLoadSum loads(tree_);
-    for (const auto& d : devices_) loads.add(d);
-    for (const auto& d : decisions_) loads.add(d.deduction);
+    // The stations' share of each node's load is what the filling counted,
+    // less the devices' (which allocation never changes): no second sum.
+    for (Index n = 0; n < tree_.size(); ++n)
+        for (Phase p : kAllPhases)
+            loads_[n].stations[p] = used_[n * 3 + index(p)] - loads_[n].non_ev[p] - loads_[n].ems[p];
     out.stations = std::move(decisions_);
     out.devices = std::move(devices_);
-    out.loads = loads.take();
+    out.loads = std::move(loads_);
     for (const auto& l : allocated.take()) out.allocated.push_back(l.stations);
     return out;
 }
@@ -498,16 +504,16 @@ Allocation Allocator::finish() {
 Allocation Allocator::run() {
     NodeLoadSum sum(tree_);
     classify(sum);
-    devices_ = meter_deductions(tree_, site_);
+    devices_ = meter_deductions(tree_, site_, std::move(draw_));
     auto ems = ems_deductions(site_);
     devices_.insert(devices_.end(), ems.begin(), ems.end());
     for (const auto& d : devices_) sum.add(d);
-    const auto loads = sum.take();
+    loads_ = sum.take();
     cap_.resize(tree_.size() * 3);
     used_.resize(tree_.size() * 3);
     for (Index n = 0; n < tree_.size(); ++n) {
         const Amps c = capacity(tree_, NodeId{n}, cfg_);
-        const PhaseCurrents total = loads[n].total();
+        const PhaseCurrents total = loads_[n].total();
         for (Phase p : kAllPhases) {
             cap_[n * 3 + index(p)] = c;
             used_[n * 3 + index(p)] = total[p];
@@ -531,7 +537,7 @@ Allocation Allocator::run() {
     for (Index k = 0; k < candidates_.size(); ++k)
         if (candidates_[k].admitted) in_tree_order.push_back(k);
     const auto nodes = static_cast<std::int64_t>(tree_.size());
-    sort_by_small_key(in_tree_order, [&](Index k) { return group_of[k] * nodes + candidates_[k].preorder; });
+    sort_by_small_key(in_tree_order, [&](Index k) { return group_of[k] * nodes + preorder(candidates_[k]); });
     const std::span<const Index> by_tree(in_tree_order), by_admission(admitted_);
     for (std::size_t g = 0; g + 1 < runs.size(); ++g) {
         if (runs[g] == runs[g + 1]) continue;  // nobody admitted

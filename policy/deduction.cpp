@@ -16,17 +16,30 @@ PhaseCurrents attributable_draw(const StationInput& s) {
     return s.measured_on_site(s.max_current);
 }
 
+bool needs_station_draw(const SiteState& site) {
+    for (const auto& m : site.meters)
+        if (m.measures == MeterMeasures::Total && is_online(m.state)) return true;
+    return false;
+}
+
+std::vector<PhaseCurrents> station_draw_by_node(const FuseTree& tree, const SiteState& site) {
+    std::vector<PhaseCurrents> draw(tree.size());
+    for (const auto& s : site.stations)
+        if (s.measured) draw[s.node.value] += attributable_draw(s);
+    return draw;
+}
+
 std::vector<Deduction> meter_deductions(const FuseTree& tree, const SiteState& site) {
+    return meter_deductions(tree, site, needs_station_draw(site) ? station_draw_by_node(tree, site)
+                                                                 : std::vector<PhaseCurrents>{});
+}
+
+std::vector<Deduction> meter_deductions(const FuseTree& tree, const SiteState& site,
+                                        std::vector<PhaseCurrents> draw_below) {
     std::vector<Deduction> out;
     out.reserve(site.meters.size());
-    bool any_total = false;
-    for (const auto& m : site.meters) any_total |= m.measures == MeterMeasures::Total && is_online(m.state);
-    // Station draw summed per subtree, only when a `total` meter needs it.
-    std::vector<PhaseCurrents> draw_below;
-    if (any_total) {
-        draw_below.assign(tree.size(), {});
-        for (const auto& s : site.stations)
-            if (s.measured) draw_below[s.node.value] += attributable_draw(s);
+    if (!draw_below.empty()) {
+        // Each node's own stations so far: add the boards below, leaves first.
         for (std::uint32_t pos = static_cast<std::uint32_t>(tree.size()); pos-- > 1;) {
             NodeId n = tree.at_preorder(pos);
             draw_below[tree.node(n).parent->value] += draw_below[n.value];
@@ -41,7 +54,7 @@ std::vector<Deduction> meter_deductions(const FuseTree& tree, const SiteState& s
             d.rule = DeductionRule::MeterMeasured;
             for (Phase p : kAllPhases) {
                 Amps v = m.current[p];
-                if (m.measures == MeterMeasures::Total) v -= draw_below[m.node.value][p];
+                if (m.measures == MeterMeasures::Total && !draw_below.empty()) v -= draw_below[m.node.value][p];
                 d.current[p] = max(v, Amps{});
             }
         }

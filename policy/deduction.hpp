@@ -96,6 +96,14 @@ PhaseCurrents attributable_draw(const StationInput& s);
 // The non-EV load each meter stands for (for `total` meters, minus what the
 // online stations below its node report drawing), and each EMS reservation.
 std::vector<Deduction> meter_deductions(const FuseTree& tree, const SiteState& site);
+// The same, given what the stations on each node (not below it) report
+// drawing; empty when no online `total` meter needs it. Lets the allocator
+// gather the draw in its own pass over the stations.
+std::vector<Deduction> meter_deductions(const FuseTree& tree, const SiteState& site,
+                                        std::vector<PhaseCurrents> draw_at_node);
+// Whether any online `total` meter needs the stations' reported draw.
+bool needs_station_draw(const SiteState& site);
+std::vector<PhaseCurrents> station_draw_by_node(const FuseTree& tree, const SiteState& site);
 std::vector<Deduction> ems_deductions(const SiteState& site);
 
 // Per node: everything counted against its fuse, subtree included.
