@@ -2,6 +2,9 @@
 // three-level fuse tree (SPEC 10: 1,000 under 100 us, 10,000 under 1 ms).
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+#include <vector>
+
 #include "policy/transition.hpp"
 #include "tests/policy/random_site.hpp"
 
@@ -67,7 +70,17 @@ void BM_Allocate(benchmark::State& state) {
     state.SetComplexityN(state.range(0));
     state.counters["stations"] = static_cast<double>(state.range(0));
 }
-BENCHMARK(BM_Allocate)->Arg(10)->Arg(100)->Arg(1000)->Arg(10000)->Unit(benchmark::kMicrosecond)->Complexity();
+// On a shared virtual machine other guests only ever add time: besides the
+// mean and median of repetitions, the minimum shows the uncontended cost.
+double fastest(const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); }
+BENCHMARK(BM_Allocate)
+    ->Arg(10)
+    ->Arg(100)
+    ->Arg(1000)
+    ->Arg(10000)
+    ->Unit(benchmark::kMicrosecond)
+    ->Complexity()
+    ->ComputeStatistics("min", fastest);
 
 }  // namespace
 

@@ -1,6 +1,6 @@
 #include "allocation.hpp"
 
-#include "indexed_heap.hpp"
+#include "min_tree.hpp"
 #include "small_key_sort.hpp"
 
 #include <algorithm>
@@ -286,9 +286,8 @@ void Allocator::fill(std::span<const Index> group) {
     std::vector<std::int64_t> span_slope(S, 0);
 
     // Per constraint, the level at which it will be full; only rising ones.
-    // Equal levels go lowest constraint first, so the order never depends on
-    // the heap's history.
-    IndexedMinHeap<std::pair<Amps, Index>> bindings(C);
+    // Equal levels go lowest constraint first.
+    MinTree bindings(C);
     // Caps never change during a fill: one sorted list, read front to back.
     std::vector<Index> caps;
     for (Index k : group)
@@ -335,18 +334,20 @@ void Allocator::fill(std::span<const Index> group) {
     };
     auto flush = [&] {
         propagate();
+        // Many changed keys (stations starting or stopping together): one
+        // pass over the whole tree beats replaying each key.
+        const bool many = dirty.size() * 8 > C;
         for (Index c : dirty) {
             is_dirty[c] = 0;
             // A constraint that would only fill above every cap never binds.
+            MinTree::Key key = MinTree::kAbsent;
             if (slope[c] > 0 && !bound[c]) {
                 const Amps level = binding_level(c);
-                if (level < highest_cap) {
-                    bindings.set(c, {level, c});
-                    continue;
-                }
+                if (level < highest_cap) key = level.milliamps();
             }
-            bindings.erase(c);
+            many ? bindings.set_quietly(c, key) : bindings.set(c, key);
         }
+        if (many) bindings.rebuild();
         dirty.clear();
     };
     auto freeze = [&](Candidate& cand, Amps level, Index why) {
@@ -411,7 +412,7 @@ void Allocator::fill(std::span<const Index> group) {
 
         const bool have_bind = !bindings.empty(), have_cap = next_cap < caps.size(), have_start = next_pending < pending.size();
         if (!have_bind && !have_cap && !have_start) break;
-        Amps lb = have_bind ? bindings.top_key().first : Amps::milli(INT64_MAX);
+        Amps lb = have_bind ? Amps::milli(bindings.top_key()) : Amps::milli(INT64_MAX);
         Amps lc = have_cap ? candidates_[caps[next_cap]].cap : Amps::milli(INT64_MAX);
         Amps ls = have_start ? candidates_[pending[next_pending]].start : Amps::milli(INT64_MAX);
 
