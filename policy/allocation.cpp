@@ -59,7 +59,6 @@ private:
         Index station;
         Index span;
         Index bound_by = kNone;
-        std::uint32_t rank = 0;  // place in admission order
         int priority;
         PhaseSet phases;
         bool follows_draw : 1;  // cap lowered to draw + reclaim margin
@@ -118,7 +117,9 @@ private:
     std::vector<Index> path_constraints_;  // the spans' lists, one after another
     std::vector<Amps> cap_;
     std::vector<Amps> used_;
-    std::vector<Index> admitted_;  // candidate indices, in admission order
+    std::vector<Index> admitted_;    // candidate indices, in admission order
+    std::vector<std::size_t> runs_;  // where each priority starts in admitted_, then its end
+    std::vector<std::uint32_t> rank_;  // per candidate: its place in admission order
 };
 
 Index Allocator::tightest(const Candidate& c) const {
@@ -225,11 +226,18 @@ void Allocator::admit() {
         sort_by_small_key(keys, [](const AdmissionKey& k) { return -static_cast<std::int64_t>(k.priority); });
     }
     std::vector<Index> order(keys.size());
+    rank_.resize(keys.size());
     for (Index r = 0; r < keys.size(); ++r) {
         order[r] = keys[r].k;
-        candidates_[keys[r].k].rank = r;
+        rank_[keys[r].k] = r;
     }
-    if (admit_all_at_once(order)) return;
+    runs_.assign(1, 0);
+    if (admit_all_at_once(order)) {
+        for (std::size_t r = 1; r < keys.size(); ++r)
+            if (keys[r].priority != keys[r - 1].priority) runs_.push_back(r);
+        runs_.push_back(admitted_.size());
+        return;
+    }
     for (Index k : order) {
         Candidate& c = candidates_[k];
         Amps extra = c.start - c.base;
@@ -249,6 +257,9 @@ void Allocator::admit() {
         c.admitted = true;
         admitted_.push_back(k);
     }
+    for (std::size_t r = 1; r < admitted_.size(); ++r)
+        if (candidates_[admitted_[r]].priority != candidates_[admitted_[r - 1]].priority) runs_.push_back(r);
+    runs_.push_back(admitted_.size());
 }
 
 // Where every minimum fits at once, as on most sites most of the time, the
@@ -289,12 +300,13 @@ void Allocator::fill(std::span<const Index> group) {
     // Equal levels go lowest constraint first.
     MinTree bindings(C);
     // Caps never change during a fill: one sorted list, read front to back.
-    std::vector<Index> caps;
+    // (cap in steps, candidate): the key travels with it, read once.
+    std::vector<std::pair<std::int64_t, Index>> caps;
     for (Index k : group)
-        if (candidates_[k].cap > candidates_[k].start) caps.push_back(k);
-    sort_by_small_key(caps, [&](Index k) { return candidates_[k].cap_steps; });
+        if (candidates_[k].cap > candidates_[k].start) caps.emplace_back(candidates_[k].cap_steps, k);
+    sort_by_small_key(caps, [](const std::pair<std::int64_t, Index>& c) { return c.first; });
     std::size_t next_cap = 0;
-    const Amps highest_cap = caps.empty() ? Amps{} : candidates_[caps.back()].cap;
+    const Amps highest_cap = caps.empty() ? Amps{} : candidates_[caps.back().second].cap;
 
     const std::int64_t step = cfg_.step.milliamps();
     auto binding_level = [&](Index c) {
@@ -389,7 +401,7 @@ void Allocator::fill(std::span<const Index> group) {
         // What the level could not split evenly goes out now, a step each in
         // admission order, before other stations grow into those fuses' room.
         std::sort(stopped.begin(), stopped.end(),
-                  [&](Index a, Index b) { return candidates_[a].rank < candidates_[b].rank; });
+                  [&](Index a, Index b) { return rank_[a] < rank_[b]; });
         for (Index k : stopped) {
             Candidate& cand = candidates_[k];
             if (cand.level + cfg_.step > cand.cap) continue;
@@ -407,13 +419,13 @@ void Allocator::fill(std::span<const Index> group) {
     };
 
     while (true) {
-        while (next_cap < caps.size() && candidates_[caps[next_cap]].frozen) ++next_cap;
+        while (next_cap < caps.size() && candidates_[caps[next_cap].second].frozen) ++next_cap;
         while (next_pending < pending.size() && candidates_[pending[next_pending]].frozen) ++next_pending;
 
         const bool have_bind = !bindings.empty(), have_cap = next_cap < caps.size(), have_start = next_pending < pending.size();
         if (!have_bind && !have_cap && !have_start) break;
         Amps lb = have_bind ? Amps::milli(bindings.top_key()) : Amps::milli(INT64_MAX);
-        Amps lc = have_cap ? candidates_[caps[next_cap]].cap : Amps::milli(INT64_MAX);
+        Amps lc = have_cap ? candidates_[caps[next_cap].second].cap : Amps::milli(INT64_MAX);
         Amps ls = have_start ? candidates_[pending[next_pending]].start : Amps::milli(INT64_MAX);
 
         if (have_bind && lb <= lc && lb <= ls) {
@@ -421,8 +433,9 @@ void Allocator::fill(std::span<const Index> group) {
             bindings.erase(c);
             bind(c, lb);
         } else if (have_cap && lc <= ls) {
-            for (; next_cap < caps.size() && candidates_[caps[next_cap]].cap == lc; ++next_cap)
-                freeze(candidates_[caps[next_cap]], lc, kNone);
+            const std::int64_t at = caps[next_cap].first;
+            for (; next_cap < caps.size() && caps[next_cap].first == at; ++next_cap)
+                freeze(candidates_[caps[next_cap].second], lc, kNone);
         } else {
             for (; next_pending < pending.size() && candidates_[pending[next_pending]].start == ls; ++next_pending) {
                 Candidate& cand = candidates_[pending[next_pending]];
@@ -526,10 +539,7 @@ Allocation Allocator::run() {
     // meanwhile. Admission order puts priority first, so each group is a run
     // of `admitted_`; the same groups in tree preorder (every subtree then a
     // contiguous range) come from one counting sort.
-    std::vector<std::size_t> runs{0};
-    for (std::size_t r = 1; r < admitted_.size(); ++r)
-        if (candidates_[admitted_[r]].priority != candidates_[admitted_[r - 1]].priority) runs.push_back(r);
-    runs.push_back(admitted_.size());
+    const std::vector<std::size_t>& runs = runs_;
     std::vector<std::uint32_t> group_of(candidates_.size(), 0);
     for (std::uint32_t g = 0; g + 1 < runs.size(); ++g)
         for (std::size_t r = runs[g]; r < runs[g + 1]; ++r) group_of[admitted_[r]] = g;
