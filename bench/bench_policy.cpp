@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "controller/heap_tuning.hpp"
 #include "policy/transition.hpp"
 #include "tests/policy/random_site.hpp"
 
@@ -84,4 +85,14 @@ BENCHMARK(BM_Allocate)
 
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+    // As the service does (controller/main.cpp): freed plans stay in the
+    // process. With glibc's defaults, 10,000 stations measured ~40 % slower
+    // from page faults alone.
+    fuseguard::controller::keep_freed_memory();
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}

@@ -7,6 +7,7 @@
 #include "check_config.hpp"
 #include "config/load.hpp"
 #include "drivers/log.hpp"
+#include "heap_tuning.hpp"
 #include "probe.hpp"
 #include "service.hpp"
 
@@ -40,6 +41,7 @@ void usage(std::ostream& out) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    fuseguard::controller::keep_freed_memory();
     std::string config_path(kDefaultConfig);
     std::string probe_target;
     bool verbose = false, view = false;
