@@ -73,8 +73,8 @@ private:
     };
     // Admission order: priority descending, then turn, then station.
     struct AdmissionKey {
-        int priority;
         std::uint64_t turn;
+        int priority;
         Index k;
     };
 
@@ -203,7 +203,7 @@ void Allocator::classify(NodeLoadSum& sum) {
             const std::int64_t want = steps_above(s.measured_peak() + cfg_.reclaim_margin);
             if (amps(want) <= s.limit_in_force) cap = std::min(cap, std::max(start, want));
         }
-        keys_.push_back({s.priority, s.turn, static_cast<Index>(candidates_.size())});
+        keys_.push_back({s.turn, s.priority, static_cast<Index>(candidates_.size())});
         candidates_.emplace_back(i, s, span_for(s.node, s.phases()), base, amps(start), amps(cap), cap, cap < full);
     }
 }
@@ -371,13 +371,17 @@ void Allocator::fill(std::span<const Index> group) {
         cand.bound_by = why;
     };
 
-    // `group` is in candidate order, which is tree preorder: a subtree is a range.
-    std::vector<Index> pending(group.begin(), group.end());  // not rising yet, by start level
+    // `group` is in tree preorder: a subtree is a range. Members not rising
+    // yet, by start level: the group itself unless starts differ (strict mode).
+    std::vector<Index> by_start;
     const bool same_start = std::all_of(group.begin(), group.end(),
                                         [&](Index k) { return candidates_[k].start == candidates_[group[0]].start; });
-    if (!same_start)
-        std::stable_sort(pending.begin(), pending.end(),
+    if (!same_start) {
+        by_start.assign(group.begin(), group.end());
+        std::stable_sort(by_start.begin(), by_start.end(),
                          [&](Index a, Index b) { return candidates_[a].start < candidates_[b].start; });
+    }
+    const std::span<const Index> pending = same_start ? group : std::span<const Index>(by_start);
     std::size_t next_pending = 0;
 
     std::vector<Index> stopped;
