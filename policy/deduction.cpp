@@ -11,11 +11,6 @@ std::string_view prefix(DeviceKind k) {
     return "device";
 }
 
-PhaseCurrents attributable_draw(const StationInput& s) {
-    if (!is_online(s.state)) return {};
-    return s.measured_on_site(s.max_current);
-}
-
 bool needs_station_draw(const SiteState& site) {
     for (const auto& m : site.meters)
         if (m.measures == MeterMeasures::Total && is_online(m.state)) return true;

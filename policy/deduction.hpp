@@ -56,7 +56,7 @@ inline void write_managed_deduction(Deduction& d, const StationInput& s, std::ui
     d.index = index;
     d.node = s.node;
     d.state = s.state;
-    set_managed_amount(d, s.phases(), limit, s.offline_draw(), cfg.mode);
+    set_managed_amount(d, s.phases(), limit, cfg.mode == PolicyMode::Strict ? s.offline_draw() : Amps{}, cfg.mode);
 }
 // One station, in the control state it is in now.
 inline void write_station_deduction(Deduction& d, const StationInput& s, std::uint32_t index,
@@ -91,7 +91,10 @@ inline Deduction station_deduction(const StationInput& s, std::uint32_t index, c
 }
 // What an online station draws, as it reports it, for subtracting from a
 // `total` meter's reading. A report above its capacity is not believed past it.
-PhaseCurrents attributable_draw(const StationInput& s);
+inline PhaseCurrents attributable_draw(const StationInput& s) {
+    if (!is_online(s.state)) return {};
+    return s.measured_on_site(s.max_current);
+}
 
 // The non-EV load each meter stands for (for `total` meters, minus what the
 // online stations below its node report drawing), and each EMS reservation.

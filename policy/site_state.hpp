@@ -45,8 +45,22 @@ struct StationInput {
     // What it is allowed to draw when it loses us: fallback, else capacity.
     Amps offline_draw() const { return fallback ? *fallback : max_current; }
     // Measured draw mapped onto site phases, capped per terminal by `cap`.
-    PhaseCurrents measured_on_site(Amps cap) const;
-    Amps measured_peak() const;
+    PhaseCurrents measured_on_site(Amps cap) const {
+        PhaseCurrents out;
+        if (!measured) return out;
+        for (Phase terminal : kAllPhases) {
+            if (static_cast<int>(index(terminal)) >= phase_count) break;
+            const Amps v = (*measured)[index(terminal)];
+            out[rotation.site_phase(terminal)] += min(max(v, Amps{}), cap);
+        }
+        return out;
+    }
+    Amps measured_peak() const {
+        if (!measured) return Amps{};
+        Amps peak{};
+        for (int i = 0; i < phase_count && i < 3; ++i) peak = max(peak, (*measured)[static_cast<std::size_t>(i)]);
+        return peak;
+    }
 };
 
 enum class MeterMeasures : std::uint8_t {
