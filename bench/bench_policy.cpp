@@ -71,6 +71,28 @@ void BM_Allocate(benchmark::State& state) {
     state.SetComplexityN(state.range(0));
     state.counters["stations"] = static_cast<double>(state.range(0));
 }
+// The floor under BM_Allocate: read every station input once, write every
+// decision and every lowering once, decide nothing.
+void BM_TouchOnce(benchmark::State& state) {
+    const auto rs = depot(static_cast<int>(state.range(0)));
+    const auto& stations = rs.site.stations;
+    for (auto _ : state) {
+        std::vector<StationDecision> decisions;
+        decisions.reserve(stations.size());
+        for (std::uint32_t i = 0; i < stations.size(); ++i) {
+            StationDecision& d = decisions.emplace_back();
+            write_station_deduction(d.deduction, stations[i], i, rs.site.settings);
+            d.target = stations[i].max_current;
+            d.reason = stations[i].wants_current ? LimitReason::FairShare : LimitReason::Idle;
+        }
+        std::vector<LimitCommand> lower;
+        lower.reserve(stations.size());
+        for (std::uint32_t i = 0; i < stations.size(); ++i)
+            if (*decisions[i].target < stations[i].limit_in_force) lower.push_back({i, *decisions[i].target});
+        benchmark::DoNotOptimize(lower);
+    }
+}
+
 // On a shared virtual machine other guests only ever add time: besides the
 // mean and median of repetitions, the minimum shows the uncontended cost.
 double fastest(const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); }
@@ -82,6 +104,7 @@ BENCHMARK(BM_Allocate)
     ->Unit(benchmark::kMicrosecond)
     ->Complexity()
     ->ComputeStatistics("min", fastest);
+BENCHMARK(BM_TouchOnce)->Arg(1000)->Arg(10000)->Unit(benchmark::kMicrosecond)->ComputeStatistics("min", fastest);
 
 }  // namespace
 
