@@ -48,7 +48,7 @@ private:
         // rep stos per station, and a copy built on the stack stalled.
         Candidate(Index station_, const StationInput& s, Index span_, Amps base_, Amps start_, Amps cap_,
                   std::int64_t cap_steps_, bool follows_draw_)
-            : base(base_), start(start_), cap(cap_), level(base_), cap_steps(cap_steps_), station(station_),
+            : base(base_), start(start_), cap(cap_), level(start_), cap_steps(cap_steps_), station(station_),
               span(span_), priority(s.priority), phases(s.phases()), follows_draw(follows_draw_) {}
         // One cache line: the allocator walks this array many times.
         Amps base;   // counted even at 0 A: in strict mode its reserve (fallback, else capacity)
@@ -62,7 +62,7 @@ private:
         int priority;
         PhaseSet phases;
         bool follows_draw : 1;  // cap lowered to draw + reclaim margin
-        bool admitted : 1 = false;
+        bool admitted : 1 = true;  // until admit() finds the minimum does not fit
         bool frozen : 1 = false;
         bool growing : 1 = false;
     };
@@ -98,7 +98,7 @@ private:
 
     void classify(NodeLoadSum& stations);
     void admit();
-    bool admit_all_at_once(const std::vector<Index>& order);
+    bool admit_all_at_once(std::vector<Index>&& order);
     void fill(std::span<const Index> group);
     void share_remainder(std::span<const Index> group);
     Allocation finish();
@@ -113,6 +113,7 @@ private:
     std::vector<Candidate> candidates_;  // in station order
     std::vector<AdmissionKey> keys_;     // per candidate
     std::vector<Span> spans_;
+    std::vector<Amps> span_need_;          // per span: its candidates' minimums, above what is counted
     std::vector<Index> span_index_;        // per node * 8 + phase bits: span + 1, 0 for none yet
     std::vector<Index> path_constraints_;  // the spans' lists, one after another
     std::vector<Amps> cap_;
@@ -141,6 +142,7 @@ Index Allocator::span_for(NodeId node, PhaseSet phases) {
         sp.count = static_cast<std::uint32_t>(path_constraints_.size()) - sp.first;
         sp.preorder = tree_.preorder_index(node);
         spans_.push_back(sp);
+        span_need_.emplace_back();
         slot = static_cast<Index>(spans_.size());
     }
     return slot - 1;
@@ -204,7 +206,9 @@ void Allocator::classify(NodeLoadSum& sum) {
             if (amps(want) <= s.limit_in_force) cap = std::min(cap, std::max(start, want));
         }
         keys_.push_back({s.turn, s.priority, static_cast<Index>(candidates_.size())});
-        candidates_.emplace_back(i, s, span_for(s.node, s.phases()), base, amps(start), amps(cap), cap, cap < full);
+        const Index span = span_for(s.node, s.phases());
+        span_need_[span] += amps(start) - base;
+        candidates_.emplace_back(i, s, span, base, amps(start), amps(cap), cap, cap < full);
     }
 }
 
@@ -232,11 +236,16 @@ void Allocator::admit() {
         rank_[keys[r].k] = r;
     }
     runs_.assign(1, 0);
-    if (admit_all_at_once(order)) {
+    if (admit_all_at_once(std::move(order))) {
         for (std::size_t r = 1; r < keys.size(); ++r)
             if (keys[r].priority != keys[r - 1].priority) runs_.push_back(r);
         runs_.push_back(admitted_.size());
         return;
+    }
+    // One at a time, then, from nothing admitted.
+    for (Candidate& c : candidates_) {
+        c.level = c.base;
+        c.admitted = false;
     }
     for (Index k : order) {
         Candidate& c = candidates_[k];
@@ -265,20 +274,15 @@ void Allocator::admit() {
 // Where every minimum fits at once, as on most sites most of the time, the
 // order of admission changes nothing: no minimum is ever negative, so each
 // station's check one at a time would pass too.
-bool Allocator::admit_all_at_once(const std::vector<Index>& order) {
-    std::vector<Amps> span_need(spans_.size());
-    for (const Candidate& c : candidates_) span_need[c.span] += c.start - c.base;
+bool Allocator::admit_all_at_once(std::vector<Index>&& order) {
     std::vector<Amps> need(cap_.size());
     for (Index sp = 0; sp < spans_.size(); ++sp)
-        for (Index con : span_constraints(sp)) need[con] += span_need[sp];
+        for (Index con : span_constraints(sp)) need[con] += span_need_[sp];
     for (std::size_t con = 0; con < cap_.size(); ++con)
         if (used_[con] + need[con] > cap_[con]) return false;
     for (std::size_t con = 0; con < cap_.size(); ++con) used_[con] += need[con];
-    for (Candidate& c : candidates_) {
-        c.level = c.start;
-        c.admitted = true;
-    }
-    admitted_ = order;
+    // Every candidate was built admitted, at its start.
+    admitted_ = std::move(order);
     return true;
 }
 
