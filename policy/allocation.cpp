@@ -158,18 +158,10 @@ void Allocator::classify(NodeLoadSum& sum) {
     span_index_.assign(tree_.size() * 8, 0);
     const bool strict = cfg_.mode == PolicyMode::Strict;
     // Limits are whole steps: counted in steps, each bound costs one division.
-    const std::int64_t step = cfg_.step.milliamps();
-    auto steps_below = [step](Amps a) {
-        const std::int64_t q = a.milliamps() / step;
-        return q * step > a.milliamps() ? q - 1 : q;
-    };
-    auto steps_above = [step](Amps a) {
-        const std::int64_t q = a.milliamps() / step;
-        return q * step < a.milliamps() ? q + 1 : q;
-    };
-    auto amps = [step](std::int64_t steps) { return Amps::milli(steps * step); };
+    const Amps step = cfg_.step;
+    auto amps = [step](std::int64_t steps) { return step * steps; };
     // A station that charges gets at least one step, even with min 0.
-    const std::int64_t least_start = std::max<std::int64_t>(steps_above(cfg_.min_current), 1);
+    const std::int64_t least_start = std::max<std::int64_t>(cfg_.min_current.steps_above(step), 1);
     for (Index i = 0; i < stations.size(); ++i) {
         const StationInput& s = stations[i];
         StationDecision& d = decisions_.emplace_back();
@@ -189,8 +181,8 @@ void Allocator::classify(NodeLoadSum& sum) {
             continue;
         }
         const Amps base = strict ? s.offline_draw() : Amps{};
-        const std::int64_t start = strict ? std::max(least_start, steps_above(base)) : least_start;
-        const std::int64_t full = steps_below(s.max_current);
+        const std::int64_t start = strict ? std::max(least_start, base.steps_above(step)) : least_start;
+        const std::int64_t full = s.max_current.steps_below(step);
         if (full < start || full <= 0) {
             d.reason = LimitReason::NoCapacity;
             continue;
@@ -202,7 +194,7 @@ void Allocator::classify(NodeLoadSum& sum) {
         // limits on every plan.
         std::int64_t cap = full;
         if (s.measured && s.control == Control::Managed) {
-            const std::int64_t want = steps_above(s.measured_peak() + cfg_.reclaim_margin);
+            const std::int64_t want = (s.measured_peak() + cfg_.reclaim_margin).steps_above(step);
             if (amps(want) <= s.limit_in_force) cap = std::min(cap, std::max(start, want));
         }
         keys_.push_back({s.turn, s.priority, static_cast<Index>(candidates_.size())});
@@ -316,10 +308,7 @@ void Allocator::fill(std::span<const Index> group) {
     auto binding_level = [&](Index c) {
         // Highest level (a whole number of steps) the constraint still holds
         // at: floor(room / slope / step) in one division.
-        const std::int64_t room = (cap_[c] - fixed[c]).milliamps(), per_level = slope[c] * step;
-        std::int64_t q = room / per_level;
-        if (room % per_level != 0 && room < 0) --q;
-        return Amps::milli(q * step);
+        return cfg_.step * floor_div((cap_[c] - fixed[c]).milliamps(), slope[c] * step);
     };
     // Binding levels are recomputed once per batch of events at one level,
     // not once per station: a thousand stations starting together touch the

@@ -10,6 +10,12 @@
 
 namespace fuseguard::policy {
 
+// a / b rounded towards minus infinity, for b > 0 (C++ rounds towards zero).
+constexpr std::int64_t floor_div(std::int64_t a, std::int64_t b) {
+    const std::int64_t q = a / b;
+    return (a % b != 0 && a < 0) ? q - 1 : q;
+}
+
 class Amps {
 public:
     constexpr Amps() = default;
@@ -22,12 +28,11 @@ public:
     constexpr std::int64_t milliamps() const { return ma_; }
     constexpr double amps() const { return static_cast<double>(ma_) / 1000.0; }
     // Largest multiple of `step` not above this value (limits are sent in 0.1 A).
-    constexpr Amps floor_to(Amps step) const {
-        std::int64_t q = ma_ / step.ma_;
-        if (ma_ < 0 && q * step.ma_ != ma_) --q;
-        return milli(q * step.ma_);
-    }
+    constexpr Amps floor_to(Amps step) const { return milli(floor_div(ma_, step.ma_) * step.ma_); }
     constexpr Amps ceil_to(Amps step) const { return -((-*this).floor_to(step)); }
+    // Whole steps in this value, rounded down or up: one division each.
+    constexpr std::int64_t steps_below(Amps step) const { return floor_div(ma_, step.ma_); }
+    constexpr std::int64_t steps_above(Amps step) const { return -floor_div(-ma_, step.ma_); }
 
     constexpr Amps operator-() const { return milli(-ma_); }
     constexpr Amps operator+(Amps o) const { return milli(ma_ + o.ma_); }

@@ -17,12 +17,14 @@ bool needs_station_draw(const SiteState& site) {
     return false;
 }
 
+namespace {
 std::vector<PhaseCurrents> station_draw_by_node(const FuseTree& tree, const SiteState& site) {
     std::vector<PhaseCurrents> draw(tree.size());
     for (const auto& s : site.stations)
         if (s.measured) draw[s.node.value] += attributable_draw(s);
     return draw;
 }
+}  // namespace
 
 std::vector<Deduction> meter_deductions(const FuseTree& tree, const SiteState& site) {
     return meter_deductions(tree, site, needs_station_draw(site) ? station_draw_by_node(tree, site)

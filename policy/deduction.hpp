@@ -37,6 +37,14 @@ struct Deduction {
 // What a station counts for, written into `d` in place. The allocator calls
 // these once or twice per station: a struct built elsewhere and copied in
 // stalled on store forwarding there.
+
+// Which station and where, whatever it counts for.
+inline void set_station(Deduction& d, const StationInput& s, std::uint32_t index) {
+    d.kind = DeviceKind::Charger;
+    d.index = index;
+    d.node = s.node;
+    d.state = s.state;
+}
 // The rule and amount for an online station once `limit` is in force: the
 // limit itself, or in strict mode its `reserve` (fallback, else capacity)
 // when that is larger.
@@ -52,10 +60,7 @@ inline void set_managed_amount(Deduction& d, PhaseSet phases, Amps limit, Amps r
 // One online station as it will be once it accepts `limit`.
 inline void write_managed_deduction(Deduction& d, const StationInput& s, std::uint32_t index, Amps limit,
                                     const PolicySettings& cfg) {
-    d.kind = DeviceKind::Charger;
-    d.index = index;
-    d.node = s.node;
-    d.state = s.state;
+    set_station(d, s, index);
     set_managed_amount(d, s.phases(), limit, cfg.mode == PolicyMode::Strict ? s.offline_draw() : Amps{}, cfg.mode);
 }
 // One station, in the control state it is in now.
@@ -65,10 +70,7 @@ inline void write_station_deduction(Deduction& d, const StationInput& s, std::ui
         write_managed_deduction(d, s, index, s.limit_in_force, cfg);
         return;
     }
-    d.kind = DeviceKind::Charger;
-    d.index = index;
-    d.node = s.node;
-    d.state = s.state;
+    set_station(d, s, index);
     d.rule = DeductionRule::StationCapacity;
     Amps per_phase = s.max_current;
     if (is_online(s.state)) {
@@ -106,7 +108,6 @@ std::vector<Deduction> meter_deductions(const FuseTree& tree, const SiteState& s
                                         std::vector<PhaseCurrents> draw_at_node);
 // Whether any online `total` meter needs the stations' reported draw.
 bool needs_station_draw(const SiteState& site);
-std::vector<PhaseCurrents> station_draw_by_node(const FuseTree& tree, const SiteState& site);
 std::vector<Deduction> ems_deductions(const SiteState& site);
 
 // Per node: everything counted against its fuse, subtree included.
