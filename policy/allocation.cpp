@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <limits>
 #include <span>
 #include <utility>
 
@@ -46,10 +47,10 @@ private:
     struct Candidate {
         // Every field set here, in place: value-initialising first cost a
         // rep stos per station, and a copy built on the stack stalled.
-        Candidate(Index station_, const StationInput& s, Index span_, Amps base_, Amps start_, Amps cap_,
-                  std::int64_t cap_steps_, bool follows_draw_)
+        Candidate(Index station_, const StationInput& s, Index span_, PhaseSet phases_, Amps base_, Amps start_,
+                  Amps cap_, std::int64_t cap_steps_, bool follows_draw_)
             : base(base_), start(start_), cap(cap_), level(start_), cap_steps(cap_steps_), station(station_),
-              span(span_), priority(s.priority), phases(s.phases()), follows_draw(follows_draw_) {}
+              span(span_), priority(s.priority), phases(phases_), follows_draw(follows_draw_) {}
         // One cache line: the allocator walks this array many times.
         Amps base;   // counted even at 0 A: in strict mode its reserve (fallback, else capacity)
         Amps start;  // the minimum it charges at once admitted
@@ -98,6 +99,7 @@ private:
 
     void classify(NodeLoadSum& stations);
     void admit();
+    std::vector<Index> admission_order();
     bool admit_all_at_once(std::vector<Index>&& order);
     void fill(std::span<const Index> group);
     void share_remainder(std::span<const Index> group);
@@ -111,6 +113,7 @@ private:
     std::vector<PhaseCurrents> draw_;  // per node, for `total` meters; empty when none needs it
     std::vector<NodeLoad> loads_;      // per node, before allocation
     std::vector<Candidate> candidates_;  // in station order
+    bool uniform_start_ = true;          // every candidate starts at the least start (always outside strict mode)
     std::vector<AdmissionKey> keys_;     // per candidate
     std::vector<Span> spans_;
     std::vector<Amps> span_need_;          // per span: its candidates' minimums, above what is counted
@@ -162,25 +165,30 @@ void Allocator::classify(NodeLoadSum& sum) {
     auto amps = [step](std::int64_t steps) { return step * steps; };
     // A station that charges gets at least one step, even with min 0.
     const std::int64_t least_start = std::max<std::int64_t>(cfg_.min_current.steps_above(step), 1);
+    const bool need_draw = !draw_.empty();
     for (Index i = 0; i < stations.size(); ++i) {
         const StationInput& s = stations[i];
         StationDecision& d = decisions_.emplace_back();
-        if (s.measured && !draw_.empty()) draw_[s.node.value] += attributable_draw(s);
-        if (!is_online(s.state) || s.control == Control::Rejected) {
-            d.reason = is_online(s.state) ? LimitReason::Rejected : LimitReason::Offline;
+        const bool online = is_online(s.state);
+        if (s.measured && need_draw && online) draw_[s.node.value] += s.measured_on_site(s.max_current);
+        if (!online || s.control == Control::Rejected) {
+            d.reason = online ? LimitReason::Rejected : LimitReason::Offline;
             write_station_deduction(d.deduction, s, i, cfg_);
             sum.add_station(s.node, d.deduction.current);
             continue;
         }
+        // At 0 A until allocated; finish() replaces the amount for the
+        // admitted. Outside strict mode that counts nothing.
+        const PhaseSet phases = s.phases();
+        const Amps base = strict ? s.offline_draw() : Amps{};
         d.target = Amps{};
-        // At 0 A until allocated; finish() replaces it for the admitted.
-        write_managed_deduction(d.deduction, s, i, Amps{}, cfg_);
-        sum.add_station(s.node, d.deduction.current);
+        set_station(d.deduction, s, i);
+        set_managed_amount(d.deduction, phases, Amps{}, base, cfg_.mode);
+        if (strict) sum.add_station(s.node, d.deduction.current);
         if (!s.wants_current) {
             d.reason = LimitReason::Idle;
             continue;
         }
-        const Amps base = strict ? s.offline_draw() : Amps{};
         const std::int64_t start = strict ? std::max(least_start, base.steps_above(step)) : least_start;
         const std::int64_t full = s.max_current.steps_below(step);
         if (full < start || full <= 0) {
@@ -198,43 +206,19 @@ void Allocator::classify(NodeLoadSum& sum) {
             if (amps(want) <= s.limit_in_force) cap = std::min(cap, std::max(start, want));
         }
         keys_.push_back({s.turn, s.priority, static_cast<Index>(candidates_.size())});
-        const Index span = span_for(s.node, s.phases());
+        const Index span = span_for(s.node, phases);
         span_need_[span] += amps(start) - base;
-        candidates_.emplace_back(i, s, span, base, amps(start), amps(cap), cap, cap < full);
+        if (start != least_start) uniform_start_ = false;
+        candidates_.emplace_back(i, s, span, phases, base, amps(start), amps(cap), cap, cap < full);
     }
 }
 
 // Give the minimum to as many as fit, higher priority (then lower turn) first.
 void Allocator::admit() {
-    std::vector<AdmissionKey>& keys = keys_;
-    // The sorts are stable and the keys in station order. Turns are
-    // usually few distinct values: one counting pass on a combined key;
-    // otherwise two stable passes, least significant first.
-    std::uint64_t max_turn = 0;
-    for (const AdmissionKey& k : keys) max_turn = std::max(max_turn, k.turn);
-    if (max_turn < (1u << 20)) {
-        const auto span = static_cast<std::int64_t>(max_turn) + 1;
-        sort_by_small_key(keys, [span](const AdmissionKey& k) {
-            return -static_cast<std::int64_t>(k.priority) * span + static_cast<std::int64_t>(k.turn);
-        });
-    } else {
-        sort_by_small_key(keys, [](const AdmissionKey& k) { return static_cast<std::int64_t>(std::min<std::uint64_t>(k.turn, INT64_MAX)); });
-        sort_by_small_key(keys, [](const AdmissionKey& k) { return -static_cast<std::int64_t>(k.priority); });
-    }
-    std::vector<Index> order(keys.size());
-    rank_.resize(keys.size());
-    for (Index r = 0; r < keys.size(); ++r) {
-        order[r] = keys[r].k;
-        rank_[keys[r].k] = r;
-    }
-    runs_.assign(1, 0);
-    if (admit_all_at_once(std::move(order))) {
-        for (std::size_t r = 1; r < keys.size(); ++r)
-            if (keys[r].priority != keys[r - 1].priority) runs_.push_back(r);
-        runs_.push_back(admitted_.size());
-        return;
-    }
+    std::vector<Index> order = admission_order();
+    if (admit_all_at_once(std::move(order))) return;
     // One at a time, then, from nothing admitted.
+    runs_.assign(1, 0);
     for (Candidate& c : candidates_) {
         c.level = c.base;
         c.admitted = false;
@@ -261,6 +245,61 @@ void Allocator::admit() {
     for (std::size_t r = 1; r < admitted_.size(); ++r)
         if (candidates_[admitted_[r]].priority != candidates_[admitted_[r - 1]].priority) runs_.push_back(r);
     runs_.push_back(admitted_.size());
+}
+
+// Candidates in admission order: priority descending, then turn, then
+// station. Also sets rank_, and runs_ for when everyone is admitted.
+std::vector<Index> Allocator::admission_order() {
+    const auto n = static_cast<Index>(keys_.size());
+    std::vector<Index> order(n);
+    rank_.resize(n);
+    runs_.assign(1, 0);
+    // Priorities and turns are usually a few values each: one counting sort
+    // on the pair, which moves nothing but indices. The keys are in station
+    // order.
+    int min_priority = std::numeric_limits<int>::max(), max_priority = std::numeric_limits<int>::min();
+    std::uint64_t min_turn = std::numeric_limits<std::uint64_t>::max(), max_turn = 0;
+    for (const AdmissionKey& k : keys_) {
+        min_priority = std::min(min_priority, k.priority);
+        max_priority = std::max(max_priority, k.priority);
+        min_turn = std::min(min_turn, k.turn);
+        max_turn = std::max(max_turn, k.turn);
+    }
+    const std::uint64_t limit = std::max<std::uint64_t>(1024, 4 * std::uint64_t{n});
+    const std::uint64_t turns = max_turn - min_turn;  // + 1, without overflowing
+    const auto priorities = static_cast<std::uint64_t>(std::int64_t{max_priority} - min_priority);  // + 1
+    if (n > 0 && turns < limit && priorities < limit && (turns + 1) * (priorities + 1) <= limit) {
+        const std::uint64_t width = turns + 1;
+        auto key = [&](Index k) {
+            return static_cast<std::uint64_t>(max_priority - keys_[k].priority) * width + (keys_[k].turn - min_turn);
+        };
+        std::vector<std::uint32_t> next((priorities + 1) * width + 1, 0);
+        for (Index k = 0; k < n; ++k) ++next[key(k) + 1];
+        for (std::size_t b = 1; b < next.size(); ++b) next[b] += next[b - 1];
+        for (std::uint64_t p = 1; p <= priorities; ++p) {
+            const std::uint32_t at = next[p * width];
+            if (at != runs_.back() && at != n) runs_.push_back(at);
+        }
+        for (Index k = 0; k < n; ++k) {
+            const std::uint32_t r = next[key(k)]++;
+            order[r] = k;
+            rank_[k] = r;
+        }
+    } else {
+        // Wide ranges: two stable sorts, least significant first.
+        std::vector<AdmissionKey>& keys = keys_;
+        sort_by_small_key(keys, [](const AdmissionKey& k) {
+            return static_cast<std::int64_t>(std::min<std::uint64_t>(k.turn, INT64_MAX));
+        });
+        sort_by_small_key(keys, [](const AdmissionKey& k) { return -static_cast<std::int64_t>(k.priority); });
+        for (Index r = 0; r < n; ++r) {
+            order[r] = keys[r].k;
+            rank_[keys[r].k] = r;
+            if (r > 0 && keys[r].priority != keys[r - 1].priority) runs_.push_back(r);
+        }
+    }
+    runs_.push_back(n);
+    return order;
 }
 
 // Where every minimum fits at once, as on most sites most of the time, the
@@ -298,11 +337,8 @@ void Allocator::fill(std::span<const Index> group) {
     // Caps never change during a fill: one sorted list, read front to back.
     // (cap in steps, candidate): the key travels with it, read once.
     std::vector<std::pair<std::int64_t, Index>> caps;
-    for (Index k : group)
-        if (candidates_[k].cap > candidates_[k].start) caps.emplace_back(candidates_[k].cap_steps, k);
-    sort_by_small_key(caps, [](const std::pair<std::int64_t, Index>& c) { return c.first; });
     std::size_t next_cap = 0;
-    const Amps highest_cap = caps.empty() ? Amps{} : candidates_[caps.back().second].cap;
+    Amps highest_cap;
 
     const std::int64_t step = cfg_.step.milliamps();
     auto binding_level = [&](Index c) {
@@ -364,27 +400,53 @@ void Allocator::fill(std::span<const Index> group) {
         cand.bound_by = why;
     };
 
-    // `group` is in tree preorder: a subtree is a range. Members not rising
-    // yet, by start level: the group itself unless starts differ (strict mode).
-    std::vector<Index> by_start;
-    const bool same_start = std::all_of(group.begin(), group.end(),
-                                        [&](Index k) { return candidates_[k].start == candidates_[group[0]].start; });
-    if (!same_start) {
-        by_start.assign(group.begin(), group.end());
-        std::stable_sort(by_start.begin(), by_start.end(),
-                         [&](Index a, Index b) { return candidates_[a].start < candidates_[b].start; });
+    // One pass over the members, which are in tree preorder and so reach
+    // the candidates out of order: it finds where each subtree's members
+    // start in `group` (a subtree is a range) and gathers the caps. When
+    // every candidate starts at the same level (always outside strict mode)
+    // the members also start rising here: nothing can happen below the
+    // start, so it is the first event.
+    std::vector<std::uint32_t> from(tree_.size() + 1);
+    std::uint32_t next_pos = 0;
+    for (std::uint32_t m = 0; m < group.size(); ++m) {
+        Candidate& cand = candidates_[group[m]];
+        for (const std::uint32_t pos = preorder(cand); next_pos <= pos;) from[next_pos++] = m;
+        if (cand.cap > cand.start) caps.emplace_back(cand.cap_steps, group[m]);
+        if (!uniform_start_) continue;
+        if (cand.cap <= cand.start) {
+            cand.frozen = true;
+        } else {
+            cand.growing = true;
+            touch(cand, -cand.start, +1);
+        }
     }
-    const std::span<const Index> pending = same_start ? group : std::span<const Index>(by_start);
-    std::size_t next_pending = 0;
+    while (next_pos < from.size()) from[next_pos++] = static_cast<std::uint32_t>(group.size());
+    sort_by_small_key(caps, [](const std::pair<std::int64_t, Index>& c) { return c.first; });
+    if (!caps.empty()) highest_cap = candidates_[caps.back().second].cap;
+    if (uniform_start_) flush();
 
+    // Members not rising yet, by start level: none when they all started
+    // above, the group itself when its starts agree anyway.
+    std::vector<Index> by_start;
+    std::span<const Index> pending;
+    if (!uniform_start_) {
+        const bool same_start = std::all_of(group.begin(), group.end(), [&](Index k) {
+            return candidates_[k].start == candidates_[group[0]].start;
+        });
+        if (!same_start) {
+            by_start.assign(group.begin(), group.end());
+            std::stable_sort(by_start.begin(), by_start.end(),
+                             [&](Index a, Index b) { return candidates_[a].start < candidates_[b].start; });
+        }
+        pending = same_start ? group : std::span<const Index>(by_start);
+    }
+    std::size_t next_pending = 0;
     std::vector<Index> stopped;
     auto bind = [&](Index c, Amps level) {
         bound[c] = 1;
         const Constraint con = constraint(c);
-        auto lo = std::lower_bound(group.begin(), group.end(), tree_.preorder_index(con.node),
-                                   [&](Index k, std::uint32_t pos) { return preorder(candidates_[k]) < pos; });
-        auto hi = std::lower_bound(lo, group.end(), tree_.subtree_end(con.node),
-                                   [&](Index k, std::uint32_t pos) { return preorder(candidates_[k]) < pos; });
+        const auto lo = group.begin() + from[tree_.preorder_index(con.node)];
+        const auto hi = group.begin() + from[tree_.subtree_end(con.node)];
         stopped.clear();
         for (auto it = lo; it != hi; ++it) {
             Candidate& cand = candidates_[*it];
@@ -549,8 +611,8 @@ Allocation Allocator::run() {
     const std::span<const Index> by_tree(in_tree_order), by_admission(admitted_);
     for (std::size_t g = 0; g + 1 < runs.size(); ++g) {
         if (runs[g] == runs[g + 1]) continue;  // nobody admitted
-        fill(by_tree.subspan(runs[g], runs[g + 1] - runs[g]));
         // Admission order: higher priority, then lower turn, gets the odd step.
+        fill(by_tree.subspan(runs[g], runs[g + 1] - runs[g]));
         share_remainder(by_admission.subspan(runs[g], runs[g + 1] - runs[g]));
     }
     return finish();
