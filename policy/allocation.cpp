@@ -335,8 +335,9 @@ void Allocator::fill(std::span<const Index> group) {
     // Equal levels go lowest constraint first.
     MinTree bindings(C);
     // Caps never change during a fill: one sorted list, read front to back.
-    // (cap in steps, candidate): the key travels with it, read once.
-    std::vector<std::pair<std::int64_t, Index>> caps;
+    std::vector<Index> caps;
+    std::vector<std::int64_t> cap_steps;  // the sort keys, parallel to `caps` until sorted
+    std::int64_t least_cap = INT64_MAX, most_cap = INT64_MIN;
     std::size_t next_cap = 0;
     Amps highest_cap;
 
@@ -408,10 +409,17 @@ void Allocator::fill(std::span<const Index> group) {
     // start, so it is the first event.
     std::vector<std::uint32_t> from(tree_.size() + 1);
     std::uint32_t next_pos = 0;
+    caps.reserve(group.size());
+    cap_steps.reserve(group.size());
     for (std::uint32_t m = 0; m < group.size(); ++m) {
         Candidate& cand = candidates_[group[m]];
         for (const std::uint32_t pos = preorder(cand); next_pos <= pos;) from[next_pos++] = m;
-        if (cand.cap > cand.start) caps.emplace_back(cand.cap_steps, group[m]);
+        if (cand.cap > cand.start) {
+            caps.push_back(group[m]);
+            cap_steps.push_back(cand.cap_steps);
+            least_cap = std::min(least_cap, cand.cap_steps);
+            most_cap = std::max(most_cap, cand.cap_steps);
+        }
         if (!uniform_start_) continue;
         if (cand.cap <= cand.start) {
             cand.frozen = true;
@@ -421,8 +429,8 @@ void Allocator::fill(std::span<const Index> group) {
         }
     }
     while (next_pos < from.size()) from[next_pos++] = static_cast<std::uint32_t>(group.size());
-    sort_by_small_key(caps, [](const std::pair<std::int64_t, Index>& c) { return c.first; });
-    if (!caps.empty()) highest_cap = candidates_[caps.back().second].cap;
+    sort_by_keys(caps, cap_steps, least_cap, most_cap);
+    if (!caps.empty()) highest_cap = candidates_[caps.back()].cap;
     if (uniform_start_) flush();
 
     // Members not rising yet, by start level: none when they all started
@@ -478,13 +486,13 @@ void Allocator::fill(std::span<const Index> group) {
     };
 
     while (true) {
-        while (next_cap < caps.size() && candidates_[caps[next_cap].second].frozen) ++next_cap;
+        while (next_cap < caps.size() && candidates_[caps[next_cap]].frozen) ++next_cap;
         while (next_pending < pending.size() && candidates_[pending[next_pending]].frozen) ++next_pending;
 
         const bool have_bind = !bindings.empty(), have_cap = next_cap < caps.size(), have_start = next_pending < pending.size();
         if (!have_bind && !have_cap && !have_start) break;
         Amps lb = have_bind ? Amps::milli(bindings.top_key()) : Amps::milli(INT64_MAX);
-        Amps lc = have_cap ? candidates_[caps[next_cap].second].cap : Amps::milli(INT64_MAX);
+        Amps lc = have_cap ? candidates_[caps[next_cap]].cap : Amps::milli(INT64_MAX);
         Amps ls = have_start ? candidates_[pending[next_pending]].start : Amps::milli(INT64_MAX);
 
         if (have_bind && lb <= lc && lb <= ls) {
@@ -492,9 +500,8 @@ void Allocator::fill(std::span<const Index> group) {
             bindings.erase(c);
             bind(c, lb);
         } else if (have_cap && lc <= ls) {
-            const std::int64_t at = caps[next_cap].first;
-            for (; next_cap < caps.size() && caps[next_cap].first == at; ++next_cap)
-                freeze(candidates_[caps[next_cap].second], lc, kNone);
+            for (; next_cap < caps.size() && candidates_[caps[next_cap]].cap == lc; ++next_cap)
+                freeze(candidates_[caps[next_cap]], lc, kNone);
         } else {
             for (; next_pending < pending.size() && candidates_[pending[next_pending]].start == ls; ++next_pending) {
                 Candidate& cand = candidates_[pending[next_pending]];
@@ -603,11 +610,16 @@ Allocation Allocator::run() {
     for (std::uint32_t g = 0; g + 1 < runs.size(); ++g)
         for (std::size_t r = runs[g]; r < runs[g + 1]; ++r) group_of[admitted_[r]] = g;
     std::vector<Index> in_tree_order;
+    std::vector<std::int64_t> position;  // the sort keys
     in_tree_order.reserve(admitted_.size());
-    for (Index k = 0; k < candidates_.size(); ++k)
-        if (candidates_[k].admitted) in_tree_order.push_back(k);
+    position.reserve(admitted_.size());
     const auto nodes = static_cast<std::int64_t>(tree_.size());
-    sort_by_small_key(in_tree_order, [&](Index k) { return group_of[k] * nodes + preorder(candidates_[k]); });
+    for (Index k = 0; k < candidates_.size(); ++k) {
+        if (!candidates_[k].admitted) continue;
+        in_tree_order.push_back(k);
+        position.push_back(group_of[k] * nodes + preorder(candidates_[k]));
+    }
+    sort_by_keys(in_tree_order, position, 0, static_cast<std::int64_t>(runs.size() - 1) * nodes - 1);
     const std::span<const Index> by_tree(in_tree_order), by_admission(admitted_);
     for (std::size_t g = 0; g + 1 < runs.size(); ++g) {
         if (runs[g] == runs[g + 1]) continue;  // nobody admitted
