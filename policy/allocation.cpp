@@ -30,6 +30,34 @@ namespace {
 using Index = std::uint32_t;
 constexpr Index kNone = ~Index{0};
 
+// Ids (constraints, spans) changed since they were last looked at, each
+// once, in the order they changed. Room for every id is made up front, so
+// marking one is a test and two stores.
+class DirtySet {
+public:
+    explicit DirtySet(std::size_t n) : marked_(n, 0), ids_(n) {}
+    void insert(Index id) {
+        if (marked_[id]) return;
+        marked_[id] = 1;
+        ids_[size_++] = id;
+    }
+    std::size_t size() const { return size_; }
+    // Hands every id to `f` and forgets them.
+    template <class F>
+    void drain(F&& f) {
+        for (std::size_t i = 0; i < size_; ++i) {
+            marked_[ids_[i]] = 0;
+            f(ids_[i]);
+        }
+        size_ = 0;
+    }
+
+private:
+    std::vector<std::uint8_t> marked_;
+    std::vector<Index> ids_;
+    std::size_t size_ = 0;
+};
+
 // Working state of one allocation. Constraint c = node * 3 + phase; `used_`
 // holds the load of the whole subtree on that phase.
 //
@@ -350,37 +378,30 @@ void Allocator::fill(std::span<const Index> group) {
     // Binding levels are recomputed once per batch of events at one level,
     // not once per station: a thousand stations starting together touch the
     // site's constraints a thousand times but push one event each.
-    std::vector<Index> dirty, dirty_spans;
-    std::vector<std::uint8_t> is_dirty(C, 0), span_dirty(S, 0);
-    auto mark = [&](Index c) {
-        if (!is_dirty[c]) is_dirty[c] = 1, dirty.push_back(c);
-    };
+    DirtySet dirty(C), dirty_spans(S);
     auto touch = [&](const Candidate& cand, Amps fixed_delta, std::int64_t slope_delta) {
         span_fixed[cand.span] += fixed_delta;
         span_slope[cand.span] += slope_delta;
-        if (!span_dirty[cand.span]) span_dirty[cand.span] = 1, dirty_spans.push_back(cand.span);
+        dirty_spans.insert(cand.span);
     };
     // Carries what the spans gathered to the constraints on their paths.
     auto propagate = [&] {
-        for (Index sp : dirty_spans) {
-            span_dirty[sp] = 0;
+        dirty_spans.drain([&](Index sp) {
             const Amps df = std::exchange(span_fixed[sp], Amps{});
             const std::int64_t ds = std::exchange(span_slope[sp], 0);
             for (Index c : span_constraints(sp)) {
                 fixed[c] += df;
                 slope[c] += ds;
-                mark(c);
+                dirty.insert(c);
             }
-        }
-        dirty_spans.clear();
+        });
     };
     auto flush = [&] {
         propagate();
         // Many changed keys (stations starting or stopping together): one
         // pass over the whole tree beats replaying each key.
         const bool many = dirty.size() * 8 > C;
-        for (Index c : dirty) {
-            is_dirty[c] = 0;
+        dirty.drain([&](Index c) {
             // A constraint that would only fill above every cap never binds.
             MinTree::Key key = MinTree::kAbsent;
             if (slope[c] > 0 && !bound[c]) {
@@ -388,9 +409,8 @@ void Allocator::fill(std::span<const Index> group) {
                 if (level < highest_cap) key = level.milliamps();
             }
             many ? bindings.set_quietly(c, key) : bindings.set(c, key);
-        }
+        });
         if (many) bindings.rebuild();
-        dirty.clear();
     };
     auto freeze = [&](Candidate& cand, Amps level, Index why) {
         if (cand.frozen) return;
@@ -480,7 +500,7 @@ void Allocator::fill(std::span<const Index> group) {
             cand.level += cfg_.step;
             for (Index other : constraints_of(cand)) {
                 fixed[other] += cfg_.step;
-                mark(other);
+                dirty.insert(other);
             }
         }
     };
