@@ -194,8 +194,14 @@ void Allocator::classify(NodeLoadSum& sum) {
     // A station that charges gets at least one step, even with min 0.
     const std::int64_t least_start = std::max<std::int64_t>(cfg_.min_current.steps_above(step), 1);
     const bool need_draw = !draw_.empty();
-    for (Index i = 0; i < stations.size(); ++i) {
-        const StationInput& s = stations[i];
+    // Counts kept in locals: a byte-sized field written per station could
+    // alias the vectors' own pointers, and the compiler would read them
+    // again on every pass round the loop.
+    const auto n = static_cast<Index>(stations.size());
+    const StationInput* const first = stations.data();
+    Index candidates = 0;
+    for (Index i = 0; i < n; ++i) {
+        const StationInput& s = first[i];
         StationDecision& d = decisions_.emplace_back();
         const bool online = is_online(s.state);
         if (s.measured && need_draw && online) draw_[s.node.value] += s.measured_on_site(s.max_current);
@@ -211,8 +217,12 @@ void Allocator::classify(NodeLoadSum& sum) {
         const Amps base = strict ? s.offline_draw() : Amps{};
         d.target = Amps{};
         set_station(d.deduction, s, i);
-        set_managed_amount(d.deduction, phases, Amps{}, base, cfg_.mode);
-        if (strict) sum.add_station(s.node, d.deduction.current);
+        if (strict) {
+            set_managed_amount(d.deduction, phases, Amps{}, base, cfg_.mode);
+            sum.add_station(s.node, d.deduction.current);
+        } else {
+            d.deduction.rule = DeductionRule::StationLimit;  // of 0 A: the current stays zero
+        }
         if (!s.wants_current) {
             d.reason = LimitReason::Idle;
             continue;
@@ -233,7 +243,7 @@ void Allocator::classify(NodeLoadSum& sum) {
             const std::int64_t want = (s.measured_peak() + cfg_.reclaim_margin).steps_above(step);
             if (amps(want) <= s.limit_in_force) cap = std::min(cap, std::max(start, want));
         }
-        keys_.push_back({s.turn, s.priority, static_cast<Index>(candidates_.size())});
+        keys_.push_back({s.turn, s.priority, candidates++});
         const Index span = span_for(s.node, phases);
         span_need_[span] += amps(start) - base;
         if (start != least_start) uniform_start_ = false;
@@ -567,19 +577,25 @@ Allocation Allocator::finish() {
     // Loads are final here: every station of a span is held back by the same fuse.
     std::vector<Index> tightest_of_span(spans_.size(), kNone);
     NodeLoadSum allocated(tree_);
+    const bool strict = cfg_.mode == PolicyMode::Strict;
     for (const Candidate& c : candidates_) {
+        // classify() wrote who and where, no target bound and, outside
+        // strict mode, the rule; what is left is the amount and why.
         StationDecision& d = decisions_[c.station];
-        d.bound_by = as_constraint(c.bound_by);
         if (!c.admitted) {
             d.reason = LimitReason::Paused;
+            d.bound_by = as_constraint(c.bound_by);
             continue;
         }
         d.target = c.level;
-        // classify() wrote who and where; only the amount changes.
-        set_managed_amount(d.deduction, c.phases, c.level, c.base, cfg_.mode);
-        allocated.add_station(d.deduction.node, PhaseCurrents::on(c.phases, c.level));
+        const PhaseCurrents given = PhaseCurrents::on(c.phases, c.level);
+        if (strict) {
+            set_managed_amount(d.deduction, c.phases, c.level, c.base, cfg_.mode);
+        } else {
+            d.deduction.current = given;
+        }
+        allocated.add_station(d.deduction.node, given);
         if (c.level >= c.cap) {
-            d.bound_by.reset();
             d.reason = c.follows_draw ? LimitReason::FollowsDraw : LimitReason::AtMaximum;
         } else {
             d.reason = LimitReason::FairShare;
