@@ -394,32 +394,43 @@ void Allocator::fill(std::span<const Index> group) {
         span_slope[cand.span] += slope_delta;
         dirty_spans.insert(cand.span);
     };
+    // When many spans changed at once (stations starting or stopping
+    // together) nearly every constraint did: they are all looked at again
+    // instead of being marked one by one.
+    bool all_dirty = false;
     // Carries what the spans gathered to the constraints on their paths.
     auto propagate = [&] {
+        if (dirty_spans.size() * 4 > S) all_dirty = true;
         dirty_spans.drain([&](Index sp) {
             const Amps df = std::exchange(span_fixed[sp], Amps{});
             const std::int64_t ds = std::exchange(span_slope[sp], 0);
             for (Index c : span_constraints(sp)) {
                 fixed[c] += df;
                 slope[c] += ds;
-                dirty.insert(c);
             }
+            if (!all_dirty)
+                for (Index c : span_constraints(sp)) dirty.insert(c);
         });
+    };
+    // A constraint that would only fill above every cap never binds.
+    auto binding_key = [&](Index c) {
+        if (slope[c] <= 0 || bound[c]) return MinTree::kAbsent;
+        const Amps level = binding_level(c);
+        return level < highest_cap ? level.milliamps() : MinTree::kAbsent;
     };
     auto flush = [&] {
         propagate();
-        // Many changed keys (stations starting or stopping together): one
-        // pass over the whole tree beats replaying each key.
+        // Many changed keys: one pass over the whole tree beats replaying
+        // each key.
+        if (all_dirty) {
+            dirty.drain([](Index) {});
+            for (Index c = 0; c < C; ++c) bindings.set_quietly(c, binding_key(c));
+            bindings.rebuild();
+            all_dirty = false;
+            return;
+        }
         const bool many = dirty.size() * 8 > C;
-        dirty.drain([&](Index c) {
-            // A constraint that would only fill above every cap never binds.
-            MinTree::Key key = MinTree::kAbsent;
-            if (slope[c] > 0 && !bound[c]) {
-                const Amps level = binding_level(c);
-                if (level < highest_cap) key = level.milliamps();
-            }
-            many ? bindings.set_quietly(c, key) : bindings.set(c, key);
-        });
+        dirty.drain([&](Index c) { many ? bindings.set_quietly(c, binding_key(c)) : bindings.set(c, binding_key(c)); });
         if (many) bindings.rebuild();
     };
     auto freeze = [&](Candidate& cand, Amps level, Index why) {

@@ -10,10 +10,20 @@
 
 namespace fuseguard::policy {
 
-// a / b rounded towards minus infinity, for b > 0 (C++ rounds towards zero).
+// a / b as C++ rounds it (towards zero). Currents in milliamperes nearly
+// always fit in 32 bits, and a 32-bit division is the faster one (two to
+// three times on older x86 cores): the allocator divides once or twice per
+// station.
+constexpr std::int64_t quotient(std::int64_t a, std::int64_t b) {
+    if (((static_cast<std::uint64_t>(a) | static_cast<std::uint64_t>(b)) >> 32) == 0)
+        return static_cast<std::uint32_t>(a) / static_cast<std::uint32_t>(b);
+    return a / b;
+}
+// a / b rounded towards minus infinity, for b > 0.
 constexpr std::int64_t floor_div(std::int64_t a, std::int64_t b) {
+    if (a >= 0) return quotient(a, b);
     const std::int64_t q = a / b;
-    return (a % b != 0 && a < 0) ? q - 1 : q;
+    return a % b != 0 ? q - 1 : q;
 }
 
 class Amps {

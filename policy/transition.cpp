@@ -23,7 +23,7 @@ TransitionPlan plan_transition(const SiteState& now, const Allocation& target) {
         const bool managed = s.control == Control::Managed;
         if (!managed || *d.target < s.limit_in_force) {
             const Amps from = managed ? s.limit_in_force : s.max_current;
-            const std::int64_t key = -((from - *d.target).milliamps() / step);
+            const std::int64_t key = -quotient((from - *d.target).milliamps(), step);
             least = std::min(least, key);
             most = std::max(most, key);
             cut.push_back(key);

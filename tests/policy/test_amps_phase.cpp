@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <cstdint>
 #include <stdexcept>
 
 #include "policy/amps.hpp"
@@ -17,6 +18,22 @@ TEST_SUITE("Amps") {
         CHECK(Amps::milli(10'190).floor_to(Amps::milli(100)) == Amps::milli(10'100));
         CHECK(Amps::milli(-150).floor_to(Amps::milli(100)) == Amps::milli(-200));
         CHECK(Amps::milli(6'010).ceil_to(Amps::milli(100)) == Amps::milli(6'100));
+    }
+    TEST_CASE("divisions agree with C++ on both sides of 32 bits") {
+        // The 32-bit shortcut is taken only when both operands fit; the
+        // rest must come out as the 64-bit division would.
+        const std::int64_t big = std::int64_t{1} << 32;
+        for (std::int64_t a : {std::int64_t{0}, std::int64_t{99}, std::int64_t{100}, std::int64_t{4'294'967'295},
+                               big, big + 7, std::int64_t{-1}, std::int64_t{-100}, std::int64_t{-101}, -big - 3,
+                               INT64_MAX, INT64_MIN + 1}) {
+            for (std::int64_t b : {std::int64_t{1}, std::int64_t{7}, std::int64_t{100}, big + 1}) {
+                CAPTURE(a);
+                CAPTURE(b);
+                CHECK(quotient(a, b) == a / b);
+                const std::int64_t floor = a / b - ((a % b != 0 && a < 0) ? 1 : 0);
+                CHECK(floor_div(a, b) == floor);
+            }
+        }
     }
     TEST_CASE("formatting uses as few decimals as needed") {
         CHECK(format(Amps::whole(32)) == "32 A");
