@@ -64,12 +64,22 @@ test::RandomSite depot(int stations) {
 void BM_Allocate(benchmark::State& state) {
     const auto rs = depot(static_cast<int>(state.range(0)));
     for (auto _ : state) {
+        // As the controller re-plans: the allocation with its transition plan.
         auto a = allocate(rs.tree, rs.site);
-        auto plan = plan_transition(rs.site, a);
-        benchmark::DoNotOptimize(plan);
+        benchmark::DoNotOptimize(a.plan);
     }
     state.SetComplexityN(state.range(0));
     state.counters["stations"] = static_cast<double>(state.range(0));
+}
+// Planning apart, for a pair of states allocate() did not see together: it
+// reads every station and decision again.
+void BM_PlanTransition(benchmark::State& state) {
+    const auto rs = depot(static_cast<int>(state.range(0)));
+    const Allocation a = allocate(rs.tree, rs.site);
+    for (auto _ : state) {
+        auto plan = plan_transition(rs.site, a);
+        benchmark::DoNotOptimize(plan);
+    }
 }
 // The floor under BM_Allocate: read every station input once, write every
 // decision and every lowering once, decide nothing.
@@ -104,6 +114,7 @@ BENCHMARK(BM_Allocate)
     ->Unit(benchmark::kMicrosecond)
     ->Complexity()
     ->ComputeStatistics("min", fastest);
+BENCHMARK(BM_PlanTransition)->Arg(1000)->Arg(10000)->Unit(benchmark::kMicrosecond)->ComputeStatistics("min", fastest);
 BENCHMARK(BM_TouchOnce)->Arg(1000)->Arg(10000)->Unit(benchmark::kMicrosecond)->ComputeStatistics("min", fastest);
 
 }  // namespace

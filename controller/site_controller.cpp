@@ -148,7 +148,7 @@ bool SiteController::send(const policy::LimitCommand& cmd) {
 // waiting for its answer, so that no moment exceeds a fuse.
 void SiteController::replan() {
     target_ = policy::allocate(model_.tree, model_.state);
-    const auto plan = policy::plan_transition(model_.state, target_);
+    const policy::TransitionPlan plan = target_.plan;  // kept apart from target_, which a re-plan replaces
     for (const auto& cmd : plan.lower) send(cmd);
     bool lowering = false;
     for (std::size_t i = 0; i < stations_.size(); ++i) {

@@ -77,20 +77,22 @@ private:
         // rep stos per station, and a copy built on the stack stalled.
         Candidate(Index station_, const StationInput& s, Index span_, PhaseSet phases_, Amps base_, Amps start_,
                   Amps cap_, std::int64_t cap_steps_, bool follows_draw_)
-            : base(base_), start(start_), cap(cap_), level(start_), cap_steps(cap_steps_), station(station_),
-              span(span_), priority(s.priority), phases(phases_), follows_draw(follows_draw_) {}
+            : base(base_), start(start_), cap(cap_), level(start_), cap_steps(cap_steps_),
+              counted_now(s.counted_now()), station(station_), span(span_), phases(phases_),
+              follows_draw(follows_draw_), managed(s.control == Control::Managed) {}
         // One cache line: the allocator walks this array many times.
         Amps base;   // counted even at 0 A: in strict mode its reserve (fallback, else capacity)
         Amps start;  // the minimum it charges at once admitted
         Amps cap;    // the most it may get this round
         Amps level;  // its limit as allocation proceeds
         std::int64_t cap_steps;  // cap in whole steps: the key caps are sorted by
+        Amps counted_now;        // for the transition plan: its confirmed limit, else capacity
         Index station;
         Index span;
         Index bound_by = kNone;
-        int priority;
         PhaseSet phases;
         bool follows_draw : 1;  // cap lowered to draw + reclaim margin
+        bool managed : 1;       // its limit in force is confirmed
         bool admitted : 1 = true;  // until admit() finds the minimum does not fit
         bool frozen : 1 = false;
         bool growing : 1 = false;
@@ -143,6 +145,14 @@ private:
     std::vector<Candidate> candidates_;  // in station order
     bool uniform_start_ = true;          // every candidate starts at the least start (always outside strict mode)
     std::vector<AdmissionKey> keys_;     // per candidate
+    // Online stations that are not candidates, in station order: their
+    // target is 0 A, and the plan needs what is counted for them now.
+    struct AtZero {
+        Index station;
+        bool managed;
+        Amps counted_now;
+    };
+    std::vector<AtZero> at_zero_;
     std::vector<Span> spans_;
     std::vector<Amps> span_need_;          // per span: its candidates' minimums, above what is counted
     std::vector<Index> span_index_;        // per node * 8 + phase bits: span + 1, 0 for none yet
@@ -225,12 +235,14 @@ void Allocator::classify(NodeLoadSum& sum) {
         }
         if (!s.wants_current) {
             d.reason = LimitReason::Idle;
+            at_zero_.push_back({i, s.control == Control::Managed, s.counted_now()});
             continue;
         }
         const std::int64_t start = strict ? std::max(least_start, base.steps_above(step)) : least_start;
         const std::int64_t full = s.max_current.steps_below(step);
         if (full < start || full <= 0) {
             d.reason = LimitReason::NoCapacity;
+            at_zero_.push_back({i, s.control == Control::Managed, s.counted_now()});
             continue;
         }
         // A station drawing well below its limit gives the rest away, keeping
@@ -281,7 +293,7 @@ void Allocator::admit() {
         admitted_.push_back(k);
     }
     for (std::size_t r = 1; r < admitted_.size(); ++r)
-        if (candidates_[admitted_[r]].priority != candidates_[admitted_[r - 1]].priority) runs_.push_back(r);
+        if (keys_[admitted_[r]].priority != keys_[admitted_[r - 1]].priority) runs_.push_back(r);
     runs_.push_back(admitted_.size());
 }
 
@@ -324,8 +336,9 @@ std::vector<Index> Allocator::admission_order() {
             rank_[k] = r;
         }
     } else {
-        // Wide ranges: two stable sorts, least significant first.
-        std::vector<AdmissionKey>& keys = keys_;
+        // Wide ranges: two stable sorts, least significant first, of a copy
+        // (keys_ stays indexed by candidate).
+        std::vector<AdmissionKey> keys = keys_;
         sort_by_small_key(keys, [](const AdmissionKey& k) {
             return static_cast<std::int64_t>(std::min<std::uint64_t>(k.turn, INT64_MAX));
         });
@@ -589,10 +602,20 @@ Allocation Allocator::finish() {
     std::vector<Index> tightest_of_span(spans_.size(), kNone);
     NodeLoadSum allocated(tree_);
     const bool strict = cfg_.mode == PolicyMode::Strict;
+    // The plan goes in station order: the stations at 0 A that classify()
+    // set aside are merged in between the candidates.
+    PlanBuilder plan(site_.stations.size(), cfg_.step);
+    auto next_at_zero = at_zero_.begin();
+    auto plan_at_zero_before = [&](Index station) {
+        for (; next_at_zero != at_zero_.end() && next_at_zero->station < station; ++next_at_zero)
+            plan.add(next_at_zero->station, next_at_zero->managed, next_at_zero->counted_now, Amps{});
+    };
     for (const Candidate& c : candidates_) {
         // classify() wrote who and where, no target bound and, outside
         // strict mode, the rule; what is left is the amount and why.
         StationDecision& d = decisions_[c.station];
+        plan_at_zero_before(c.station);
+        plan.add(c.station, c.managed, c.counted_now, c.admitted ? c.level : Amps{});
         if (!c.admitted) {
             d.reason = LimitReason::Paused;
             d.bound_by = as_constraint(c.bound_by);
@@ -615,7 +638,9 @@ Allocation Allocator::finish() {
             d.bound_by = constraint(t);
         }
     }
+    plan_at_zero_before(kNone);
     Allocation out;
+    out.plan = plan.take();
     // The stations' share of each node's load is what the filling counted,
     // less the devices' (which allocation never changes): no second sum.
     for (Index n = 0; n < tree_.size(); ++n)

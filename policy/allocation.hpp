@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "deduction.hpp"
+#include "transition_plan.hpp"
 
 namespace fuseguard::policy {
 
@@ -40,6 +41,10 @@ struct Allocation {
     std::vector<Deduction> devices;         // meters and EMS
     std::vector<NodeLoad> loads;            // per node, once every target is in force
     std::vector<PhaseCurrents> allocated;   // per node: the targets of stations we control
+    // From the limits in force in the site allocated for to these targets,
+    // worked out while each station was at hand (plan_transition() gives the
+    // same plan, reading every station again).
+    TransitionPlan plan;
 };
 
 Allocation allocate(const FuseTree& tree, const SiteState& site);

@@ -44,6 +44,8 @@ struct alignas(64) StationInput {
     std::string id;
 
     PhaseSet phases() const { return rotation.used(phase_count); }
+    // What is counted for it while online: its confirmed limit, else its capacity.
+    Amps counted_now() const { return control == Control::Managed ? limit_in_force : max_current; }
     // What it is allowed to draw when it loses us: fallback, else capacity.
     Amps offline_draw() const { return fallback ? *fallback : max_current; }
     // Measured draw mapped onto site phases, capped per terminal by `cap`.

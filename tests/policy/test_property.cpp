@@ -182,10 +182,14 @@ std::vector<Amps> totals(const FuseTree& tree, const SiteState& site) {
 }
 
 // Lowerings never raise what is counted; after them the site is no more
-// loaded than the target; after the raises it is the target exactly.
+// loaded than the target; after the raises it is the target exactly. The
+// site is the one `target` was allocated for.
 void check_transition(const FuseTree& tree, SiteState site, const Allocation& target, std::mt19937_64& rng,
                       std::vector<std::string>& failures, int depth = 0) {
     const auto plan = plan_transition(site, target);
+    // `target` was allocated for `site`: the plan allocate() worked out on
+    // the way is the same one.
+    if (!(target.plan == plan)) failures.push_back("the plan allocate() returned differs from plan_transition()");
     for (const auto& cmd : plan.lower) {
         const auto& s = site.stations[cmd.station];
         const auto before = station_deduction(s, cmd.station, site.settings).current;
