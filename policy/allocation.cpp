@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <functional>
 #include <limits>
+#include <numeric>
 #include <span>
 #include <utility>
 
@@ -102,11 +103,11 @@ private:
         std::uint32_t first = 0, count = 0;  // into path_constraints_
         std::uint32_t preorder = 0;          // of the node its stations are on
     };
-    // Admission order: priority descending, then turn, then station.
+    // Admission order: priority descending, then turn, then station (the
+    // keys are kept in candidate order, which is station order).
     struct AdmissionKey {
         std::uint64_t turn;
         int priority;
-        Index k;
     };
 
     std::optional<Constraint> as_constraint(Index c) const {
@@ -204,12 +205,11 @@ void Allocator::classify(NodeLoadSum& sum) {
     // A station that charges gets at least one step, even with min 0.
     const std::int64_t least_start = std::max<std::int64_t>(cfg_.min_current.steps_above(step), 1);
     const bool need_draw = !draw_.empty();
-    // Counts kept in locals: a byte-sized field written per station could
-    // alias the vectors' own pointers, and the compiler would read them
-    // again on every pass round the loop.
+    // The loop bound and the inputs in locals: a byte-sized field written
+    // per station could alias the vector's own pointers, and the compiler
+    // would read them again on every pass round the loop.
     const auto n = static_cast<Index>(stations.size());
     const StationInput* const first = stations.data();
-    Index candidates = 0;
     for (Index i = 0; i < n; ++i) {
         const StationInput& s = first[i];
         StationDecision& d = decisions_.emplace_back();
@@ -255,7 +255,7 @@ void Allocator::classify(NodeLoadSum& sum) {
             const std::int64_t want = (s.measured_peak() + cfg_.reclaim_margin).steps_above(step);
             if (amps(want) <= s.limit_in_force) cap = std::min(cap, std::max(start, want));
         }
-        keys_.push_back({s.turn, s.priority, candidates++});
+        keys_.push_back({s.turn, s.priority});
         const Index span = span_for(s.node, phases);
         span_need_[span] += amps(start) - base;
         if (start != least_start) uniform_start_ = false;
@@ -302,11 +302,7 @@ void Allocator::admit() {
 std::vector<Index> Allocator::admission_order() {
     const auto n = static_cast<Index>(keys_.size());
     std::vector<Index> order(n);
-    rank_.resize(n);
-    runs_.assign(1, 0);
-    // Priorities and turns are usually a few values each: one counting sort
-    // on the pair, which moves nothing but indices. The keys are in station
-    // order.
+    std::iota(order.begin(), order.end(), Index{0});  // station order: the sorts are stable
     int min_priority = std::numeric_limits<int>::max(), max_priority = std::numeric_limits<int>::min();
     std::uint64_t min_turn = std::numeric_limits<std::uint64_t>::max(), max_turn = 0;
     for (const AdmissionKey& k : keys_) {
@@ -315,39 +311,29 @@ std::vector<Index> Allocator::admission_order() {
         min_turn = std::min(min_turn, k.turn);
         max_turn = std::max(max_turn, k.turn);
     }
-    const std::uint64_t limit = std::max<std::uint64_t>(1024, 4 * std::uint64_t{n});
+    // Priorities and turns are usually a few values each: one sort on the
+    // pair as one small key. Otherwise two, least significant first.
     const std::uint64_t turns = max_turn - min_turn;  // + 1, without overflowing
     const auto priorities = static_cast<std::uint64_t>(std::int64_t{max_priority} - min_priority);  // + 1
-    if (n > 0 && turns < limit && priorities < limit && (turns + 1) * (priorities + 1) <= limit) {
-        const std::uint64_t width = turns + 1;
-        auto key = [&](Index k) {
-            return static_cast<std::uint64_t>(max_priority - keys_[k].priority) * width + (keys_[k].turn - min_turn);
-        };
-        std::vector<std::uint32_t> next((priorities + 1) * width + 1, 0);
-        for (Index k = 0; k < n; ++k) ++next[key(k) + 1];
-        for (std::size_t b = 1; b < next.size(); ++b) next[b] += next[b - 1];
-        for (std::uint64_t p = 1; p <= priorities; ++p) {
-            const std::uint32_t at = next[p * width];
-            if (at != runs_.back() && at != n) runs_.push_back(at);
-        }
-        for (Index k = 0; k < n; ++k) {
-            const std::uint32_t r = next[key(k)]++;
-            order[r] = k;
-            rank_[k] = r;
-        }
+    auto small = [n](std::uint64_t span) { return countable(0, static_cast<std::int64_t>(span), n); };
+    const std::uint64_t width = turns + 1;
+    if (small(turns) && small(priorities) && small(width * (priorities + 1) - 1)) {
+        std::vector<std::int64_t> key(n);
+        for (Index k = 0; k < n; ++k)
+            key[k] = static_cast<std::int64_t>(static_cast<std::uint64_t>(max_priority - keys_[k].priority) * width +
+                                               (keys_[k].turn - min_turn));
+        sort_by_keys(order, key, 0, static_cast<std::int64_t>(width * (priorities + 1)) - 1);
     } else {
-        // Wide ranges: two stable sorts, least significant first, of a copy
-        // (keys_ stays indexed by candidate).
-        std::vector<AdmissionKey> keys = keys_;
-        sort_by_small_key(keys, [](const AdmissionKey& k) {
-            return static_cast<std::int64_t>(std::min<std::uint64_t>(k.turn, INT64_MAX));
+        sort_by_small_key(order, [&](Index k) {
+            return static_cast<std::int64_t>(std::min<std::uint64_t>(keys_[k].turn, INT64_MAX));
         });
-        sort_by_small_key(keys, [](const AdmissionKey& k) { return -static_cast<std::int64_t>(k.priority); });
-        for (Index r = 0; r < n; ++r) {
-            order[r] = keys[r].k;
-            rank_[keys[r].k] = r;
-            if (r > 0 && keys[r].priority != keys[r - 1].priority) runs_.push_back(r);
-        }
+        sort_by_small_key(order, [&](Index k) { return -static_cast<std::int64_t>(keys_[k].priority); });
+    }
+    rank_.resize(n);
+    runs_.assign(1, 0);
+    for (Index r = 0; r < n; ++r) {
+        rank_[order[r]] = r;
+        if (r > 0 && keys_[order[r]].priority != keys_[order[r - 1]].priority) runs_.push_back(r);
     }
     runs_.push_back(n);
     return order;
@@ -695,8 +681,8 @@ Allocation Allocator::run() {
     const std::span<const Index> by_tree(in_tree_order), by_admission(admitted_);
     for (std::size_t g = 0; g + 1 < runs.size(); ++g) {
         if (runs[g] == runs[g + 1]) continue;  // nobody admitted
-        // Admission order: higher priority, then lower turn, gets the odd step.
         fill(by_tree.subspan(runs[g], runs[g + 1] - runs[g]));
+        // Admission order: higher priority, then lower turn, gets the odd step.
         share_remainder(by_admission.subspan(runs[g], runs[g + 1] - runs[g]));
     }
     return finish();

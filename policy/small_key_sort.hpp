@@ -16,31 +16,9 @@ inline bool countable(std::int64_t lo, std::int64_t hi, std::size_t n) {
     return range < std::max<std::uint64_t>(1024, 4 * std::uint64_t{n});
 }
 
-template <class T, class KeyFn>
-void sort_by_small_key(std::vector<T>& items, KeyFn key) {
-    if (items.size() < 2) return;
-    std::int64_t lo = key(items.front()), hi = lo;
-    for (const T& t : items) {
-        const std::int64_t k = key(t);
-        lo = std::min(lo, k);
-        hi = std::max(hi, k);
-    }
-    if (!countable(lo, hi, items.size())) {
-        std::stable_sort(items.begin(), items.end(), [&](const T& a, const T& b) { return key(a) < key(b); });
-        return;
-    }
-    const auto range = static_cast<std::size_t>(hi - lo) + 1;
-    std::vector<std::uint32_t> start(range + 1, 0);
-    for (const T& t : items) ++start[static_cast<std::size_t>(key(t) - lo) + 1];
-    for (std::size_t i = 1; i < start.size(); ++i) start[i] += start[i - 1];
-    std::vector<T> out(items.size());
-    for (T& t : items) out[start[static_cast<std::size_t>(key(t) - lo)]++] = std::move(t);
-    items.swap(out);
-}
-
-// The same with the keys worked out beforehand, one per item in `keys`,
-// every one in [lo, hi] (the caller gathered the bounds while building
-// them): each key is read twice and each item moved once.
+// Sorts `items` by `keys`, one per item, every one in [lo, hi] (the
+// caller gathered the bounds while building them): each key is read twice
+// and each item moved once.
 template <class T>
 void sort_by_keys(std::vector<T>& items, const std::vector<std::int64_t>& keys, std::int64_t lo, std::int64_t hi) {
     const std::size_t n = items.size();
@@ -58,6 +36,17 @@ void sort_by_keys(std::vector<T>& items, const std::vector<std::int64_t>& keys, 
         for (std::size_t i = 0; i < n; ++i) out[i] = std::move(items[order[i]]);
     }
     items.swap(out);
+}
+
+// The same with a key function, worked out once per item.
+template <class T, class KeyFn>
+void sort_by_small_key(std::vector<T>& items, KeyFn key) {
+    if (items.size() < 2) return;
+    std::vector<std::int64_t> keys;
+    keys.reserve(items.size());
+    for (const T& t : items) keys.push_back(key(t));
+    const auto [lo, hi] = std::minmax_element(keys.begin(), keys.end());
+    sort_by_keys(items, keys, *lo, *hi);
 }
 
 }  // namespace fuseguard::policy
