@@ -21,6 +21,9 @@ constexpr double kTurnSeconds = 300;
 // No real station has more; a station claiming connector 100000 would
 // otherwise grow our tables (and the uptime database) without end.
 constexpr int kMaxConnector = 32;
+// IEC 61851-1 gives the vehicle 5 s to follow a new PWM duty cycle: a draw
+// reported sooner after a raise may not show it yet.
+constexpr auto kVehicleResponse = std::chrono::seconds(5);
 
 bool down_status(const std::string& s) { return s == "Faulted" || s == "Unavailable"; }
 }  // namespace
@@ -139,9 +142,17 @@ bool SiteController::send(const policy::LimitCommand& cmd) {
     ++limits_sent_;
     // A raise may take effect before its answer: count it from now on.
     // A lowering counts only once it is confirmed.
-    if (s.control == Control::Managed && cmd.limit > s.limit_in_force) s.limit_in_force = cmd.limit;
+    if (s.control == Control::Managed && cmd.limit > s.limit_in_force) {
+        s.limit_in_force = cmd.limit;
+        limit_raised(cmd.station);
+    }
     rt.in_flight = cmd;
     return true;
+}
+
+void SiteController::limit_raised(std::size_t i) {
+    stations_[i].raised_at = std::chrono::steady_clock::now();
+    model_.state.stations[i].draw_predates_limit = true;
 }
 
 // SPEC 1: lowerings are sent at once; raisings only when no lowering is
@@ -266,12 +277,15 @@ void SiteController::station_event(std::size_t i, const ocpp::StationEvent& ev) 
                     if (con.current_a)
                         for (std::size_t p = 0; p < 3; ++p) a[p] += Amps::round_up(std::max(0.0, (*con.current_a)[p]));
                 s.measured = a;
+                s.draw_predates_limit = std::chrono::steady_clock::now() - rt.raised_at < kVehicleResponse;
                 request_replan();
             } else if constexpr (std::is_same_v<T, ocpp::LimitAnswered>) {
                 if (!rt.in_flight || rt.in_flight->limit.milliamps() != std::llround(e.limit_a * 1000)) return;  // stale
                 const auto cmd = *rt.in_flight;
                 rt.in_flight.reset();
+                const bool was_managed = s.control == Control::Managed;
                 policy::apply_answer(model_.state, cmd, e.accepted);
+                if (e.accepted && !was_managed) limit_raised(i);  // its draw so far was its own doing
                 if (!e.accepted) {
                     rt.rejected = e.detail;
                     log::warning("ocpp: " + s.id + " did not accept its limit of " + policy::format(cmd.limit) + " (" +

@@ -41,6 +41,7 @@ struct StationRuntime {
     std::string rejected;                           // why it refused our limit
     double served_s = 0;                            // time given current, for turns
     std::uint64_t revision = 0;                     // bumped on every event of its own
+    std::chrono::steady_clock::time_point raised_at{};  // its limit in force last went up
 };
 
 struct DeviceRuntime {
@@ -98,6 +99,9 @@ private:
     void request_replan();
     void replan();
     bool send(const policy::LimitCommand& cmd);
+    // Draws reported before the vehicle could follow this raise do not free
+    // any of it (policy::StationInput::draw_predates_limit).
+    void limit_raised(std::size_t station);
     void refresh_device_notifications();
     void refresh_uptime(std::size_t station);
     void station_event(std::size_t i, const ocpp::StationEvent& e);

@@ -249,9 +249,11 @@ void Allocator::classify(NodeLoadSum& sum) {
         // a margin above its draw so that it can show it wants more: only a
         // draw that eats into the margin lifts the cap. Equality keeps it,
         // or a station resting at draw + margin would flip between the two
-        // limits on every plan.
+        // limits on every plan. A draw from before the last raise says
+        // nothing about the raise: capping on it would take back a reclaimed
+        // share on the very next plan, every time the station asks.
         std::int64_t cap = full;
-        if (s.measured && s.control == Control::Managed) {
+        if (s.measured && s.control == Control::Managed && !s.draw_predates_limit) {
             const std::int64_t want = (s.measured_peak() + cfg_.reclaim_margin).steps_above(step);
             if (amps(want) <= s.limit_in_force) cap = std::min(cap, std::max(start, want));
         }

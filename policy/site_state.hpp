@@ -37,6 +37,10 @@ struct alignas(64) StationInput {
     DeviceState state = DeviceState::Unknown;
     Control control = Control::Unmanaged;
     bool wants_current = false;          // a connector is Preparing/Charging/Suspended*
+    // The reported draw was measured before the limit in force was raised (or
+    // before the vehicle had time to follow the raise): it cannot show whether
+    // the station uses the raise, so it frees nothing until a newer one does.
+    bool draw_predates_limit = false;
     std::optional<Amps> fallback;        // what it draws on its own when it loses us
     // Per station terminal L1..L3 as the station reported it; none when it
     // reported nothing recent (counts as 0 drawn, the safe direction).

@@ -35,6 +35,29 @@ std::unique_ptr<AutoStation> charging(SiteUnderTest& site, const std::string& id
     return s;
 }
 
+// Current.Import on each of the three phases, as a 1.6 station sends it.
+void report_draw(AutoStation& s, double amps) {
+    json sampled = json::array();
+    for (const char* phase : {"L1", "L2", "L3"}) {
+        char value[16];
+        std::snprintf(value, sizeof value, "%.1f", amps);
+        sampled.push_back({{"value", value}, {"measurand", "Current.Import"}, {"phase", phase}, {"unit", "A"}});
+    }
+    s.call("MeterValues", {{"connectorId", 1}, {"meterValue", {{{"timestamp", "2026-01-01T00:00:00Z"}, {"sampledValue", sampled}}}}});
+}
+
+// Reports `amps` every 200 ms until the station's last limit is `limit`.
+bool report_until_limit(AutoStation& s, double amps, double limit, std::chrono::milliseconds deadline) {
+    const auto end = std::chrono::steady_clock::now() + deadline;
+    while (std::chrono::steady_clock::now() < end) {
+        report_draw(s, amps);
+        if (s.wait_calls("SetChargingProfile", [&](auto& c) { return !c.empty() && limit_of(c.back().payload) == limit; },
+                         std::chrono::milliseconds(200)))
+            return true;
+    }
+    return false;
+}
+
 }  // namespace
 
 TEST_SUITE("Controller") {
@@ -155,6 +178,34 @@ TEST_SUITE("Controller") {
         auto b2 = charging(site, "B");
         REQUIRE(mqtt.wait_json("fg/notifications", [](const json& l) { return !has_note(l, "charger:B", "ChargingStationOffline"); }));
         REQUIRE(b2->wait_calls("SetChargingProfile", [](auto& c) { return !c.empty() && limit_of(c.back().payload) == 17; }));
+    }
+
+    TEST_CASE("a station drawing less frees its share - a reclaimed share is kept until the vehicle could use it") {
+        SiteUnderTest site;
+        MqttWatcher mqtt(site.broker.port(), "fg/#");
+        REQUIRE(mqtt.wait_json("fg/site", [](const json& j) { return phases_are(j["available_a"], 22); }));
+        auto a = charging(site, "A");
+        auto b = charging(site, "B");
+        REQUIRE(b->wait_calls("SetChargingProfile", [](auto& c) { return !c.empty() && limit_of(c.back().payload) == 17; }));
+        // A's car takes 5 A: A keeps 2 A above that, B gets the rest (34 - 7).
+        REQUIRE(report_until_limit(*a, 5, 7, 10s));
+        REQUIRE(b->wait_calls("SetChargingProfile", [](auto& c) { return limit_of(c.back().payload) == 27; }));
+        // It draws 6.8 A, into the margin: it wants more and gets its fair share back.
+        report_draw(*a, 6.8);
+        REQUIRE(a->wait_calls("SetChargingProfile", [](auto& c) { return limit_of(c.back().payload) == 17; }));
+        const auto raised = std::chrono::steady_clock::now();
+        // A report straight after the raise was drawn under the old limit: it
+        // takes nothing back. The re-plan after the EMS reserves 1 A more shows
+        // it - both get 16.5 A (a cap on that report would give A 8.9 A).
+        report_draw(*a, 6.9);
+        REQUIRE(mqtt.wait_json("fg/chargers/A", [](const json& j) { return j["connectors"][0]["current_a"][0] == 6.9; }));
+        site.ems.set_holding(200, {30, 30, 30});
+        REQUIRE(a->wait_calls("SetChargingProfile", [](auto& c) { return limit_of(c.back().payload) == 16.5; }));
+        REQUIRE(b->wait_calls("SetChargingProfile", [](auto& c) { return limit_of(c.back().payload) == 16.5; }));
+        // Once the vehicle has had its 5 s, a draw of 7 A frees the rest again.
+        REQUIRE(report_until_limit(*a, 7, 9, 10s));
+        CHECK(std::chrono::steady_clock::now() - raised > 4500ms);
+        REQUIRE(b->wait_calls("SetChargingProfile", [](auto& c) { return limit_of(c.back().payload) == 24; }));
     }
 
     TEST_CASE("a station that rejects its limit is counted at capacity and notified") {

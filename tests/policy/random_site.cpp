@@ -70,6 +70,7 @@ RandomSite random_site(std::uint64_t seed, const RandomSiteShape& shape) {
             std::array<Amps, 3> m{};
             for (auto& v : m) v = Amps::milli(r.range(0, static_cast<int>(s.max_current.milliamps() / 100) + 5) * 100);
             s.measured = m;
+            s.draw_predates_limit = r.chance(25);
         }
         s.turn = r.below(6);
         out.site.stations.push_back(std::move(s));

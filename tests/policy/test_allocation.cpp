@@ -136,6 +136,27 @@ TEST_SUITE("Allocation") {
         CHECK(target(a, site, "FAST") == A(20));
     }
 
+    TEST_CASE("a reclaimed share is kept until a draw measured under it says it is not used") {
+        FuseTree tree("site", A(40));
+        SiteState site;
+        // SLOW was capped at 7 A, drew 6.8 A and got its fair share back: 20 A.
+        auto slow = charging(station("SLOW", 32), 20);
+        slow.measured = std::array<Amps, 3>{A(6.8), A(6.8), A(6.8)};
+        slow.draw_predates_limit = true;  // the 6.8 A were drawn under the old 7 A
+        site.stations = {slow, charging(station("FAST", 32), 20)};
+        auto a = allocate(tree, site);
+        CHECK(target(a, site, "SLOW") == A(20));
+        CHECK(decision(a, site, "SLOW").reason != LimitReason::FollowsDraw);
+        CHECK(plan_transition(site, a).empty());
+        // A draw measured under the 20 A: the car takes 8 A, so the rest goes back.
+        site.stations[0].measured = std::array<Amps, 3>{A(8), A(8), A(8)};
+        site.stations[0].draw_predates_limit = false;
+        a = allocate(tree, site);
+        CHECK(target(a, site, "SLOW") == A(10));
+        CHECK(decision(a, site, "SLOW").reason == LimitReason::FollowsDraw);
+        CHECK(target(a, site, "FAST") == A(30));
+    }
+
     TEST_CASE("a station resting at its draw plus the margin keeps that limit - no flip-flop") {
         FuseTree tree("site", A(40));
         SiteState site;
