@@ -150,6 +150,21 @@ bool SiteController::send(const policy::LimitCommand& cmd) {
     return true;
 }
 
+// A station's report stands for its draw until it reports again, but not
+// past a lowering: a `total` meter read after it no longer holds the old
+// draw, and taking the old draw off it would make the non-EV load look
+// smaller than it is. Capped when a meter is read, not when the station
+// answers, so that a reading and what is taken off it belong together;
+// capping at the answer would count the lowered current twice until the
+// next reading and lower everyone else to make room for it.
+void SiteController::cap_reports_at_limits() {
+    for (auto& s : model_.state.stations) {
+        if (!s.measured) continue;
+        const Amps cap = s.counted_now();
+        for (auto& v : *s.measured) v = policy::min(v, cap);
+    }
+}
+
 void SiteController::limit_raised(std::size_t i) {
     stations_[i].raised_at = std::chrono::steady_clock::now();
     model_.state.stations[i].draw_predates_limit = true;
@@ -330,6 +345,7 @@ void SiteController::on_device_event(const modbus::DeviceEvent& e) {
             rt->values[policy::index(p)] = v;
         }
         rt->last_reading = e.at;
+        if (e.kind == modbus::DeviceKind::Meter) cap_reports_at_limits();
     }
     if (e.transition) {
         *state = e.transition->to;

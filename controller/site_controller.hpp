@@ -102,6 +102,7 @@ private:
     // Draws reported before the vehicle could follow this raise do not free
     // any of it (policy::StationInput::draw_predates_limit).
     void limit_raised(std::size_t station);
+    void cap_reports_at_limits();
     void refresh_device_notifications();
     void refresh_uptime(std::size_t station);
     void station_event(std::size_t i, const ocpp::StationEvent& e);

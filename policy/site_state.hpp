@@ -42,8 +42,9 @@ struct alignas(64) StationInput {
     // the station uses the raise, so it frees nothing until a newer one does.
     bool draw_predates_limit = false;
     std::optional<Amps> fallback;        // what it draws on its own when it loses us
-    // Per station terminal L1..L3 as the station reported it; none when it
-    // reported nothing recent (counts as 0 drawn, the safe direction).
+    // Per station terminal L1..L3 as the station reported it, capped by the
+    // controller at any lower limit a meter was read under since; none when
+    // it reported nothing recent (counts as 0 drawn, the safe direction).
     std::optional<std::array<Amps, 3>> measured;
     std::string id;
 

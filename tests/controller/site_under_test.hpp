@@ -2,7 +2,7 @@
 // The real fuseguard binary running a small site against real parts: a
 // mosquitto, two libmodbus servers (grid meter, EMS) and AutoStations.
 //
-//   site 40 A; meter "grid" (non_ev, 10 A fallback); EMS "bms" (5 A fallback);
+//   site 40 A; meter "grid" (non_ev unless asked, 10 A fallback); EMS "bms" (5 A fallback);
 //   stations A and B, 3-phase, 32 A max, 6 A fallback, on the site.
 #include <csignal>
 #include <memory>
@@ -18,12 +18,12 @@
 namespace fuseguard::test {
 
 inline std::string site_yaml(int fuse, std::uint16_t meter_port, std::uint16_t ems_port, std::uint16_t mqtt_port,
-                             const std::string& state_dir) {
+                             const std::string& state_dir, const std::string& measures = "non_ev") {
     return "site: { id: test, fuse_limit_a: " + std::to_string(fuse) + " }\n"
            "policy: { min_current_a: 6 }\n"
            "meters:\n"
            "  - id: grid\n"
-           "    measures: non_ev\n"
+           "    measures: " + measures + "\n"
            "    modbus: { host: 127.0.0.1, port: " + std::to_string(meter_port) + ", timeout_s: 0.2 }\n"
            "    registers: { current_a: { address: 100, scale: 0.1, per_phase: true } }\n"
            "    poll_interval_s: 0.2\n"
@@ -52,7 +52,10 @@ struct SiteUnderTest {
     std::unique_ptr<ChildProcess> process;
     std::uint16_t ocpp_port = 0;
 
-    explicit SiteUnderTest(int fuse = 40, bool modbus_up = true) {
+    std::string measures;  // the grid meter's: non_ev, or total (stations included)
+
+    explicit SiteUnderTest(int fuse = 40, bool modbus_up = true, std::string meter_measures = "non_ev")
+        : measures(std::move(meter_measures)) {
         meter.set_holding(100, {40, 40, 40});  // 4 A non-EV load per phase
         ems.set_holding(200, {20, 20, 20});    // 2 A reserved per phase
         if (!modbus_up) meter.stop(), ems.stop();
@@ -62,7 +65,7 @@ struct SiteUnderTest {
     ~SiteUnderTest() { stop(); }
 
     std::string yaml(int fuse) const {
-        return site_yaml(fuse, meter.port(), ems.port(), broker.port(), (dir.path / "state").string());
+        return site_yaml(fuse, meter.port(), ems.port(), broker.port(), (dir.path / "state").string(), measures);
     }
     void start() {
         process = std::make_unique<ChildProcess>(std::vector<std::string>{FUSEGUARD_BINARY, "--config", config});

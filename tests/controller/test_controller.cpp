@@ -35,6 +35,12 @@ std::unique_ptr<AutoStation> charging(SiteUnderTest& site, const std::string& id
     return s;
 }
 
+// The charger topic shows `amps` reported on connector 1, L1.
+bool draw_shown(const json& charger, double amps) {
+    const auto& c = charger["connectors"];
+    return c.is_array() && !c.empty() && c[0]["current_a"].is_array() && c[0]["current_a"][0] == amps;
+}
+
 // Current.Import on each of the three phases, as a 1.6 station sends it.
 void report_draw(AutoStation& s, double amps) {
     json sampled = json::array();
@@ -198,7 +204,7 @@ TEST_SUITE("Controller") {
         // takes nothing back. The re-plan after the EMS reserves 1 A more shows
         // it - both get 16.5 A (a cap on that report would give A 8.9 A).
         report_draw(*a, 6.9);
-        REQUIRE(mqtt.wait_json("fg/chargers/A", [](const json& j) { return j["connectors"][0]["current_a"][0] == 6.9; }));
+        REQUIRE(mqtt.wait_json("fg/chargers/A", [](const json& j) { return draw_shown(j, 6.9); }));
         site.ems.set_holding(200, {30, 30, 30});
         REQUIRE(a->wait_calls("SetChargingProfile", [](auto& c) { return limit_of(c.back().payload) == 16.5; }));
         REQUIRE(b->wait_calls("SetChargingProfile", [](auto& c) { return limit_of(c.back().payload) == 16.5; }));
@@ -206,6 +212,38 @@ TEST_SUITE("Controller") {
         REQUIRE(report_until_limit(*a, 7, 9, 10s));
         CHECK(std::chrono::steady_clock::now() - raised > 4500ms);
         REQUIRE(b->wait_calls("SetChargingProfile", [](auto& c) { return limit_of(c.back().payload) == 24; }));
+    }
+
+    TEST_CASE("a total meter: a report from before a lowering is taken off the next reading only up to the new limit") {
+        SiteUnderTest site(40, true, "total");
+        MqttWatcher mqtt(site.broker.port(), "fg/#");
+        auto non_ev_is = [](double a) { return [a](const json& j) { return phases_are(j["non_ev_load_a"], a); }; };
+        REQUIRE(mqtt.wait_json("fg/site", non_ev_is(4)));
+        // A alone: 40 - 4 - 2 - B's 6 A fallback = 28 A. Its car takes 27 A,
+        // and the meter sees it: 4 + 27.
+        auto a = charging(site, "A");
+        REQUIRE(a->wait_calls("SetChargingProfile", [](auto& c) { return !c.empty() && limit_of(c.back().payload) == 28; }));
+        site.meter.set_holding(100, {310, 310, 310});
+        report_draw(*a, 27);
+        REQUIRE(mqtt.wait_json("fg/chargers/A", [](const json& j) { return draw_shown(j, 27); }));
+        REQUIRE(mqtt.wait_json("fg/site", non_ev_is(4)));
+        // B arrives: A goes down to 17 A, then B up to 17 A. A's car follows
+        // at once and B's has not started: the meter reads 4 + 17. A's last
+        // report still says 27 A; taken off in full, the other loads would
+        // look like 0 A and 4 A would be handed out twice.
+        auto b = charging(site, "B");
+        REQUIRE(b->wait_calls("SetChargingProfile", [](auto& c) { return !c.empty() && limit_of(c.back().payload) == 17; }));
+        site.meter.set_holding(100, {210, 210, 210});
+        // The site is published just before the meter, from the same state.
+        REQUIRE(mqtt.wait_json("fg/meters/grid", [](const json& j) { return phases_are(j["current_a"], 21); }));
+        const auto first = mqtt.last("fg/site");
+        REQUIRE(first);
+        CHECK(phases_are(json::parse(*first)["non_ev_load_a"], 4));
+        REQUIRE(mqtt.wait_json("fg/site", [](const json& j) {
+            return phases_are(j["non_ev_load_a"], 4) && phases_are(j["allocated_a"], 34);
+        }));
+        CHECK(a->last_limit() == 17);
+        CHECK(b->last_limit() == 17);
     }
 
     TEST_CASE("a station that rejects its limit is counted at capacity and notified") {
