@@ -158,11 +158,26 @@ bool SiteController::send(const policy::LimitCommand& cmd) {
 // capping at the answer would count the lowered current twice until the
 // next reading and lower everyone else to make room for it.
 void SiteController::cap_reports_at_limits() {
-    for (auto& s : model_.state.stations) {
+    for (std::size_t i = 0; i < stations_.size(); ++i) {
+        const auto& s = model_.state.stations[i];
         if (!s.measured) continue;
-        const Amps cap = s.counted_now();
-        for (auto& v : *s.measured) v = policy::min(v, cap);
+        auto& cap = stations_[i].report_cap;
+        cap = cap ? policy::min(*cap, s.counted_now()) : s.counted_now();
+        refresh_measured(i);
     }
+}
+
+void SiteController::refresh_measured(std::size_t i) {
+    const auto& rt = stations_[i];
+    std::optional<std::array<Amps, 3>> sum;
+    for (const auto& [n, con] : rt.connectors) {
+        if (!con.current_a) continue;
+        if (!sum) sum.emplace();
+        for (std::size_t p = 0; p < 3; ++p) (*sum)[p] += Amps::round_up(std::max(0.0, (*con.current_a)[p]));
+    }
+    if (sum && rt.report_cap)
+        for (auto& v : *sum) v = policy::min(v, *rt.report_cap);
+    model_.state.stations[i].measured = sum;
 }
 
 void SiteController::limit_raised(std::size_t i) {
@@ -257,6 +272,7 @@ void SiteController::station_event(std::size_t i, const ocpp::StationEvent& ev) 
                 s.measured.reset();
                 rt.in_flight.reset();
                 rt.cause = e.cause;
+                rt.report_cap.reset();
                 for (auto& [n, c] : rt.connectors) c.current_a.reset();
                 refresh_uptime(i);
                 request_replan();
@@ -267,6 +283,13 @@ void SiteController::station_event(std::size_t i, const ocpp::StationEvent& ev) 
             } else if constexpr (std::is_same_v<T, ocpp::ConnectorStatusChanged>) {
                 auto& c = rt.connectors[e.connector];
                 c.status = e.status;
+                // Only Charging (2.0.1: Occupied, which says nothing either
+                // way) may draw: a report from before a vehicle stopped or
+                // left would take a draw that is gone off a total meter.
+                if (e.status != "Charging" && e.status != "Occupied" && c.current_a) {
+                    c.current_a.reset();
+                    refresh_measured(i);
+                }
                 c.error_code = e.error_code;
                 c.vendor_error_code = e.vendor_error_code;
                 c.info = e.info;
@@ -287,11 +310,8 @@ void SiteController::station_event(std::size_t i, const ocpp::StationEvent& ev) 
                 request_replan();
             } else if constexpr (std::is_same_v<T, ocpp::DrawMeasured>) {
                 rt.connectors[e.connector].current_a = e.current_a;
-                std::array<Amps, 3> a{};
-                for (const auto& [n, con] : rt.connectors)
-                    if (con.current_a)
-                        for (std::size_t p = 0; p < 3; ++p) a[p] += Amps::round_up(std::max(0.0, (*con.current_a)[p]));
-                s.measured = a;
+                rt.report_cap.reset();
+                refresh_measured(i);
                 s.draw_predates_limit = std::chrono::steady_clock::now() - rt.raised_at < kVehicleResponse;
                 request_replan();
             } else if constexpr (std::is_same_v<T, ocpp::LimitAnswered>) {

@@ -29,7 +29,9 @@ struct ConnectorView {
     std::string status = "Unknown";
     std::string error_code = "NoError";
     std::optional<std::string> vendor_error_code, info;
-    std::optional<std::array<double, 3>> current_a;  // as the station reported it
+    // As the station reported it; none once a status says no vehicle draws
+    // (until it reports again): an old report must not outlive the charge.
+    std::optional<std::array<double, 3>> current_a;
 };
 
 // What the controller knows about a station beyond the policy's input.
@@ -42,6 +44,9 @@ struct StationRuntime {
     double served_s = 0;                            // time given current, for turns
     std::uint64_t revision = 0;                     // bumped on every event of its own
     std::chrono::steady_clock::time_point raised_at{};  // its limit in force last went up
+    // The lowest limit a meter was read under since its last report: what
+    // the report may still stand for (none: the report stands as it is).
+    std::optional<policy::Amps> report_cap;
 };
 
 struct DeviceRuntime {
@@ -103,6 +108,8 @@ private:
     // any of it (policy::StationInput::draw_predates_limit).
     void limit_raised(std::size_t station);
     void cap_reports_at_limits();
+    // The policy's `measured` from the connectors' reports and report_cap.
+    void refresh_measured(std::size_t station);
     void refresh_device_notifications();
     void refresh_uptime(std::size_t station);
     void station_event(std::size_t i, const ocpp::StationEvent& e);

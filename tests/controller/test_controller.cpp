@@ -214,7 +214,7 @@ TEST_SUITE("Controller") {
         REQUIRE(b->wait_calls("SetChargingProfile", [](auto& c) { return limit_of(c.back().payload) == 24; }));
     }
 
-    TEST_CASE("a total meter: a report from before a lowering is taken off the next reading only up to the new limit") {
+    TEST_CASE("a total meter: an old report is taken off only up to a later lowering, and not after the vehicle stops") {
         SiteUnderTest site(40, true, "total");
         MqttWatcher mqtt(site.broker.port(), "fg/#");
         auto non_ev_is = [](double a) { return [a](const json& j) { return phases_are(j["non_ev_load_a"], a); }; };
@@ -244,6 +244,15 @@ TEST_SUITE("Controller") {
         }));
         CHECK(a->last_limit() == 17);
         CHECK(b->last_limit() == 17);
+        // A's car pauses itself (SuspendedEV): it keeps its 17 A, draws
+        // nothing, and its report of 27 A no longer stands for anything.
+        a->status(1, "SuspendedEV");
+        REQUIRE(mqtt.wait_json("fg/chargers/A", [](const json& j) { return j["connectors"][0]["status"] == "SuspendedEV"; }));
+        site.meter.set_holding(100, {40, 40, 40});
+        REQUIRE(mqtt.wait_json("fg/meters/grid", [](const json& j) { return phases_are(j["current_a"], 4); }));
+        const auto paused = mqtt.last("fg/site");
+        REQUIRE(paused);
+        CHECK(phases_are(json::parse(*paused)["non_ev_load_a"], 4));
     }
 
     TEST_CASE("a station that rejects its limit is counted at capacity and notified") {
