@@ -1,6 +1,7 @@
 #include "mqtt_fixture.hpp"
 
 #include <netinet/in.h>
+#include <pwd.h>
 #include <csignal>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -26,8 +27,12 @@ std::uint16_t free_port() {
 Mosquitto::Mosquitto(std::uint16_t port) : port_(port ? port : free_port()) { start(); }
 
 void Mosquitto::start() {
+    // Run as whoever we are: mosquitto started as root would switch to its
+    // own user, and that clears the signal that stops it with the test.
+    const passwd* me = ::getpwuid(::geteuid());
+    const std::string user = me ? std::string("user ") + me->pw_name + "\n" : "";
     const auto conf = dir_.write("mosquitto.conf", "listener " + std::to_string(port_) +
-                                                       " 127.0.0.1\nallow_anonymous true\npersistence false\n"
+                                                       " 127.0.0.1\nallow_anonymous true\npersistence false\n" + user +
                                                        "log_dest stderr\nlog_type error\nlog_type warning\n"
                                                        "log_type notice\nlog_type information\n");
     // The port may still be in TIME_WAIT after a stop: try for a while.
