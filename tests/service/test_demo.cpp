@@ -1,9 +1,14 @@
 // The demo as scripts/run.sh starts it (mosquitto, fuseguard-sim, fuseguard
 // with examples/demo.yaml, view off) for 30 s: MQTT must show stations online
-// and charging, with every published budget inside the fuses.
+// and charging, and the published budgets back inside the fuses within
+// seconds whenever load outside fuseguard's control pushed them over.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <csignal>
+#include <cstdio>
+#include <map>
+#include <optional>
 #include <thread>
 
 #include "common/child_process.hpp"
@@ -12,6 +17,17 @@
 using namespace fuseguard::test;
 using namespace std::chrono_literals;
 using nlohmann::json;
+
+namespace {
+// "2026-11-27T01:58:33.451Z", as the MQTT API writes `ts`.
+std::optional<std::chrono::system_clock::time_point> parse_iso8601(const std::string& t) {
+    int y, mo, d, h, mi, sec, ms;
+    if (std::sscanf(t.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &y, &mo, &d, &h, &mi, &sec, &ms) != 7) return std::nullopt;
+    const std::chrono::sys_days day{std::chrono::year{y} / mo / d};
+    return day + std::chrono::hours(h) + std::chrono::minutes(mi) + std::chrono::seconds(sec) +
+           std::chrono::milliseconds(ms);
+}
+}  // namespace
 
 TEST_SUITE("Demo") {
     TEST_CASE("the demo runs 30 s: stations online and charging with limits within the fuse") {
@@ -29,19 +45,43 @@ TEST_SUITE("Demo") {
         }
         CHECK(mqtt.last("fuseguard/demo/status") == "online");
 
-        // Every budget published during the run kept the safety rule.
+        // The safety rule as the site topic shows it. When load fuseguard does
+        // not control rises (the building, a station's draw the meter sees
+        // before the station reports it), `available_a` drops at once and
+        // `allocated_a` follows when the lowered stations have answered; when
+        // the other loads alone exceed a fuse, every station there is at 0 A.
+        // So: every excess of allocated over max(available, 0) on a node and
+        // phase is gone within kCorrection, and the run does not end in one.
+        constexpr auto kCorrection = std::chrono::seconds(5);
         const auto sites = mqtt.history("fuseguard/demo/site");
         REQUIRE(sites.size() > 5);
+        std::map<std::string, std::chrono::system_clock::time_point> over_since;  // "node Lp" -> first excess
+        int excesses = 0;
         for (const auto& text : sites) {
             const auto site = json::parse(text);
-            auto within = [](const json& f) {
-                for (int p = 0; p < 3; ++p)
-                    if (f["allocated_a"][p].get<double>() > f["available_a"][p].get<double>() + 1e-6) return false;
-                return true;
+            const auto ts = parse_iso8601(site["ts"].get<std::string>());
+            REQUIRE(ts);
+            auto check = [&](const std::string& node, const json& f) {
+                for (int p = 0; p < 3; ++p) {
+                    const auto key = node + " L" + std::to_string(p + 1);
+                    const double allocated = f["allocated_a"][p].get<double>();
+                    const double available = f["available_a"][p].get<double>();
+                    if (allocated <= std::max(available, 0.0) + 1e-6) {
+                        over_since.erase(key);
+                        continue;
+                    }
+                    ++excesses;
+                    const auto since = over_since.emplace(key, *ts).first->second;
+                    INFO(key << " over since " << site["ts"] << ": " << text);
+                    CHECK(*ts - since <= kCorrection);
+                }
             };
-            CHECK(within(site));
-            for (const auto& [id, board] : site["circuits"].items()) CHECK(within(board));
+            check("site", site);
+            for (const auto& [id, board] : site["circuits"].items()) check(id, board);
         }
+        INFO("last publication: " << sites.back());
+        CHECK(over_since.empty());
+        MESSAGE(excesses << " node-phase excesses in " << sites.size() << " site publications");
 
         int online = 0, charging = 0;
         for (int i = 1; i <= 8; ++i) {
