@@ -167,14 +167,22 @@ void SiteController::cap_reports_at_limits() {
     }
 }
 
+// Connector (1.6) or EVSE (2.0.1) 0 is the station as a whole: its report
+// and the sum of the others measure the same draw, and adding them would
+// take it off a total meter twice. With both, the smaller counts.
 void SiteController::refresh_measured(std::size_t i) {
     const auto& rt = stations_[i];
-    std::optional<std::array<Amps, 3>> sum;
+    std::optional<std::array<Amps, 3>> whole, sum;
     for (const auto& [n, con] : rt.connectors) {
         if (!con.current_a) continue;
-        if (!sum) sum.emplace();
-        for (std::size_t p = 0; p < 3; ++p) (*sum)[p] += Amps::round_up(std::max(0.0, (*con.current_a)[p]));
+        auto& into = n == 0 ? whole : sum;
+        if (!into) into.emplace();
+        for (std::size_t p = 0; p < 3; ++p) (*into)[p] += Amps::round_up(std::max(0.0, (*con.current_a)[p]));
     }
+    if (whole && sum)
+        for (std::size_t p = 0; p < 3; ++p) (*sum)[p] = policy::min((*sum)[p], (*whole)[p]);
+    else if (whole)
+        sum = whole;
     if (sum && rt.report_cap)
         for (auto& v : *sum) v = policy::min(v, *rt.report_cap);
     model_.state.stations[i].measured = sum;
@@ -285,9 +293,11 @@ void SiteController::station_event(std::size_t i, const ocpp::StationEvent& ev) 
                 c.status = e.status;
                 // Only Charging (2.0.1: Occupied, which says nothing either
                 // way) may draw: a report from before a vehicle stopped or
-                // left would take a draw that is gone off a total meter.
-                if (e.status != "Charging" && e.status != "Occupied" && c.current_a) {
+                // left would take a draw that is gone off a total meter. The
+                // station's own report (connector 0) held it too.
+                if (e.status != "Charging" && e.status != "Occupied") {
                     c.current_a.reset();
+                    if (auto whole = rt.connectors.find(0); whole != rt.connectors.end()) whole->second.current_a.reset();
                     refresh_measured(i);
                 }
                 c.error_code = e.error_code;

@@ -35,21 +35,28 @@ std::unique_ptr<AutoStation> charging(SiteUnderTest& site, const std::string& id
     return s;
 }
 
-// The charger topic shows `amps` reported on connector 1, L1.
-bool draw_shown(const json& charger, double amps) {
-    const auto& c = charger["connectors"];
-    return c.is_array() && !c.empty() && c[0]["current_a"].is_array() && c[0]["current_a"][0] == amps;
+// One connector of the charger topic, or null.
+json connector(const json& charger, int n) {
+    for (const auto& c : charger["connectors"])
+        if (c["connector"] == n) return c;
+    return nullptr;
+}
+
+// The charger topic shows `amps` reported on L1 of `n`.
+bool draw_shown(const json& charger, double amps, int n = 1) {
+    const auto c = connector(charger, n);
+    return c.is_object() && c["current_a"].is_array() && c["current_a"][0] == amps;
 }
 
 // Current.Import on each of the three phases, as a 1.6 station sends it.
-void report_draw(AutoStation& s, double amps) {
+void report_draw(AutoStation& s, double amps, int connector = 1) {
     json sampled = json::array();
     for (const char* phase : {"L1", "L2", "L3"}) {
         char value[16];
         std::snprintf(value, sizeof value, "%.1f", amps);
         sampled.push_back({{"value", value}, {"measurand", "Current.Import"}, {"phase", phase}, {"unit", "A"}});
     }
-    s.call("MeterValues", {{"connectorId", 1}, {"meterValue", {{{"timestamp", "2026-01-01T00:00:00Z"}, {"sampledValue", sampled}}}}});
+    s.call("MeterValues", {{"connectorId", connector}, {"meterValue", {{{"timestamp", "2026-01-01T00:00:00Z"}, {"sampledValue", sampled}}}}});
 }
 
 // Reports `amps` every 200 ms until the station's last limit is `limit`.
@@ -227,6 +234,10 @@ TEST_SUITE("Controller") {
         report_draw(*a, 27);
         REQUIRE(mqtt.wait_json("fg/chargers/A", [](const json& j) { return draw_shown(j, 27); }));
         REQUIRE(mqtt.wait_json("fg/site", non_ev_is(4)));
+        // Its main meter (connector 0) says the same: one draw, taken off once.
+        report_draw(*a, 27.2, 0);
+        REQUIRE(mqtt.wait_json("fg/chargers/A", [](const json& j) { return draw_shown(j, 27.2, 0); }));
+        CHECK(phases_are(json::parse(*mqtt.last("fg/site"))["non_ev_load_a"], 4));
         // B arrives: A goes down to 17 A, then B up to 17 A. A's car follows
         // at once and B's has not started: the meter reads 4 + 17. A's last
         // report still says 27 A; taken off in full, the other loads would
@@ -247,7 +258,7 @@ TEST_SUITE("Controller") {
         // A's car pauses itself (SuspendedEV): it keeps its 17 A, draws
         // nothing, and its report of 27 A no longer stands for anything.
         a->status(1, "SuspendedEV");
-        REQUIRE(mqtt.wait_json("fg/chargers/A", [](const json& j) { return j["connectors"][0]["status"] == "SuspendedEV"; }));
+        REQUIRE(mqtt.wait_json("fg/chargers/A", [](const json& j) { return connector(j, 1)["status"] == "SuspendedEV"; }));
         site.meter.set_holding(100, {40, 40, 40});
         REQUIRE(mqtt.wait_json("fg/meters/grid", [](const json& j) { return phases_are(j["current_a"], 4); }));
         const auto paused = mqtt.last("fg/site");
