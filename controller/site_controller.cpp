@@ -21,6 +21,10 @@ constexpr double kTurnSeconds = 300;
 // No real station has more; a station claiming connector 100000 would
 // otherwise grow our tables (and the uptime database) without end.
 constexpr int kMaxConnector = 32;
+// A station lowered since its last report waits this long at most for a new
+// one before it is raised again: a little more than the report interval
+// fuseguard asks for (ocpp::outbound::kMeterSampleIntervalS).
+constexpr auto kRaiseHold = std::chrono::seconds(15);
 // IEC 61851-1 gives the vehicle 5 s to follow a new PWM duty cycle: a draw
 // reported sooner after a raise may not show it yet.
 constexpr auto kVehicleResponse = std::chrono::seconds(5);
@@ -188,6 +192,19 @@ void SiteController::refresh_measured(std::size_t i) {
     model_.state.stations[i].measured = sum;
 }
 
+// With a total meter, a station whose draw rose since it last reported
+// shows up as non-EV load until it reports again, and that load lowers the
+// stations it shares a fuse with; raised again a second later, they draw
+// more, which reads as more non-EV load, and so on: limits swing every
+// meter reading. A station lowered since its last report therefore keeps
+// its lower limit until it reports again (or kRaiseHold has passed), so
+// that it is raised on figures that hold. Skipping a raise is always safe:
+// every station stays at or below its target.
+bool SiteController::raise_held(std::size_t i, std::chrono::steady_clock::time_point now) const {
+    const auto& rt = stations_[i];
+    return model_.state.stations[i].measured && rt.lowered_at > rt.reported_at && now - rt.lowered_at < kRaiseHold;
+}
+
 void SiteController::limit_raised(std::size_t i) {
     stations_[i].raised_at = std::chrono::steady_clock::now();
     model_.state.stations[i].draw_predates_limit = true;
@@ -206,8 +223,11 @@ void SiteController::replan() {
         const auto& s = model_.state.stations[i];
         if (s.control != Control::Managed || f->limit < s.limit_in_force) lowering = true;
     }
-    if (!lowering)
-        for (const auto& cmd : plan.raise) send(cmd);
+    if (!lowering) {
+        const auto now = std::chrono::steady_clock::now();
+        for (const auto& cmd : plan.raise)
+            if (!raise_held(cmd.station, now)) send(cmd);
+    }
     refresh_device_notifications();
     changed_();
 }
@@ -321,6 +341,7 @@ void SiteController::station_event(std::size_t i, const ocpp::StationEvent& ev) 
             } else if constexpr (std::is_same_v<T, ocpp::DrawMeasured>) {
                 rt.connectors[e.connector].current_a = e.current_a;
                 rt.report_cap.reset();
+                rt.reported_at = std::chrono::steady_clock::now();
                 refresh_measured(i);
                 s.draw_predates_limit = std::chrono::steady_clock::now() - rt.raised_at < kVehicleResponse;
                 request_replan();
@@ -329,6 +350,7 @@ void SiteController::station_event(std::size_t i, const ocpp::StationEvent& ev) 
                 const auto cmd = *rt.in_flight;
                 rt.in_flight.reset();
                 const bool was_managed = s.control == Control::Managed;
+                if (e.accepted && was_managed && cmd.limit < s.limit_in_force) rt.lowered_at = std::chrono::steady_clock::now();
                 policy::apply_answer(model_.state, cmd, e.accepted);
                 if (e.accepted && !was_managed) limit_raised(i);  // its draw so far was its own doing
                 if (!e.accepted) {

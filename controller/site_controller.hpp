@@ -43,7 +43,9 @@ struct StationRuntime {
     std::string rejected;                           // why it refused our limit
     double served_s = 0;                            // time given current, for turns
     std::uint64_t revision = 0;                     // bumped on every event of its own
-    std::chrono::steady_clock::time_point raised_at{};  // its limit in force last went up
+    std::chrono::steady_clock::time_point raised_at{};    // its limit in force last went up
+    std::chrono::steady_clock::time_point lowered_at{};   // it last accepted a lower limit
+    std::chrono::steady_clock::time_point reported_at{};  // it last reported its draw
     // The lowest limit a meter was read under since its last report: what
     // the report may still stand for (none: the report stands as it is).
     std::optional<policy::Amps> report_cap;
@@ -108,6 +110,7 @@ private:
     // any of it (policy::StationInput::draw_predates_limit).
     void limit_raised(std::size_t station);
     void cap_reports_at_limits();
+    bool raise_held(std::size_t station, std::chrono::steady_clock::time_point now) const;
     // The policy's `measured` from the connectors' reports and report_cap.
     void refresh_measured(std::size_t station);
     void refresh_device_notifications();
