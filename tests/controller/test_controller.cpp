@@ -266,6 +266,28 @@ TEST_SUITE("Controller") {
         CHECK(phases_are(json::parse(*paused)["non_ev_load_a"], 4));
     }
 
+    TEST_CASE("a station lowered since its last report is raised again once it reports") {
+        SiteUnderTest site;
+        MqttWatcher mqtt(site.broker.port(), "fg/#");
+        REQUIRE(mqtt.wait_json("fg/site", [](const json& j) { return phases_are(j["available_a"], 22); }));
+        auto a = charging(site, "A");
+        auto b = charging(site, "B");
+        REQUIRE(b->wait_calls("SetChargingProfile", [](auto& c) { return !c.empty() && limit_of(c.back().payload) == 17; }));
+        report_draw(*a, 16);
+        REQUIRE(mqtt.wait_json("fg/chargers/A", [](const json& j) { return draw_shown(j, 16); }));
+        // The EMS reserves 6 A more: both go down to 14 A.
+        site.ems.set_holding(200, {80, 80, 80});
+        REQUIRE(a->wait_calls("SetChargingProfile", [](auto& c) { return limit_of(c.back().payload) == 14; }));
+        REQUIRE(b->wait_calls("SetChargingProfile", [](auto& c) { return limit_of(c.back().payload) == 14; }));
+        // And back: B, which never reported, is raised at once; A waits for a
+        // report drawn under its lower limit.
+        site.ems.set_holding(200, {20, 20, 20});
+        REQUIRE(b->wait_calls("SetChargingProfile", [](auto& c) { return limit_of(c.back().payload) == 17; }));
+        REQUIRE(mqtt.wait_json("fg/chargers/A", [](const json& j) { return j["limit_a"] == 14 && j["target_a"] == 17; }));
+        report_draw(*a, 13.6);
+        REQUIRE(a->wait_calls("SetChargingProfile", [](auto& c) { return limit_of(c.back().payload) == 17; }));
+    }
+
     TEST_CASE("a station that rejects its limit is counted at capacity and notified") {
         SiteUnderTest site;
         MqttWatcher mqtt(site.broker.port(), "fg/#");
