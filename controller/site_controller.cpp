@@ -25,6 +25,10 @@ constexpr int kMaxConnector = 32;
 // one before it is raised again: a little more than the report interval
 // fuseguard asks for (ocpp::outbound::kMeterSampleIntervalS).
 constexpr auto kRaiseHold = std::chrono::seconds(15);
+// A meter reading completed this soon after a station's report may still
+// hold the draw from before it: meters average over about a second and a
+// poll in flight was sampled earlier.
+constexpr auto kMeterLag = std::chrono::seconds(1);
 // IEC 61851-1 gives the vehicle 5 s to follow a new PWM duty cycle: a draw
 // reported sooner after a raise may not show it yet.
 constexpr auto kVehicleResponse = std::chrono::seconds(5);
@@ -161,12 +165,13 @@ bool SiteController::send(const policy::LimitCommand& cmd) {
 // answers, so that a reading and what is taken off it belong together;
 // capping at the answer would count the lowered current twice until the
 // next reading and lower everyone else to make room for it.
-void SiteController::cap_reports_at_limits() {
+void SiteController::on_meter_read(WallClock::time_point at) {
     for (std::size_t i = 0; i < stations_.size(); ++i) {
         const auto& s = model_.state.stations[i];
-        if (!s.measured) continue;
-        auto& cap = stations_[i].report_cap;
-        cap = cap ? policy::min(*cap, s.counted_now()) : s.counted_now();
+        auto& rt = stations_[i];
+        if (!s.measured && !rt.rise_reported_at) continue;
+        rt.report_cap = rt.report_cap ? policy::min(*rt.report_cap, s.counted_now()) : s.counted_now();
+        if (rt.rise_reported_at && at - *rt.rise_reported_at >= kMeterLag) rt.rise_reported_at.reset();
         refresh_measured(i);
     }
 }
@@ -174,7 +179,7 @@ void SiteController::cap_reports_at_limits() {
 // Connector (1.6) or EVSE (2.0.1) 0 is the station as a whole: its report
 // and the sum of the others measure the same draw, and adding them would
 // take it off a total meter twice. With both, the smaller counts.
-void SiteController::refresh_measured(std::size_t i) {
+std::optional<std::array<Amps, 3>> SiteController::reported_draw(std::size_t i) const {
     const auto& rt = stations_[i];
     std::optional<std::array<Amps, 3>> whole, sum;
     for (const auto& [n, con] : rt.connectors) {
@@ -189,7 +194,24 @@ void SiteController::refresh_measured(std::size_t i) {
         sum = whole;
     if (sum && rt.report_cap)
         for (auto& v : *sum) v = policy::min(v, *rt.report_cap);
-    model_.state.stations[i].measured = sum;
+    return sum;
+}
+
+// What the policy takes as the station's draw. A report of more than is
+// taken off a total meter now counts only from a meter reading that holds
+// it: taken off a reading from before the vehicle drew it, it would make the
+// non-EV load look smaller than it is. Less counts at once.
+void SiteController::refresh_measured(std::size_t i) {
+    auto& measured = model_.state.stations[i].measured;
+    auto draw = reported_draw(i);
+    if (stations_[i].rise_reported_at) {
+        if (!measured || !draw) {
+            measured.reset();  // nothing taken off until then, the safe direction
+            return;
+        }
+        for (std::size_t p = 0; p < 3; ++p) (*draw)[p] = policy::min((*draw)[p], (*measured)[p]);
+    }
+    measured = draw;
 }
 
 // With a total meter, a station whose draw rose since it last reported
@@ -244,6 +266,13 @@ void SiteController::tick() {
         if (s.state == DeviceState::Unknown) refresh_uptime(i);
     }
     uptime_.alive(WallClock::now());
+    // No total meter to wait for (any more): reports count as they are.
+    if (!policy::needs_station_draw(model_.state))
+        for (std::size_t i = 0; i < stations_.size(); ++i)
+            if (stations_[i].rise_reported_at) {
+                stations_[i].rise_reported_at.reset();
+                refresh_measured(i);
+            }
     replan();
 }
 
@@ -301,6 +330,7 @@ void SiteController::station_event(std::size_t i, const ocpp::StationEvent& ev) 
                 rt.in_flight.reset();
                 rt.cause = e.cause;
                 rt.report_cap.reset();
+                rt.rise_reported_at.reset();
                 for (auto& [n, c] : rt.connectors) c.current_a.reset();
                 refresh_uptime(i);
                 request_replan();
@@ -342,6 +372,15 @@ void SiteController::station_event(std::size_t i, const ocpp::StationEvent& ev) 
                 rt.connectors[e.connector].current_a = e.current_a;
                 rt.report_cap.reset();
                 rt.reported_at = std::chrono::steady_clock::now();
+                // A first report counts at once: the draw it describes has
+                // been in the meter's readings all along, and holding it back
+                // would count all of it twice.
+                if (s.measured && policy::needs_station_draw(model_.state)) {
+                    const auto draw = reported_draw(i);
+                    bool more = false;
+                    for (std::size_t p = 0; draw && p < 3; ++p) more = more || (*draw)[p] > (*s.measured)[p];
+                    if (more) rt.rise_reported_at = now;
+                }
                 refresh_measured(i);
                 s.draw_predates_limit = std::chrono::steady_clock::now() - rt.raised_at < kVehicleResponse;
                 request_replan();
@@ -397,7 +436,7 @@ void SiteController::on_device_event(const modbus::DeviceEvent& e) {
             rt->values[policy::index(p)] = v;
         }
         rt->last_reading = e.at;
-        if (e.kind == modbus::DeviceKind::Meter) cap_reports_at_limits();
+        if (e.kind == modbus::DeviceKind::Meter) on_meter_read(e.at);
     }
     if (e.transition) {
         *state = e.transition->to;

@@ -49,6 +49,9 @@ struct StationRuntime {
     // The lowest limit a meter was read under since its last report: what
     // the report may still stand for (none: the report stands as it is).
     std::optional<policy::Amps> report_cap;
+    // A report that says it draws more than is taken off a total meter now,
+    // waiting for a meter reading that holds that draw (see refresh_measured).
+    std::optional<WallClock::time_point> rise_reported_at;
 };
 
 struct DeviceRuntime {
@@ -109,7 +112,10 @@ private:
     // Draws reported before the vehicle could follow this raise do not free
     // any of it (policy::StationInput::draw_predates_limit).
     void limit_raised(std::size_t station);
-    void cap_reports_at_limits();
+    // A meter was read: caps reports at the limits in force, lets reports of
+    // a higher draw count (see refresh_measured).
+    void on_meter_read(WallClock::time_point at);
+    std::optional<std::array<policy::Amps, 3>> reported_draw(std::size_t station) const;
     bool raise_held(std::size_t station, std::chrono::steady_clock::time_point now) const;
     // The policy's `measured` from the connectors' reports and report_cap.
     void refresh_measured(std::size_t station);

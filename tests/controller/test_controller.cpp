@@ -221,18 +221,27 @@ TEST_SUITE("Controller") {
         REQUIRE(b->wait_calls("SetChargingProfile", [](auto& c) { return limit_of(c.back().payload) == 24; }));
     }
 
-    TEST_CASE("a total meter: an old report is taken off only up to a later lowering, and not after the vehicle stops") {
+    TEST_CASE("a total meter: a report is taken off only while the reading holds it - before a rise, after a lowering or a stop") {
         SiteUnderTest site(40, true, "total");
         MqttWatcher mqtt(site.broker.port(), "fg/#");
         auto non_ev_is = [](double a) { return [a](const json& j) { return phases_are(j["non_ev_load_a"], a); }; };
         REQUIRE(mqtt.wait_json("fg/site", non_ev_is(4)));
-        // A alone: 40 - 4 - 2 - B's 6 A fallback = 28 A. Its car takes 27 A,
-        // and the meter sees it: 4 + 27.
+        // A alone: 40 - 4 - 2 - B's 6 A fallback = 28 A. Its car takes 26 A,
+        // and the meter sees it: 4 + 26.
         auto a = charging(site, "A");
         REQUIRE(a->wait_calls("SetChargingProfile", [](auto& c) { return !c.empty() && limit_of(c.back().payload) == 28; }));
-        site.meter.set_holding(100, {310, 310, 310});
+        site.meter.set_holding(100, {300, 300, 300});
+        report_draw(*a, 26);
+        REQUIRE(mqtt.wait_json("fg/chargers/A", [](const json& j) { return draw_shown(j, 26); }));
+        REQUIRE(mqtt.wait_json("fg/site", non_ev_is(4)));
+        // It reports 27 A before the meter has seen the extra ampere: taken off
+        // the reading that still holds 26 A, the other loads would look like
+        // 3 A. It counts from a reading a second later, which holds it.
         report_draw(*a, 27);
         REQUIRE(mqtt.wait_json("fg/chargers/A", [](const json& j) { return draw_shown(j, 27); }));
+        CHECK(phases_are(json::parse(*mqtt.last("fg/site"))["non_ev_load_a"], 4));
+        site.meter.set_holding(100, {310, 310, 310});
+        REQUIRE(mqtt.wait_json("fg/meters/grid", [](const json& j) { return phases_are(j["current_a"], 31); }));
         REQUIRE(mqtt.wait_json("fg/site", non_ev_is(4)));
         // Its main meter (connector 0) says the same: one draw, taken off once.
         report_draw(*a, 27.2, 0);
