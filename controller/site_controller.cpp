@@ -170,8 +170,13 @@ void SiteController::on_meter_read(WallClock::time_point at) {
         const auto& s = model_.state.stations[i];
         auto& rt = stations_[i];
         if (!s.measured && !rt.rise_reported_at) continue;
-        rt.report_cap = rt.report_cap ? policy::min(*rt.report_cap, s.counted_now()) : s.counted_now();
-        if (rt.rise_reported_at && at - *rt.rise_reported_at >= kMeterLag) rt.rise_reported_at.reset();
+        const Amps cap = rt.report_cap ? policy::min(*rt.report_cap, s.counted_now()) : s.counted_now();
+        const bool rise_holds = rt.rise_reported_at && at - *rt.rise_reported_at >= kMeterLag;
+        // Most readings change neither: `measured` is already worked out from
+        // the same reports, cap and wait.
+        if (rt.report_cap == cap && !rise_holds) continue;
+        rt.report_cap = cap;
+        if (rise_holds) rt.rise_reported_at.reset();
         refresh_measured(i);
     }
 }
@@ -341,11 +346,10 @@ void SiteController::station_event(std::size_t i, const ocpp::StationEvent& ev) 
             } else if constexpr (std::is_same_v<T, ocpp::ConnectorStatusChanged>) {
                 auto& c = rt.connectors[e.connector];
                 c.status = e.status;
-                // Only Charging (2.0.1: Occupied, which says nothing either
-                // way) may draw: a report from before a vehicle stopped or
-                // left would take a draw that is gone off a total meter. The
-                // station's own report (connector 0) held it too.
-                if (e.status != "Charging" && e.status != "Occupied") {
+                // A report from before a vehicle stopped or left would take
+                // a draw that is gone off a total meter. The station's own
+                // report (connector 0) held it too.
+                if (const auto st = policy::parse_connector_status(e.status); !st || !policy::may_draw(*st)) {
                     c.current_a.reset();
                     if (auto whole = rt.connectors.find(0); whole != rt.connectors.end()) whole->second.current_a.reset();
                     refresh_measured(i);
@@ -370,8 +374,9 @@ void SiteController::station_event(std::size_t i, const ocpp::StationEvent& ev) 
                 request_replan();
             } else if constexpr (std::is_same_v<T, ocpp::DrawMeasured>) {
                 rt.connectors[e.connector].current_a = e.current_a;
+                const auto arrived = std::chrono::steady_clock::now();
                 rt.report_cap.reset();
-                rt.reported_at = std::chrono::steady_clock::now();
+                rt.reported_at = arrived;
                 // A first report counts at once: the draw it describes has
                 // been in the meter's readings all along, and holding it back
                 // would count all of it twice.
@@ -382,7 +387,7 @@ void SiteController::station_event(std::size_t i, const ocpp::StationEvent& ev) 
                     if (more) rt.rise_reported_at = now;
                 }
                 refresh_measured(i);
-                s.draw_predates_limit = std::chrono::steady_clock::now() - rt.raised_at < kVehicleResponse;
+                s.draw_predates_limit = arrived - rt.raised_at < kVehicleResponse;
                 request_replan();
             } else if constexpr (std::is_same_v<T, ocpp::LimitAnswered>) {
                 if (!rt.in_flight || rt.in_flight->limit.milliamps() != std::llround(e.limit_a * 1000)) return;  // stale

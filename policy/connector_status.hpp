@@ -25,4 +25,9 @@ constexpr bool wants_current(ConnectorStatus s) {
     }
 }
 
+// Whether a vehicle may be drawing current: only Charging says so, and
+// 2.0.1's Occupied says nothing either way. A draw reported under any other
+// status has stopped.
+constexpr bool may_draw(ConnectorStatus s) { return s == ConnectorStatus::Charging || s == ConnectorStatus::Occupied; }
+
 }  // namespace fuseguard::policy
