@@ -149,7 +149,7 @@ void Service::start_mqtt() {
 }
 
 // A new configuration: a new site model, in which what the old one knew of
-// the same devices carries over; every station must accept a limit again.
+// the same devices carries over, the limits stations hold included.
 void Service::apply(const config::Config& cfg) {
     for (auto& b : buses_) b->stop();
     buses_.clear();
@@ -159,6 +159,10 @@ void Service::apply(const config::Config& cfg) {
         io_, cfg, catalogue_, *uptime_,
         [this](const std::string& id, double amps) { return ocpp_ && ocpp_->set_limit(id, amps); },
         [this] { on_site_changed(); });
+    // Adopted before the OCPP side changes: a station that the change
+    // disconnects must end offline in the new controller, not be carried
+    // over as online after its disconnection arrived.
+    if (previous) site_->adopt(*previous);
     const auto& model = site_->model();
     log::info("site " + cfg.site.id + ": fuse " + policy::format(model.tree.node(policy::FuseTree::root()).limit) +
               " per phase, " + std::to_string(cfg.chargers.size()) + " chargers, " + std::to_string(cfg.meters.size()) +
@@ -174,7 +178,6 @@ void Service::apply(const config::Config& cfg) {
         ocpp_.reset();
         start_ocpp();
     }
-    if (previous) site_->adopt(*previous);
     on_site_changed();
     start_buses();
 }

@@ -61,12 +61,21 @@ void SiteController::adopt(const SiteController& previous) {
         const auto i = station_index(old.stations[j].id);
         if (!i) continue;
         auto& s = model_.state.stations[*i];
-        s.state = old.stations[j].state;
-        s.control = Control::Unmanaged;
-        s.measured = old.stations[j].measured;
-        s.wants_current = old.stations[j].wants_current;
+        const auto& was = old.stations[j];
+        s.state = was.state;
+        // A reload changes nothing at the station: it still holds the limit
+        // it accepted, and a limit on its way still arrives (its answer comes
+        // to this controller). Counting it at capacity instead would let the
+        // first plan raise others while its lowering is unanswered. A station
+        // that refused its limit is asked again: the reload may be the fix.
+        s.control = was.control == Control::Managed ? Control::Managed : Control::Unmanaged;
+        s.limit_in_force = was.limit_in_force;
+        s.limit_known = was.limit_known;
+        s.measured = was.measured;
+        s.wants_current = was.wants_current;
+        s.draw_predates_limit = was.draw_predates_limit;
+        s.turn = was.turn;
         stations_[*i] = previous.stations_[j];
-        stations_[*i].in_flight.reset();
         ++stations_[*i].revision;
     }
     auto carry = [](auto& now, auto& rt_now, const auto& before, const auto& rt_before) {
@@ -141,10 +150,11 @@ void SiteController::request_replan() {
 
 bool SiteController::send(const policy::LimitCommand& cmd) {
     auto& rt = stations_[cmd.station];
-    if (rt.in_flight && rt.in_flight->limit == cmd.limit) return true;  // already on its way
-    // A raise waits for the answer to what is on its way (the re-plan after
-    // that answer sends it); a lowering never waits.
-    if (rt.in_flight && cmd.limit > rt.in_flight->limit) return false;
+    const auto& queued = rt.in_flight;
+    if (!queued.empty() && queued.back().limit == cmd.limit) return true;  // already on its way
+    // A raise waits for the answers to what is on its way (the re-plan after
+    // the last answer sends it); a lowering never waits.
+    if (!queued.empty() && cmd.limit > queued.back().limit) return false;
     auto& s = model_.state.stations[cmd.station];
     if (!send_(s.id, cmd.limit.amps())) return false;
     ++limits_sent_;
@@ -154,7 +164,7 @@ bool SiteController::send(const policy::LimitCommand& cmd) {
         s.limit_in_force = cmd.limit;
         limit_raised(cmd.station);
     }
-    rt.in_flight = cmd;
+    rt.in_flight.push_back(cmd);
     return true;
 }
 
@@ -237,24 +247,43 @@ void SiteController::limit_raised(std::size_t i) {
     model_.state.stations[i].draw_predates_limit = true;
 }
 
-// SPEC 1: lowerings are sent at once; raisings only when no lowering is
-// waiting for its answer, so that no moment exceeds a fuse.
+void SiteController::forget_in_flight(std::size_t i) {
+    auto& rt = stations_[i];
+    if (rt.in_flight.empty()) return;
+    policy::apply_answer(model_.state, rt.in_flight.back(), policy::LimitOutcome::Unanswered);
+    rt.in_flight.clear();
+}
+
+// Whether a limit on its way lowers what a station may draw, or (with
+// `counted`) what is counted for it.
+bool SiteController::lowering_in_flight(bool counted) const {
+    for (std::size_t i = 0; i < stations_.size(); ++i) {
+        const auto& s = model_.state.stations[i];
+        for (const auto& f : stations_[i].in_flight)
+            if (s.control == Control::Managed ? f.limit < s.limit_in_force : counted || f.limit <= s.least_held())
+                return true;
+    }
+    return false;
+}
+
+// SPEC 1, from the stations' side: lowerings are sent at once. A limit for
+// an unconfirmed station lowers what is counted for it (its capacity) but
+// may raise what it draws: it waits until every lowering is answered. Raises
+// of managed stations wait until those are answered too, since until then
+// the unconfirmed ones are counted at capacity.
 void SiteController::replan() {
     target_ = policy::allocate(model_.tree, model_.state);
     const policy::TransitionPlan plan = target_.plan;  // kept apart from target_, which a re-plan replaces
     for (const auto& cmd : plan.lower) send(cmd);
-    bool lowering = false;
-    for (std::size_t i = 0; i < stations_.size(); ++i) {
-        const auto& f = stations_[i].in_flight;
-        if (!f) continue;
-        const auto& s = model_.state.stations[i];
-        if (s.control != Control::Managed || f->limit < s.limit_in_force) lowering = true;
-    }
-    if (!lowering) {
-        const auto now = std::chrono::steady_clock::now();
+    const auto now = std::chrono::steady_clock::now();
+    auto send_raises = [&](bool of_managed) {
         for (const auto& cmd : plan.raise)
-            if (!raise_held(cmd.station, now)) send(cmd);
-    }
+            if ((model_.state.stations[cmd.station].control == Control::Managed) == of_managed &&
+                !raise_held(cmd.station, now))
+                send(cmd);
+    };
+    if (!lowering_in_flight(false)) send_raises(false);
+    if (!lowering_in_flight(true)) send_raises(true);
     refresh_device_notifications();
     changed_();
 }
@@ -319,9 +348,9 @@ void SiteController::station_event(std::size_t i, const ocpp::StationEvent& ev) 
         [&](const auto& e) {
             using T = std::decay_t<decltype(e)>;
             if constexpr (std::is_same_v<T, ocpp::StationConnected>) {
+                forget_in_flight(i);
                 s.state = DeviceState::Online;
                 s.control = Control::Unmanaged;  // gets the limit in force again at once
-                rt.in_flight.reset();
                 rt.rejected.clear();
                 rt.version = e.version;
                 rt.cause = "connected";
@@ -329,10 +358,10 @@ void SiteController::station_event(std::size_t i, const ocpp::StationEvent& ev) 
                 refresh_uptime(i);
                 request_replan();
             } else if constexpr (std::is_same_v<T, ocpp::StationDisconnected>) {
+                forget_in_flight(i);
                 s.state = DeviceState::Offline;
                 s.control = Control::Unmanaged;
                 s.measured.reset();
-                rt.in_flight.reset();
                 rt.cause = e.cause;
                 rt.report_cap.reset();
                 rt.rise_reported_at.reset();
@@ -390,12 +419,24 @@ void SiteController::station_event(std::size_t i, const ocpp::StationEvent& ev) 
                 s.draw_predates_limit = arrived - rt.raised_at < kVehicleResponse;
                 request_replan();
             } else if constexpr (std::is_same_v<T, ocpp::LimitAnswered>) {
-                if (!rt.in_flight || rt.in_flight->limit.milliamps() != std::llround(e.limit_a * 1000)) return;  // stale
-                const auto cmd = *rt.in_flight;
-                rt.in_flight.reset();
+                // A station answers our CALLs one at a time, in order.
+                if (rt.in_flight.empty()) return;  // from before a reconnection
+                const auto cmd = rt.in_flight.front();
+                rt.in_flight.pop_front();
+                if (cmd.limit.milliamps() != std::llround(e.limit_a * 1000)) {
+                    log::warning("ocpp: " + s.id + ": answer for a limit of " + std::to_string(e.limit_a) +
+                                 " A, expected " + policy::format(cmd.limit) + ": what it holds is unknown");
+                    rt.in_flight.clear();
+                    policy::apply_answer(model_.state, cmd, policy::LimitOutcome::Unanswered);
+                    request_replan();
+                    return;
+                }
                 const bool was_managed = s.control == Control::Managed;
                 if (e.accepted && was_managed && cmd.limit < s.limit_in_force) rt.lowered_at = std::chrono::steady_clock::now();
-                policy::apply_answer(model_.state, cmd, e.accepted);
+                policy::apply_answer(model_.state, cmd,
+                                     e.accepted     ? policy::LimitOutcome::Accepted
+                                     : e.unanswered ? policy::LimitOutcome::Unanswered
+                                                    : policy::LimitOutcome::Refused);
                 if (e.accepted && !was_managed) limit_raised(i);  // its draw so far was its own doing
                 if (!e.accepted) {
                     rt.rejected = e.detail;

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -38,7 +39,7 @@ struct ConnectorView {
 struct StationRuntime {
     std::map<int, ConnectorView> connectors;
     std::optional<ocpp::Version> version;
-    std::optional<policy::LimitCommand> in_flight;  // sent, not answered yet
+    std::deque<policy::LimitCommand> in_flight;     // sent, not answered yet, oldest first
     std::string cause;                              // of the last liveness change
     std::string rejected;                           // why it refused our limit
     double served_s = 0;                            // time given current, for turns
@@ -77,8 +78,8 @@ public:
                    UptimeTracker& uptime, LimitSender send, std::function<void()> changed);
 
     // After a reload: what the previous controller knew about devices that
-    // are still configured (liveness, connectors, readings). Stations must
-    // accept a limit again before they count as managed.
+    // are still configured (liveness, connectors, readings, the limits the
+    // stations hold and the ones on their way to them).
     void adopt(const SiteController& previous);
 
     void on_station_event(const ocpp::StationEvent& e);
@@ -109,6 +110,10 @@ private:
     void request_replan();
     void replan();
     bool send(const policy::LimitCommand& cmd);
+    bool lowering_in_flight(bool counted) const;
+    // Limits on their way whose answers will not come (a new connection):
+    // the station may or may not have applied them.
+    void forget_in_flight(std::size_t station);
     // Draws reported before the vehicle could follow this raise do not free
     // any of it (policy::StationInput::draw_predates_limit).
     void limit_raised(std::size_t station);

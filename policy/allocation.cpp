@@ -79,7 +79,7 @@ private:
         Candidate(Index station_, const StationInput& s, Index span_, PhaseSet phases_, Amps base_, Amps start_,
                   Amps cap_, std::int64_t cap_steps_, bool follows_draw_)
             : base(base_), start(start_), cap(cap_), level(start_), cap_steps(cap_steps_),
-              counted_now(s.counted_now()), station(station_), span(span_), phases(phases_),
+              least_held(s.least_held()), station(station_), span(span_), phases(phases_),
               follows_draw(follows_draw_), managed(s.control == Control::Managed) {}
         // One cache line: the allocator walks this array many times.
         Amps base;   // counted even at 0 A: in strict mode its reserve (fallback, else capacity)
@@ -87,7 +87,7 @@ private:
         Amps cap;    // the most it may get this round
         Amps level;  // its limit as allocation proceeds
         std::int64_t cap_steps;  // cap in whole steps: the key caps are sorted by
-        Amps counted_now;        // for the transition plan: its confirmed limit, else capacity
+        Amps least_held;         // for the transition plan (StationInput::least_held)
         Index station;
         Index span;
         Index bound_by = kNone;
@@ -151,7 +151,7 @@ private:
     struct AtZero {
         Index station;
         bool managed;
-        Amps counted_now;
+        Amps least_held;
     };
     std::vector<AtZero> at_zero_;
     std::vector<Span> spans_;
@@ -235,14 +235,14 @@ void Allocator::classify(NodeLoadSum& sum) {
         }
         if (!s.wants_current) {
             d.reason = LimitReason::Idle;
-            at_zero_.push_back({i, s.control == Control::Managed, s.counted_now()});
+            at_zero_.push_back({i, s.control == Control::Managed, s.least_held()});
             continue;
         }
         const std::int64_t start = strict ? std::max(least_start, base.steps_above(step)) : least_start;
         const std::int64_t full = s.max_current.steps_below(step);
         if (full < start || full <= 0) {
             d.reason = LimitReason::NoCapacity;
-            at_zero_.push_back({i, s.control == Control::Managed, s.counted_now()});
+            at_zero_.push_back({i, s.control == Control::Managed, s.least_held()});
             continue;
         }
         // A station drawing well below its limit gives the rest away, keeping
@@ -596,14 +596,14 @@ Allocation Allocator::finish() {
     auto next_at_zero = at_zero_.begin();
     auto plan_at_zero_before = [&](Index station) {
         for (; next_at_zero != at_zero_.end() && next_at_zero->station < station; ++next_at_zero)
-            plan.add(next_at_zero->station, next_at_zero->managed, next_at_zero->counted_now, Amps{});
+            plan.add(next_at_zero->station, next_at_zero->managed, next_at_zero->least_held, Amps{});
     };
     for (const Candidate& c : candidates_) {
         // classify() wrote who and where, no target bound and, outside
         // strict mode, the rule; what is left is the amount and why.
         StationDecision& d = decisions_[c.station];
         plan_at_zero_before(c.station);
-        plan.add(c.station, c.managed, c.counted_now, c.admitted ? c.level : Amps{});
+        plan.add(c.station, c.managed, c.least_held, c.admitted ? c.level : Amps{});
         if (!c.admitted) {
             d.reason = LimitReason::Paused;
             d.bound_by = as_constraint(c.bound_by);

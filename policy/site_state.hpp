@@ -25,7 +25,10 @@ enum class Control : std::uint8_t {
 // come from memory on every plan.
 struct alignas(64) StationInput {
     Amps max_current;                    // capacity; 0 means the installer declared it unused
-    Amps limit_in_force;                 // meaningful when control == Managed
+    // The last limit it accepted (or a raise on its way, which may apply
+    // before its answer): what it counts while Managed, and what it still
+    // holds otherwise when `limit_known`.
+    Amps limit_in_force;
     // Among equal priorities, lower goes first when not everyone can charge.
     // The controller advances it for stations that have been served, so that
     // paused stations take turns.
@@ -41,6 +44,11 @@ struct alignas(64) StationInput {
     // before the vehicle had time to follow the raise): it cannot show whether
     // the station uses the raise, so it frees nothing until a newer one does.
     bool draw_predates_limit = false;
+    // It holds limit_in_force even when not managed: it accepted it and
+    // refused nothing since without saying so (a station keeps its profiles
+    // when it loses us, OCPP 1.6 3.13.6). False before its first acceptance
+    // and after a limit went unanswered (it may or may not have applied it).
+    bool limit_known = false;
     std::optional<Amps> fallback;        // what it draws on its own when it loses us
     // Per station terminal L1..L3 as the station reported it, capped by the
     // controller at any lower limit a meter was read under since; none when
@@ -51,6 +59,13 @@ struct alignas(64) StationInput {
     PhaseSet phases() const { return rotation.used(phase_count); }
     // What is counted for it while online: its confirmed limit, else its capacity.
     Amps counted_now() const { return control == Control::Managed ? limit_in_force : max_current; }
+    // The least limit it may be applying now: a limit up to this one cannot
+    // raise what it draws, one above may (a station whose limit is not known
+    // may be applying anything, down to 0 A).
+    Amps least_held() const {
+        if (control == Control::Managed) return limit_in_force;
+        return limit_known ? min(limit_in_force, max_current) : Amps{};
+    }
     // What it is allowed to draw when it loses us: fallback, else capacity.
     Amps offline_draw() const { return fallback ? *fallback : max_current; }
     // Measured draw mapped onto site phases, capped per terminal by `cap`.

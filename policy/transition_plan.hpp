@@ -23,14 +23,16 @@ struct TransitionPlan {
     std::vector<LimitCommand> lower;
     // Sent only when every lowering above was accepted. If one was rejected
     // that station is counted at capacity: allocate and plan again instead.
+    // A limit above what an unconfirmed station may hold is a raise too: it
+    // is counted at capacity, but what it draws may go up.
     std::vector<LimitCommand> raise;
     bool empty() const { return lower.empty() && raise.empty(); }
     bool operator==(const TransitionPlan&) const = default;
 };
 
-// Puts a plan together one station at a time, in station order, from what
-// is counted for the station now (its confirmed limit, else its capacity)
-// and its target.
+// Puts a plan together one station at a time, in station order, from the
+// least limit the station may hold now (StationInput::least_held) and its
+// target.
 class PlanBuilder {
 public:
     PlanBuilder(std::size_t stations, Amps step) : step_(step.milliamps()) {
@@ -38,15 +40,16 @@ public:
         plan_.raise.reserve(stations);
         cut_.reserve(stations);
     }
-    void add(std::uint32_t station, bool managed, Amps counted, Amps target) {
-        // An unconfirmed station is counted at capacity: any limit lowers it.
-        if (!managed || target < counted) {
-            const std::int64_t key = -quotient((counted - target).milliamps(), step_);
+    void add(std::uint32_t station, bool managed, Amps least_held, Amps target) {
+        // An unconfirmed station gets its limit even when it would not
+        // change what it holds, so that it counts as managed again.
+        if (managed ? target < least_held : target <= least_held) {
+            const std::int64_t key = -quotient((least_held - target).milliamps(), step_);
             least_ = std::min(least_, key);
             most_ = std::max(most_, key);
             cut_.push_back(key);
             plan_.lower.push_back({station, target});
-        } else if (target > counted) {
+        } else if (target > least_held) {
             plan_.raise.push_back({station, target});
         }
     }

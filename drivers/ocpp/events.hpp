@@ -37,6 +37,9 @@ struct LimitAnswered {
     double limit_a = 0;
     bool accepted = false;
     std::string detail;  // "Accepted", "Rejected", "NotSupported", "timeout", a CALLERROR ...
+    // No answer (timeout, connection closed) or one we cannot read: the
+    // station may or may not apply the limit.
+    bool unanswered = false;
 };
 struct TransactionChanged {
     std::string id;

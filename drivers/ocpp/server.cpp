@@ -134,7 +134,7 @@ bool Server::set_limit(const std::string& id, double amps) {
         payload = req.to_json();
     }
     s->call("SetChargingProfile", std::move(payload), [this, id, amps, v](const ChargerSession::Answer& a) {
-        LimitAnswered ans{id, amps, false, "timeout"};
+        LimitAnswered ans{id, amps, false, "timeout", true};
         if (const auto* r = std::get_if<CallResult>(&a)) {
             std::variant<std::string, PayloadError> status;
             if (v == Version::V16) {
@@ -146,6 +146,7 @@ bool Server::set_limit(const std::string& id, double amps) {
                 if (auto* ok = std::get_if<v201::SetChargingProfileResponse>(&res)) status = ok->status;
                 else status = std::get<PayloadError>(res);
             }
+            ans.unanswered = !std::holds_alternative<std::string>(status);
             if (auto* st = std::get_if<std::string>(&status)) {
                 ans.accepted = *st == "Accepted";
                 ans.detail = *st;
@@ -153,6 +154,7 @@ bool Server::set_limit(const std::string& id, double amps) {
                 ans.detail = "invalid answer: " + std::get<PayloadError>(status).description;
             }
         } else if (const auto* e = std::get_if<CallError>(&a)) {
+            ans.unanswered = false;
             ans.detail = "CALLERROR " + std::string(name(e->code, v)) + ": " + e->description;
         }
         emit(std::move(ans));

@@ -2,6 +2,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
 #include <atomic>
 
 namespace fuseguard::test {
@@ -65,6 +66,11 @@ void AutoStation::set_answer(const std::string& action, const std::string& statu
     answers_[action] = status;
 }
 
+void AutoStation::set_answer_delay(const std::string& action, std::chrono::milliseconds delay) {
+    std::lock_guard lock(mutex_);
+    delays_[action] = delay;
+}
+
 void AutoStation::do_read() {
     ws_.async_read(buffer_, [this](beast::error_code ec, std::size_t) {
         if (ec) {
@@ -91,7 +97,44 @@ void AutoStation::on_frame(const std::string& text) {
     }
     json answer = {{"status", status}};
     if (action == "UnlockConnector" && status == "Accepted") answer["status"] = "Unlocked";
-    write(json::array({3, frame[1], answer}).dump());
+    {
+        std::lock_guard lock(mutex_);
+        to_answer_.emplace_back(calls_.size() - 1, json::array({3, frame[1], answer}).dump());
+    }
+    if (!answering_) answer_next();
+}
+
+// One answer at a time, each after its action's delay.
+void AutoStation::answer_next() {
+    std::chrono::milliseconds delay{0};
+    {
+        std::lock_guard lock(mutex_);
+        if (to_answer_.empty()) {
+            answering_ = false;
+            return;
+        }
+        if (auto it = delays_.find(calls_[to_answer_.front().first].action); it != delays_.end()) delay = it->second;
+    }
+    answering_ = true;
+    auto send_it = [this] {
+        std::string frame;
+        {
+            std::lock_guard lock(mutex_);
+            auto [index, text] = std::move(to_answer_.front());
+            to_answer_.pop_front();
+            calls_[index].answered_seq = ++g_seq;
+            frame = std::move(text);
+            cv_.notify_all();
+        }
+        write(std::move(frame));
+        answer_next();
+    };
+    if (delay.count() == 0) return send_it();
+    if (!answer_timer_) answer_timer_ = std::make_unique<net::steady_timer>(io_);
+    answer_timer_->expires_after(delay);
+    answer_timer_->async_wait([send_it](beast::error_code ec) {
+        if (!ec) send_it();
+    });
 }
 
 void AutoStation::write(std::string text) {
@@ -134,6 +177,52 @@ std::vector<ReceivedCall> AutoStation::calls(const std::string& action) {
 double AutoStation::last_limit() {
     auto c = calls("SetChargingProfile");
     return c.empty() ? -1 : limit_of(c.back().payload);
+}
+
+}  // namespace fuseguard::test
+
+namespace fuseguard::test {
+
+std::uint64_t AutoStation::now() { return g_seq.load(); }
+
+StationSideLoad station_side_peak(const std::vector<AutoStation*>& stations, double capacity_a, std::uint64_t from_seq) {
+    struct Event {
+        std::uint64_t seq;
+        std::size_t station;
+        double limit;
+        bool answer;
+    };
+    std::vector<Event> events;
+    for (std::size_t i = 0; i < stations.size(); ++i)
+        for (const auto& c : stations[i]->calls("SetChargingProfile")) {
+            events.push_back({c.seq, i, limit_of(c.payload), false});
+            if (c.answered_seq) events.push_back({c.answered_seq, i, limit_of(c.payload), true});
+        }
+    std::sort(events.begin(), events.end(), [](const Event& a, const Event& b) { return a.seq < b.seq; });
+    std::vector<double> held(stations.size(), capacity_a);
+    std::vector<std::vector<double>> pending(stations.size());
+    StationSideLoad peak;
+    for (const auto& e : events) {
+        auto& p = pending[e.station];
+        if (e.answer) {
+            held[e.station] = e.limit;  // every answer here is Accepted
+            p.erase(std::find(p.begin(), p.end(), e.limit));
+        } else {
+            p.push_back(e.limit);
+        }
+        double total = 0;
+        for (std::size_t i = 0; i < stations.size(); ++i) {
+            double may = held[i];
+            for (double v : pending[i]) may = std::max(may, v);
+            total += may;
+        }
+        if (e.seq > from_seq && total > peak.peak_a) {
+            peak.peak_a = total;
+            peak.at = std::string(e.answer ? "answer of " : "receipt by ") + stations[e.station]->id() + " of " +
+                      std::to_string(e.limit) + " A";
+        }
+    }
+    return peak;
 }
 
 }  // namespace fuseguard::test

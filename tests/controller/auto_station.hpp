@@ -4,6 +4,7 @@
 // `Accepted`, or what the test sets per action) and records it, so a test
 // can see which limits arrived, in which order.
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 #include <nlohmann/json.hpp>
@@ -13,6 +14,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -24,6 +26,7 @@ struct ReceivedCall {
     std::uint64_t seq = 0;  // global order across every AutoStation
     std::string station, action;
     nlohmann::json payload;
+    std::uint64_t answered_seq = 0;  // when its answer went out, same order; 0 until then
 };
 
 class AutoStation {
@@ -34,12 +37,18 @@ public:
     AutoStation& operator=(const AutoStation&) = delete;
 
     bool connected() const { return open_; }
+    const std::string& id() const { return id_; }
+    // The position in the global order of calls and answers reached so far.
+    static std::uint64_t now();
     // Sends a CALL and does not wait for its answer.
     void call(const std::string& action, const nlohmann::json& payload);
     void boot() { call("BootNotification", {{"chargePointVendor", "Test"}, {"chargePointModel", "Auto"}}); }
     void status(int connector, const std::string& status, const std::string& error = "NoError",
                 const nlohmann::json& extra = nlohmann::json::object());
     void set_answer(const std::string& action, const std::string& status);
+    // Answers `action` only after `delay` (the station is busy writing flash).
+    // Calls are still answered one at a time, in order.
+    void set_answer_delay(const std::string& action, std::chrono::milliseconds delay);
     void close();
 
     // Calls the server sent us, by action; waits until `pred` holds for the list.
@@ -54,6 +63,7 @@ private:
     void on_frame(const std::string& text);
     void write(std::string text);
     void do_write();
+    void answer_next();
 
     std::string id_;
     boost::asio::io_context io_;
@@ -67,10 +77,26 @@ private:
     std::condition_variable cv_;
     std::vector<ReceivedCall> calls_;
     std::map<std::string, std::string> answers_;
+    std::map<std::string, std::chrono::milliseconds> delays_;
+    std::deque<std::pair<std::size_t, std::string>> to_answer_;  // index into calls_, answer frame
+    std::unique_ptr<boost::asio::steady_timer> answer_timer_;
+    bool answering_ = false;
     std::thread thread_;
 };
 
 // Reads the limit (A) out of a SetChargingProfile payload (1.6).
 double limit_of(const nlohmann::json& set_charging_profile);
+
+// Every SetChargingProfile these stations received and answered, in one
+// order: what each station may draw at each moment, counted the way SPEC 1
+// counts it from the stations' side (a received limit may apply at once; a
+// lowering counts only from its answer; before its first limit a station
+// may draw `capacity_a`). Returns the highest sum seen after `from_seq`
+// (AutoStation::now()) and the event that reached it.
+struct StationSideLoad {
+    double peak_a = 0;
+    std::string at;
+};
+StationSideLoad station_side_peak(const std::vector<AutoStation*>& stations, double capacity_a, std::uint64_t from_seq);
 
 }  // namespace fuseguard::test

@@ -65,6 +65,7 @@ RandomSite random_site(std::uint64_t seed, const RandomSiteShape& shape) {
         int c = r.range(0, 99);
         s.control = c < 70 ? Control::Managed : c < 90 ? Control::Unmanaged : Control::Rejected;
         s.limit_in_force = Amps::milli(r.range(0, static_cast<int>(s.max_current.milliamps() / 100)) * 100);
+        s.limit_known = s.control == Control::Managed || r.chance(50);
         s.wants_current = r.chance(70);
         if (r.chance(40)) {
             std::array<Amps, 3> m{};

@@ -26,6 +26,7 @@ inline StationInput charging(StationInput s, double limit_a = 0) {
     s.state = DeviceState::Online;
     s.control = Control::Managed;
     s.limit_in_force = A(limit_a);
+    s.limit_known = true;
     s.wants_current = true;
     return s;
 }

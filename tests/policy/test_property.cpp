@@ -197,17 +197,21 @@ void check_transition(const FuseTree& tree, SiteState site, const Allocation& ta
         for (Phase p : kAllPhases)
             if (after[p] > before[p]) failures.push_back(s.id + ": a 'lowering' raises what is counted");
     }
+    // A raise is one for what the station may hold, whatever is counted
+    // for it; everything else is sent at once.
     for (const auto& cmd : plan.raise)
-        if (site.stations[cmd.station].control != Control::Managed ||
-            cmd.limit <= site.stations[cmd.station].limit_in_force)
+        if (cmd.limit <= site.stations[cmd.station].least_held())
             failures.push_back(site.stations[cmd.station].id + ": raise that is not one");
+    for (const auto& cmd : plan.lower)
+        if (cmd.limit > site.stations[cmd.station].least_held())
+            failures.push_back(site.stations[cmd.station].id + ": sent at once, but may raise what it draws");
 
     const bool reject_some = depth == 0 && rng() % 4 == 0;
     bool rejected = false;
     for (const auto& cmd : plan.lower) {
         const bool accept = !(reject_some && rng() % 3 == 0);
         rejected |= !accept;
-        apply_answer(site, cmd, accept);
+        apply_answer(site, cmd, accept ? LimitOutcome::Accepted : LimitOutcome::Refused);
     }
     if (rejected) {
         // The raises are dropped; plan again from what is in force now.
@@ -224,11 +228,15 @@ void check_transition(const FuseTree& tree, SiteState site, const Allocation& ta
             for (Phase p : kAllPhases) out.push_back(l.total()[p]);
         return out;
     }();
+    // An unconfirmed station's raise only lowers what is counted for it
+    // (its capacity): taken with the lowerings, nothing may end above the target.
+    for (const auto& cmd : plan.raise)
+        if (site.stations[cmd.station].control != Control::Managed) apply_answer(site, cmd, LimitOutcome::Accepted);
     const auto after_lower = totals(tree, site);
     for (std::size_t c = 0; c < after_lower.size(); ++c)
         if (after_lower[c] > target_totals[c])
             failures.push_back("after the lowerings, constraint " + std::to_string(c) + " is above the target");
-    for (const auto& cmd : plan.raise) apply_answer(site, cmd, true);
+    for (const auto& cmd : plan.raise) apply_answer(site, cmd, LimitOutcome::Accepted);
     if (totals(tree, site) != target_totals) failures.push_back("after the raises, the site is not at the target");
 }
 

@@ -1,0 +1,134 @@
+// End to end, from the stations' side: the real fuseguard binary and real
+// websocket stations, every limit they receive and every answer they send
+// in one order. A station is counted at the most it may draw: a limit it
+// received may apply at once, a lowering counts only from its answer
+// (SPEC 1). Answers are delayed where the defect needs a window to show.
+#include <doctest/doctest.h>
+
+#include <csignal>
+#include <regex>
+
+#include "auto_station.hpp"
+#include "common/child_process.hpp"
+#include "common/temp_dir.hpp"
+
+using namespace fuseguard::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string yaml(const TempDir& dir, int fuse, const std::vector<int>& max_a) {
+    std::string y = "site: { id: transitions, fuse_limit_a: " + std::to_string(fuse) + " }\n"
+                    "policy: { min_current_a: 6 }\n"
+                    "chargers:\n";
+    for (std::size_t i = 0; i < max_a.size(); ++i)
+        y += "  - { id: S" + std::to_string(i) + ", max_current_a: " + std::to_string(max_a[i]) +
+             ", fallback_current_a: 6 }\n";
+    y += "ocpp: { listen: 127.0.0.1:0, ping_interval_s: 1, offline_after_s: 5 }\n"
+         "state_dir: " + (dir.path / "state").string() + "\n";
+    return y;
+}
+
+struct Site {
+    TempDir dir;
+    std::string config;
+    std::unique_ptr<ChildProcess> process;
+    std::uint16_t port = 0;
+    std::vector<std::unique_ptr<AutoStation>> stations;
+
+    Site(int fuse, const std::vector<int>& max_a) : config(dir.write("site.yaml", yaml(dir, fuse, max_a))) {
+        process = std::make_unique<ChildProcess>(std::vector<std::string>{FUSEGUARD_BINARY, "--config", config});
+        REQUIRE(process->wait_for("stations connect to", 10s));
+        std::smatch m;
+        REQUIRE(std::regex_search(process->output(), m, std::regex("ocpp: listening on 127\\.0\\.0\\.1:([0-9]+)")));
+        port = static_cast<std::uint16_t>(std::stoi(m[1]));
+        for (std::size_t i = 0; i < max_a.size(); ++i) stations.push_back(std::make_unique<AutoStation>("S" + std::to_string(i), port));
+    }
+    ~Site() {
+        stations.clear();
+        process->signal(SIGTERM);
+        process->wait_exit(10s);
+    }
+    std::vector<AutoStation*> all() {
+        std::vector<AutoStation*> out;
+        for (auto& s : stations) out.push_back(s.get());
+        return out;
+    }
+    void reload(int fuse, const std::vector<int>& max_a) {
+        dir.write("site.yaml", yaml(dir, fuse, max_a));
+        const auto from = process->output().size();
+        process->signal(SIGHUP);
+        REQUIRE(process->wait_for("reloaded", 10s, from));
+    }
+};
+
+// Waits until the station's last limit is `amps` and it has answered it.
+bool holds(AutoStation& s, double amps, std::chrono::milliseconds deadline = 5s) {
+    return s.wait_calls(
+        "SetChargingProfile",
+        [&](const std::vector<ReceivedCall>& c) { return !c.empty() && limit_of(c.back().payload) == amps && c.back().answered_seq; },
+        deadline);
+}
+
+}  // namespace
+
+TEST_SUITE("Controller") {
+    TEST_CASE("a reload that lowers one station's cap raises the others only once its lowering is answered") {
+        Site site(100, {32, 32, 32, 32});
+        for (auto& s : site.stations) {
+            s->boot();
+            s->status(1, "Charging");
+        }
+        for (auto& s : site.stations) REQUIRE(holds(*s, 25));
+        // S0 takes a second to answer: the window in which the others must wait.
+        site.stations[0]->set_answer_delay("SetChargingProfile", 1000ms);
+        const auto from = AutoStation::now();
+        site.reload(100, {10, 32, 32, 32});
+        CHECK(holds(*site.stations[0], 10));
+        for (std::size_t i = 1; i < 4; ++i) CHECK(holds(*site.stations[i], 30));
+        const auto peak = station_side_peak(site.all(), 32, from);
+        INFO("peak at the ", peak.at);
+        CHECK(peak.peak_a <= 100);
+    }
+
+    TEST_CASE("a car that plugs in at once after the station went idle gets its current") {
+        Site site(100, {32, 32});
+        auto& s = *site.stations[0];
+        s.boot();
+        s.status(1, "Charging");
+        REQUIRE(holds(s, 32));
+        SUBCASE("Available, Preparing, Charging within 50 ms") {
+            s.status(1, "Available");
+            s.status(1, "Preparing");
+            s.status(1, "Charging");
+        }
+        SUBCASE("Preparing and Charging while the answer to its 0 A takes a second") {
+            s.set_answer_delay("SetChargingProfile", 1000ms);
+            s.status(1, "Available");
+            REQUIRE(s.wait_calls("SetChargingProfile", [](auto& c) { return limit_of(c.back().payload) == 0; }));
+            s.status(1, "Preparing");
+            s.status(1, "Charging");
+        }
+        CHECK(holds(s, 32, 6s));
+    }
+
+    TEST_CASE("a station that connects idle and has a car at once gets its current") {
+        Site site(100, {32, 32});
+        auto& s = *site.stations[0];
+        SUBCASE("at once") {
+            s.boot();
+            s.status(1, "Available");
+            s.status(1, "Preparing");
+            s.status(1, "Charging");
+        }
+        SUBCASE("while its first limit's answer takes a second") {
+            s.set_answer_delay("SetChargingProfile", 1000ms);
+            s.boot();
+            s.status(1, "Available");
+            REQUIRE(s.wait_calls("SetChargingProfile", [](auto& c) { return !c.empty(); }));
+            s.status(1, "Preparing");
+            s.status(1, "Charging");
+        }
+        CHECK(holds(s, 32, 6s));
+    }
+}
