@@ -12,12 +12,12 @@ bash scripts/setup.sh
 (cd tests/ocpp/interop && npm ci --no-audit --no-fund --loglevel=error)
 jobs=$(nproc)
 
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFUSEGUARD_WERROR=ON
 cmake --build build -j "$jobs"
 ctest --test-dir build --output-on-failure -j "$jobs"
 
 if [ "${FUSEGUARD_SKIP_SANITIZE:-0}" != 1 ]; then
-  cmake -S . -B build-sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFUSEGUARD_SANITIZE=ON -DFUSEGUARD_BENCH=OFF
+  cmake -S . -B build-sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFUSEGUARD_SANITIZE=ON -DFUSEGUARD_BENCH=OFF -DFUSEGUARD_WERROR=ON
   cmake --build build-sanitize -j "$jobs"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build-sanitize --output-on-failure -j "$jobs"
