@@ -21,14 +21,6 @@ constexpr double kTurnSeconds = 300;
 // No real station has more; a station claiming connector 100000 would
 // otherwise grow our tables (and the uptime database) without end.
 constexpr int kMaxConnector = 32;
-// A station lowered since its last report waits this long at most for a new
-// one before it is raised again: a little more than the report interval
-// fuseguard asks for (ocpp::outbound::kMeterSampleIntervalS).
-constexpr auto kRaiseHold = std::chrono::seconds(15);
-// A meter reading completed this soon after a station's report may still
-// hold the draw from before it: meters average over about a second and a
-// poll in flight was sampled earlier.
-constexpr auto kMeterLag = std::chrono::seconds(1);
 // IEC 61851-1 gives the vehicle 5 s to follow a new PWM duty cycle: a draw
 // reported sooner after a raise may not show it yet.
 constexpr auto kVehicleResponse = std::chrono::seconds(5);
@@ -146,146 +138,6 @@ void SiteController::request_replan() {
         replan_posted_ = false;
         replan();
     });
-}
-
-bool SiteController::send(const policy::LimitCommand& cmd) {
-    auto& rt = stations_[cmd.station];
-    const auto& queued = rt.in_flight;
-    if (!queued.empty() && queued.back().limit == cmd.limit) return true;  // already on its way
-    // A raise waits for the answers to what is on its way (the re-plan after
-    // the last answer sends it); a lowering never waits.
-    if (!queued.empty() && cmd.limit > queued.back().limit) return false;
-    auto& s = model_.state.stations[cmd.station];
-    if (!send_(s.id, cmd.limit.amps())) return false;
-    ++limits_sent_;
-    // A raise may take effect before its answer: count it from now on.
-    // A lowering counts only once it is confirmed.
-    if (s.control == Control::Managed && cmd.limit > s.limit_in_force) {
-        s.limit_in_force = cmd.limit;
-        limit_raised(cmd.station);
-    }
-    rt.in_flight.push_back(cmd);
-    return true;
-}
-
-// A station's report stands for its draw until it reports again, but not
-// past a lowering: a `total` meter read after it no longer holds the old
-// draw, and taking the old draw off it would make the non-EV load look
-// smaller than it is. Capped when a meter is read, not when the station
-// answers, so that a reading and what is taken off it belong together;
-// capping at the answer would count the lowered current twice until the
-// next reading and lower everyone else to make room for it.
-void SiteController::on_meter_read(WallClock::time_point at) {
-    for (std::size_t i = 0; i < stations_.size(); ++i) {
-        const auto& s = model_.state.stations[i];
-        auto& rt = stations_[i];
-        if (!s.measured && !rt.rise_reported_at) continue;
-        const Amps cap = rt.report_cap ? policy::min(*rt.report_cap, s.counted_now()) : s.counted_now();
-        const bool rise_holds = rt.rise_reported_at && at - *rt.rise_reported_at >= kMeterLag;
-        // Most readings change neither: `measured` is already worked out from
-        // the same reports, cap and wait.
-        if (rt.report_cap == cap && !rise_holds) continue;
-        rt.report_cap = cap;
-        if (rise_holds) rt.rise_reported_at.reset();
-        refresh_measured(i);
-    }
-}
-
-// Connector (1.6) or EVSE (2.0.1) 0 is the station as a whole: its report
-// and the sum of the others measure the same draw, and adding them would
-// take it off a total meter twice. With both, the smaller counts.
-std::optional<std::array<Amps, 3>> SiteController::reported_draw(std::size_t i) const {
-    const auto& rt = stations_[i];
-    std::optional<std::array<Amps, 3>> whole, sum;
-    for (const auto& [n, con] : rt.connectors) {
-        if (!con.current_a) continue;
-        auto& into = n == 0 ? whole : sum;
-        if (!into) into.emplace();
-        for (std::size_t p = 0; p < 3; ++p) (*into)[p] += Amps::round_up(std::max(0.0, (*con.current_a)[p]));
-    }
-    if (whole && sum)
-        for (std::size_t p = 0; p < 3; ++p) (*sum)[p] = policy::min((*sum)[p], (*whole)[p]);
-    else if (whole)
-        sum = whole;
-    if (sum && rt.report_cap)
-        for (auto& v : *sum) v = policy::min(v, *rt.report_cap);
-    return sum;
-}
-
-// What the policy takes as the station's draw. A report of more than is
-// taken off a total meter now counts only from a meter reading that holds
-// it: taken off a reading from before the vehicle drew it, it would make the
-// non-EV load look smaller than it is. Less counts at once.
-void SiteController::refresh_measured(std::size_t i) {
-    auto& measured = model_.state.stations[i].measured;
-    auto draw = reported_draw(i);
-    if (stations_[i].rise_reported_at) {
-        if (!measured || !draw) {
-            measured.reset();  // nothing taken off until then, the safe direction
-            return;
-        }
-        for (std::size_t p = 0; p < 3; ++p) (*draw)[p] = policy::min((*draw)[p], (*measured)[p]);
-    }
-    measured = draw;
-}
-
-// With a total meter, a station whose draw rose since it last reported
-// shows up as non-EV load until it reports again, and that load lowers the
-// stations it shares a fuse with; raised again a second later, they draw
-// more, which reads as more non-EV load, and so on: limits swing every
-// meter reading. A station lowered since its last report therefore keeps
-// its lower limit until it reports again (or kRaiseHold has passed), so
-// that it is raised on figures that hold. Skipping a raise is always safe:
-// every station stays at or below its target.
-bool SiteController::raise_held(std::size_t i, std::chrono::steady_clock::time_point now) const {
-    const auto& rt = stations_[i];
-    return model_.state.stations[i].measured && rt.lowered_at > rt.reported_at && now - rt.lowered_at < kRaiseHold;
-}
-
-void SiteController::limit_raised(std::size_t i) {
-    stations_[i].raised_at = std::chrono::steady_clock::now();
-    model_.state.stations[i].draw_predates_limit = true;
-}
-
-void SiteController::forget_in_flight(std::size_t i) {
-    auto& rt = stations_[i];
-    if (rt.in_flight.empty()) return;
-    policy::apply_answer(model_.state, rt.in_flight.back(), policy::LimitOutcome::Unanswered);
-    rt.in_flight.clear();
-}
-
-// Whether a limit on its way lowers what a station may draw, or (with
-// `counted`) what is counted for it.
-bool SiteController::lowering_in_flight(bool counted) const {
-    for (std::size_t i = 0; i < stations_.size(); ++i) {
-        const auto& s = model_.state.stations[i];
-        for (const auto& f : stations_[i].in_flight)
-            if (s.control == Control::Managed ? f.limit < s.limit_in_force : counted || f.limit <= s.least_held())
-                return true;
-    }
-    return false;
-}
-
-// SPEC 1, from the stations' side: lowerings are sent at once. A limit for
-// an unconfirmed station lowers what is counted for it (its capacity) but
-// may raise what it draws: it waits until every lowering is answered. Raises
-// of managed stations wait until those are answered too, since until then
-// the unconfirmed ones are counted at capacity.
-void SiteController::replan() {
-    target_ = policy::allocate(model_.tree, model_.state);
-    const policy::TransitionPlan plan = target_.plan;  // kept apart from target_, which a re-plan replaces
-    for (const auto& cmd : plan.lower) send(cmd);
-    const auto now = std::chrono::steady_clock::now();
-    auto send_raises = [&](bool of_managed) {
-        for (const auto& cmd : plan.raise)
-            if ((model_.state.stations[cmd.station].control == Control::Managed) == of_managed &&
-                !raise_held(cmd.station, now))
-                send(cmd);
-    };
-    if (!lowering_in_flight(false)) send_raises(false);
-    if (!lowering_in_flight(true)) send_raises(true);
-    refresh_device_notifications();
-    changed_();
 }
 
 void SiteController::tick() {
@@ -422,15 +274,14 @@ void SiteController::station_event(std::size_t i, const ocpp::StationEvent& ev) 
                 // A station answers our CALLs one at a time, in order.
                 if (rt.in_flight.empty()) return;  // from before a reconnection
                 const auto cmd = rt.in_flight.front();
-                rt.in_flight.pop_front();
                 if (cmd.limit.milliamps() != std::llround(e.limit_a * 1000)) {
                     log::warning("ocpp: " + s.id + ": answer for a limit of " + std::to_string(e.limit_a) +
                                  " A, expected " + policy::format(cmd.limit) + ": what it holds is unknown");
-                    rt.in_flight.clear();
-                    policy::apply_answer(model_.state, cmd, policy::LimitOutcome::Unanswered);
+                    forget_in_flight(i);
                     request_replan();
                     return;
                 }
+                rt.in_flight.pop_front();
                 const bool was_managed = s.control == Control::Managed;
                 if (e.accepted && was_managed && cmd.limit < s.limit_in_force) rt.lowered_at = std::chrono::steady_clock::now();
                 policy::apply_answer(model_.state, cmd,

@@ -110,9 +110,15 @@ private:
     void request_replan();
     void replan();
     bool send(const policy::LimitCommand& cmd);
-    bool lowering_in_flight(bool counted) const;
-    // Limits on their way whose answers will not come (a new connection):
-    // the station may or may not have applied them.
+    // What the limits on their way to stations hold up (SPEC 1 from the
+    // stations' side, see replan): a lowering, or a limit of an unconfirmed
+    // station, which is counted at capacity until it answers.
+    struct InFlight {
+        bool lowering = false, unconfirmed = false;
+    };
+    InFlight in_flight() const;
+    // Limits on their way whose answers will not come (a new connection)
+    // or cannot be matched: the station may or may not have applied them.
     void forget_in_flight(std::size_t station);
     // Draws reported before the vehicle could follow this raise do not free
     // any of it (policy::StationInput::draw_predates_limit).

@@ -30,6 +30,14 @@ struct TransitionPlan {
     bool operator==(const TransitionPlan&) const = default;
 };
 
+// Whether sending `limit` to a station cannot raise what it may draw (see
+// StationInput::least_held). An unconfirmed station gets its limit even
+// when it would not change what it holds, so that it counts as managed
+// again; a managed one only when it changes.
+constexpr bool cannot_raise(bool managed, Amps least_held, Amps limit) {
+    return managed ? limit < least_held : limit <= least_held;
+}
+
 // Puts a plan together one station at a time, in station order, from the
 // least limit the station may hold now (StationInput::least_held) and its
 // target.
@@ -41,9 +49,7 @@ public:
         cut_.reserve(stations);
     }
     void add(std::uint32_t station, bool managed, Amps least_held, Amps target) {
-        // An unconfirmed station gets its limit even when it would not
-        // change what it holds, so that it counts as managed again.
-        if (managed ? target < least_held : target <= least_held) {
+        if (cannot_raise(managed, least_held, target)) {
             const std::int64_t key = -quotient((least_held - target).milliamps(), step_);
             least_ = std::min(least_, key);
             most_ = std::max(most_, key);
