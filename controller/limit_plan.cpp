@@ -32,7 +32,7 @@ bool SiteController::send(const policy::LimitCommand& cmd) {
         s.limit_in_force = cmd.limit;
         limit_raised(cmd.station);
     }
-    rt.in_flight.push_back(cmd);
+    rt.in_flight.push_back({cmd, std::chrono::steady_clock::now()});
     return true;
 }
 
@@ -43,10 +43,14 @@ bool SiteController::send(const policy::LimitCommand& cmd) {
 // meter reading. A station lowered since its last report therefore keeps
 // its lower limit until it reports again (or kRaiseHold has passed), so
 // that it is raised on figures that hold. Skipping a raise is always safe:
-// every station stays at or below its target.
+// every station stays at or below its target; tick() re-plans every second,
+// so a held raise goes out once the hold ends. Only a total meter swings
+// this way, and only a lowering sent while a vehicle wanted current: one
+// sent for being idle says nothing about the next vehicle (issue 19).
 bool SiteController::raise_held(std::size_t i, std::chrono::steady_clock::time_point now) const {
     const auto& rt = stations_[i];
-    return model_.state.stations[i].measured && rt.lowered_at > rt.reported_at && now - rt.lowered_at < kRaiseHold;
+    return policy::needs_station_draw(model_.state) && model_.state.stations[i].measured &&
+           rt.lowered_at > rt.reported_at && now - rt.lowered_at < kRaiseHold;
 }
 
 void SiteController::limit_raised(std::size_t i) {

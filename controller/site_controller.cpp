@@ -250,6 +250,7 @@ void SiteController::station_event(std::size_t i, const ocpp::StationEvent& ev) 
                     const auto st = policy::parse_connector_status(con.status);
                     if (n > 0 && st && policy::wants_current(*st)) wants = true;
                 }
+                if (wants && !s.wants_current) rt.wants_since = std::chrono::steady_clock::now();
                 s.wants_current = wants;
                 refresh_uptime(i);
                 request_replan();
@@ -283,7 +284,8 @@ void SiteController::station_event(std::size_t i, const ocpp::StationEvent& ev) 
                 }
                 rt.in_flight.pop_front();
                 const bool was_managed = s.control == Control::Managed;
-                if (e.accepted && was_managed && cmd.limit < s.limit_in_force) rt.lowered_at = std::chrono::steady_clock::now();
+                if (e.accepted && was_managed && cmd.limit < s.limit_in_force && cmd.sent_at > rt.wants_since)
+                    rt.lowered_at = std::chrono::steady_clock::now();
                 policy::apply_answer(model_.state, cmd,
                                      e.accepted     ? policy::LimitOutcome::Accepted
                                      : e.unanswered ? policy::LimitOutcome::Unanswered

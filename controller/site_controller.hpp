@@ -35,17 +35,23 @@ struct ConnectorView {
     std::optional<std::array<double, 3>> current_a;
 };
 
+// A limit sent to a station and not answered yet.
+struct SentLimit : policy::LimitCommand {
+    std::chrono::steady_clock::time_point sent_at{};
+};
+
 // What the controller knows about a station beyond the policy's input.
 struct StationRuntime {
     std::map<int, ConnectorView> connectors;
     std::optional<ocpp::Version> version;
-    std::deque<policy::LimitCommand> in_flight;     // sent, not answered yet, oldest first
+    std::deque<SentLimit> in_flight;                // sent, not answered yet, oldest first
     std::string cause;                              // of the last liveness change
     std::string rejected;                           // why it refused our limit
     double served_s = 0;                            // time given current, for turns
     std::uint64_t revision = 0;                     // bumped on every event of its own
     std::chrono::steady_clock::time_point raised_at{};    // its limit in force last went up
-    std::chrono::steady_clock::time_point lowered_at{};   // it last accepted a lower limit
+    std::chrono::steady_clock::time_point lowered_at{};   // it accepted a lower limit sent since its vehicle came
+    std::chrono::steady_clock::time_point wants_since{};  // it last began to want current (a vehicle came)
     std::chrono::steady_clock::time_point reported_at{};  // it last reported its draw
     // The lowest limit a meter was read under since its last report: what
     // the report may still stand for (none: the report stands as it is).

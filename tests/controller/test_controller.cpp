@@ -275,7 +275,9 @@ TEST_SUITE("Controller") {
         CHECK(phases_are(json::parse(*paused)["non_ev_load_a"], 4));
     }
 
-    TEST_CASE("a station lowered since its last report is raised again once it reports") {
+    TEST_CASE("with a non-EV meter a lowered station is raised again at once") {
+        // The raise hold is for total meters (test_plan_execution.cpp): a
+        // non-EV meter's reading does not depend on what the stations report.
         SiteUnderTest site;
         MqttWatcher mqtt(site.broker.port(), "fg/#");
         REQUIRE(mqtt.wait_json("fg/site", [](const json& j) { return phases_are(j["available_a"], 22); }));
@@ -284,17 +286,13 @@ TEST_SUITE("Controller") {
         REQUIRE(b->wait_calls("SetChargingProfile", [](auto& c) { return !c.empty() && limit_of(c.back().payload) == 17; }));
         report_draw(*a, 16);
         REQUIRE(mqtt.wait_json("fg/chargers/A", [](const json& j) { return draw_shown(j, 16); }));
-        // The EMS reserves 6 A more: both go down to 14 A.
+        // The EMS reserves 6 A more: both go down to 14 A, and back.
         site.ems.set_holding(200, {80, 80, 80});
         REQUIRE(a->wait_calls("SetChargingProfile", [](auto& c) { return limit_of(c.back().payload) == 14; }));
         REQUIRE(b->wait_calls("SetChargingProfile", [](auto& c) { return limit_of(c.back().payload) == 14; }));
-        // And back: B, which never reported, is raised at once; A waits for a
-        // report drawn under its lower limit.
         site.ems.set_holding(200, {20, 20, 20});
         REQUIRE(b->wait_calls("SetChargingProfile", [](auto& c) { return limit_of(c.back().payload) == 17; }));
-        REQUIRE(mqtt.wait_json("fg/chargers/A", [](const json& j) { return j["limit_a"] == 14 && j["target_a"] == 17; }));
-        report_draw(*a, 13.6);
-        REQUIRE(a->wait_calls("SetChargingProfile", [](auto& c) { return limit_of(c.back().payload) == 17; }));
+        CHECK(a->wait_calls("SetChargingProfile", [](auto& c) { return limit_of(c.back().payload) == 17; }, 3s));
     }
 
     TEST_CASE("a station that rejects its limit is counted at capacity and notified") {

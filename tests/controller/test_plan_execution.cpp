@@ -39,12 +39,12 @@ namespace {
 constexpr double kFuse = 100;
 constexpr int kStations = 5;
 
-std::string site_yaml(const std::vector<int>& max_a) {
+std::string site_yaml(const std::vector<int>& max_a, const std::string& measures) {
     std::ostringstream y;
     y << "site: { id: prop, fuse_limit_a: " << kFuse << " }\n"
       << "policy: { min_current_a: 6 }\n"
       << "meters:\n"
-      << "  - { id: grid, measures: non_ev, modbus: { host: 127.0.0.1, port: 1 }, "
+      << "  - { id: grid, measures: " << measures << ", modbus: { host: 127.0.0.1, port: 1 }, "
          "registers: { current_a: { address: 1, per_phase: true } }, fallback_a: 20 }\n"
       << "chargers:\n";
     for (std::size_t i = 0; i < max_a.size(); ++i)
@@ -53,8 +53,8 @@ std::string site_yaml(const std::vector<int>& max_a) {
     return y.str();
 }
 
-config::Config load(const std::vector<int>& max_a) {
-    auto r = config::load_string(site_yaml(max_a), "<plan-test>");
+config::Config load(const std::vector<int>& max_a, const std::string& measures = "non_ev") {
+    auto r = config::load_string(site_yaml(max_a, measures), "<plan-test>");
     REQUIRE(r.ok());
     return *r.config;
 }
@@ -124,9 +124,9 @@ struct Harness {
     std::vector<int> max_a;
     std::unique_ptr<SiteController> site;
 
-    explicit Harness(std::uint32_t seed) : max_a(kStations, 32) {
+    explicit Harness(std::uint32_t seed, const std::string& measures = "non_ev") : max_a(kStations, 32) {
         world.rng.seed(seed);
-        site = make(load(max_a));
+        site = make(load(max_a, measures));
     }
 
     std::unique_ptr<SiteController> make(const config::Config& cfg) {
@@ -183,6 +183,10 @@ struct Harness {
             if (world.rng() % 2) s.held = amps;
         }
         station(a);
+    }
+    void report(std::size_t i, double amps) {
+        world.trace.push_back("S" + std::to_string(i) + " reports " + std::to_string(amps));
+        station(ocpp::DrawMeasured{"S" + std::to_string(i), 1, {amps, amps, amps}});
     }
     void vehicle(std::size_t i, const std::string& status) {
         world.trace.push_back("S" + std::to_string(i) + " " + status);
@@ -253,5 +257,58 @@ TEST_SUITE("Controller") {
         }
         // Fixed seeds, so that CI is repeatable; FUSEGUARD_PLAN_SEED tries others.
         for (std::uint32_t seed = 1; seed <= 200; ++seed) run_seed(seed, 400);
+    }
+}
+
+// The raise hold (SiteController::raise_held) in its two cases, with a total
+// meter whose reading holds each station's draw: a station lowered since its
+// last report waits for a report drawn under its lower limit; a station
+// lowered for being idle that has a vehicle again does not wait (issue 19).
+TEST_SUITE("Controller") {
+    TEST_CASE("a total meter: a station lowered while charging is raised again once it reports, a new vehicle at once") {
+        Harness h(1, "total");
+        const auto sent = [&h] { return h.world.stations[0].pending; };
+        const auto answer_all = [&h] {
+            while (!h.world.stations[0].pending.empty()) h.answer(0, true);
+        };
+        h.meter(10);
+        h.station(ocpp::StationConnected{"S0", ocpp::Version::V16});
+        h.vehicle(0, "Charging");
+        answer_all();
+        REQUIRE(h.world.stations[0].held == 32);
+        h.report(0, 30);
+        h.meter(40);  // 10 A of other loads and the car's 30
+        // The building takes 45 A more: 100 - 55, less 6 A for each station
+        // not connected, leaves 21 A.
+        h.meter(85);
+        REQUIRE(sent() == std::deque<double>{21});
+        answer_all();
+        // It drops again before the car has reported under its 21 A: the
+        // reading, taken with the car's report capped at 21 A, leaves 32 A,
+        // and the raise waits for a report.
+        h.meter(40);
+        CHECK(h.site->target().stations[0].target == policy::Amps::whole(32));
+        CHECK(sent().empty());
+        h.report(0, 20.5);
+        h.meter(30.5);
+        CHECK(sent() == std::deque<double>{32});
+        answer_all();
+        SUBCASE("a vehicle that stops, and a new one at once, before the 0 A is answered") {
+            h.vehicle(0, "Available");
+            REQUIRE(sent() == std::deque<double>{0});
+            h.vehicle(0, "Preparing");
+            h.report(0, 0);
+            h.vehicle(0, "Charging");
+            h.answer(0, true);
+            CHECK(sent() == std::deque<double>{32});
+        }
+        SUBCASE("a vehicle that stops, and a new one once the 0 A is answered, with no report between") {
+            h.vehicle(0, "Available");
+            REQUIRE(sent() == std::deque<double>{0});
+            h.answer(0, true);
+            h.vehicle(0, "Preparing");
+            h.vehicle(0, "Charging");
+            CHECK(sent() == std::deque<double>{32});
+        }
     }
 }

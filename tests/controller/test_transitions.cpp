@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <csignal>
+#include <filesystem>
 #include <regex>
 
 #include "auto_station.hpp"
@@ -36,13 +37,15 @@ struct Site {
     std::uint16_t port = 0;
     std::vector<std::unique_ptr<AutoStation>> stations;
 
-    Site(int fuse, const std::vector<int>& max_a) : config(dir.write("site.yaml", yaml(dir, fuse, max_a))) {
+    // With `own_stations` false the test brings its own (ocpp-rpc) stations.
+    Site(int fuse, const std::vector<int>& max_a, bool own_stations = true)
+        : config(dir.write("site.yaml", yaml(dir, fuse, max_a))) {
         process = std::make_unique<ChildProcess>(std::vector<std::string>{FUSEGUARD_BINARY, "--config", config});
         REQUIRE(process->wait_for("stations connect to", 10s));
         std::smatch m;
         REQUIRE(std::regex_search(process->output(), m, std::regex("ocpp: listening on 127\\.0\\.0\\.1:([0-9]+)")));
         port = static_cast<std::uint16_t>(std::stoi(m[1]));
-        for (std::size_t i = 0; i < max_a.size(); ++i) stations.push_back(std::make_unique<AutoStation>("S" + std::to_string(i), port));
+        for (std::size_t i = 0; own_stations && i < max_a.size(); ++i) stations.push_back(std::make_unique<AutoStation>("S" + std::to_string(i), port));
     }
     ~Site() {
         stations.clear();
@@ -130,5 +133,49 @@ TEST_SUITE("Controller") {
             s.status(1, "Charging");
         }
         CHECK(holds(s, 32, 6s));
+    }
+}
+
+// The same cases with stations nobody here wrote: npm's ocpp-rpc in strict
+// mode, every frame checked against the OCPP 1.6 schemas (tests/ocpp/interop/site.mjs).
+namespace {
+const std::string kInterop = FUSEGUARD_SOURCE_DIR "/tests/ocpp/interop";
+
+std::unique_ptr<ChildProcess> strict_stations(std::uint16_t port, std::vector<std::string> args) {
+    REQUIRE_MESSAGE(std::filesystem::exists(kInterop + "/node_modules/ocpp-rpc"),
+                    "run `npm ci` in tests/ocpp/interop (scripts/test.sh does)");
+    args.insert(args.begin(), {"/usr/bin/env", "node", kInterop + "/site.mjs", std::to_string(port)});
+    return std::make_unique<ChildProcess>(args);
+}
+
+// The peak the stations counted, from their "done" line.
+double counted_peak(const std::string& output) {
+    std::smatch m;
+    REQUIRE(std::regex_search(output, m, std::regex("\"step\":\"done\",\"peak\":([0-9.]+)")));
+    return std::stod(m[1]);
+}
+}  // namespace
+
+TEST_SUITE("Controller") {
+    TEST_CASE("ocpp-rpc strict stations: a reload that lowers one cap keeps the site within its fuse") {
+        Site site(100, {32, 32, 32, 32}, false);
+        auto node = strict_stations(site.port, {"reload", "S0", "S1", "S2", "S3", "S0=10", "S1=30", "S2=30", "S3=30"});
+        REQUIRE(node->wait_for("await-reload", 20s));
+        CHECK(node->wait_for("\"share\":25", 1s));
+        site.reload(100, {10, 32, 32, 32});
+        CHECK(node->wait_exit(20s) == 0);
+        INFO(node->output());
+        CHECK(counted_peak(node->output()) <= 100);
+    }
+
+    TEST_CASE("ocpp-rpc strict station: a car that plugs in at once after the station went idle gets its current") {
+        Site site(100, {32, 32}, false);
+        std::vector<std::string> args{"plug-in", "S0", "S0=32"};
+        SUBCASE("within 50 ms") {}
+        SUBCASE("while the answer to its 0 A takes a second") { args.push_back("slow"); }
+        auto node = strict_stations(site.port, args);
+        CHECK(node->wait_exit(30s) == 0);
+        INFO(node->output());
+        CHECK(node->output().find("\"step\":\"done\"") != std::string::npos);
     }
 }
