@@ -5,6 +5,7 @@
 
 #include <csignal>
 
+#include "common/ocpp_rpc.hpp"
 #include "site_under_test.hpp"
 
 using namespace fuseguard::test;
@@ -447,10 +448,9 @@ TEST_SUITE("Controller") {
         SiteUnderTest site;
         MqttWatcher mqtt(site.broker.port(), "fg/#");
         REQUIRE(mqtt.wait_json("fg/site", [](const json& j) { return phases_are(j["available_a"], 22); }));
-        const std::string dir = FUSEGUARD_SOURCE_DIR "/tests/ocpp/interop";
         for (const std::string protocol : {"ocpp1.6", "ocpp2.0.1"}) {
             CAPTURE(protocol);
-            ChildProcess node({"/usr/bin/env", "node", dir + "/station.mjs", std::to_string(site.ocpp_port), "A", protocol});
+            ChildProcess node(ocpp_rpc_command("station.mjs", {std::to_string(site.ocpp_port), "A", protocol}));
             const bool done = node.wait_for("\"step\":\"done\"", 30s);
             INFO(node.output());
             REQUIRE(done);

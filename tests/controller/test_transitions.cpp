@@ -6,11 +6,11 @@
 #include <doctest/doctest.h>
 
 #include <csignal>
-#include <filesystem>
 #include <regex>
 
 #include "auto_station.hpp"
 #include "common/child_process.hpp"
+#include "common/ocpp_rpc.hpp"
 #include "common/temp_dir.hpp"
 
 using namespace fuseguard::test;
@@ -139,13 +139,9 @@ TEST_SUITE("Controller") {
 // The same cases with stations nobody here wrote: npm's ocpp-rpc in strict
 // mode, every frame checked against the OCPP 1.6 schemas (tests/ocpp/interop/site.mjs).
 namespace {
-const std::string kInterop = FUSEGUARD_SOURCE_DIR "/tests/ocpp/interop";
-
 std::unique_ptr<ChildProcess> strict_stations(std::uint16_t port, std::vector<std::string> args) {
-    REQUIRE_MESSAGE(std::filesystem::exists(kInterop + "/node_modules/ocpp-rpc"),
-                    "run `npm ci` in tests/ocpp/interop (scripts/test.sh does)");
-    args.insert(args.begin(), {"/usr/bin/env", "node", kInterop + "/site.mjs", std::to_string(port)});
-    return std::make_unique<ChildProcess>(args);
+    args.insert(args.begin(), std::to_string(port));
+    return std::make_unique<ChildProcess>(ocpp_rpc_command("site.mjs", args));
 }
 
 // The peak the stations counted, from their "done" line.
@@ -163,8 +159,8 @@ TEST_SUITE("Controller") {
         REQUIRE(node->wait_for("await-reload", 20s));
         CHECK(node->wait_for("\"share\":25", 1s));
         site.reload(100, {10, 32, 32, 32});
-        CHECK(node->wait_exit(20s) == 0);
         INFO(node->output());
+        CHECK(node->wait_exit(20s) == 0);
         CHECK(counted_peak(node->output()) <= 100);
     }
 
@@ -174,8 +170,8 @@ TEST_SUITE("Controller") {
         SUBCASE("within 50 ms") {}
         SUBCASE("while the answer to its 0 A takes a second") { args.push_back("slow"); }
         auto node = strict_stations(site.port, args);
-        CHECK(node->wait_exit(30s) == 0);
         INFO(node->output());
+        CHECK(node->wait_exit(30s) == 0);
         CHECK(node->output().find("\"step\":\"done\"") != std::string::npos);
     }
 }

@@ -2,10 +2,10 @@
 // frame we send against the official OCPP 1.6 and 2.0.1 JSON schemas.
 #include <doctest/doctest.h>
 
-#include <filesystem>
 #include <future>
 
 #include "common/child_process.hpp"
+#include "common/ocpp_rpc.hpp"
 #include "ocpp_fixture.hpp"
 
 using namespace fuseguard;
@@ -13,13 +13,9 @@ using namespace fuseguard::test;
 using namespace std::chrono_literals;
 
 namespace {
-const std::string kDir = FUSEGUARD_SOURCE_DIR "/tests/ocpp/interop";
-
 void run_station(const std::string& protocol) {
-    REQUIRE_MESSAGE(std::filesystem::exists(kDir + "/node_modules/ocpp-rpc"),
-                    "run `npm ci` in tests/ocpp/interop (scripts/test.sh does)");
     OcppFixture fx({{"STRICT1", std::nullopt}});
-    ChildProcess node({"/usr/bin/env", "node", kDir + "/station.mjs", std::to_string(fx.port), "STRICT1", protocol});
+    ChildProcess node(ocpp_rpc_command("station.mjs", {std::to_string(fx.port), "STRICT1", protocol}));
     const bool ready = node.wait_for("\"step\":\"ready\"", 20s);
     INFO(node.output());
     REQUIRE(ready);
