@@ -1,10 +1,14 @@
 #include "server.hpp"
 
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 
 #include "charger_session.hpp"
+#include "drivers/log.hpp"
 #include "http_session.hpp"
+#include "limit_profiles.hpp"
+#include "profile_rules.hpp"
 #include "v16/set_charging_profile.hpp"
 #include "v201/set_charging_profile.hpp"
 
@@ -119,20 +123,19 @@ bool Server::set_limit(const std::string& id, double amps) {
     if (it == sessions_.end()) return false;
     auto s = it->second.lock();
     if (!s) return false;
-    const bool tx_default = cfg_.profile_purpose == config::ProfilePurpose::TxDefaultProfile;
     const Version v = s->version();
-    nlohmann::json payload;
-    if (v == Version::V16) {
-        v16::SetChargingProfileRequest req;
-        req.limit_a = amps;
-        if (tx_default) req.purpose = "TxDefaultProfile";  // connector 0: every connector
-        payload = req.to_json();
-    } else {
-        v201::SetChargingProfileRequest req;
-        req.limit_a = amps;
-        if (tx_default) req.purpose = "TxDefaultProfile";
-        payload = req.to_json();
+    const ChargingProfile profile = station_limit_profile(cfg_.profile_purpose, amps);
+    // Our own composition breaking a station stack's rules is a defect of
+    // ours: say so, and let the station count as refusing (at capacity).
+    if (auto why = profile_refusal(profile, ProfileTarget{}, ProfileCapabilities{}, v)) {
+        log::error("ocpp: " + id + ": not sending a limit profile a station would refuse: " + *why);
+        net::post(io_, [this, id, amps, why = *why, alive = std::weak_ptr<const bool>(alive_)] {
+            if (!alive.expired()) emit(LimitAnswered{id, amps, false, "not sent: " + why, false});
+        });
+        return true;
     }
+    const nlohmann::json payload = v == Version::V16 ? v16::SetChargingProfileRequest{0, profile}.to_json()
+                                                     : v201::SetChargingProfileRequest{0, profile}.to_json();
     s->call("SetChargingProfile", std::move(payload), [this, id, amps, v](const ChargerSession::Answer& a) {
         LimitAnswered ans{id, amps, false, "timeout", true};
         if (const auto* r = std::get_if<CallResult>(&a)) {

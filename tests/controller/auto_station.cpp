@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <atomic>
 
+#include "drivers/ocpp/v16/set_charging_profile.hpp"
+
 namespace fuseguard::test {
 
 namespace net = boost::asio;
@@ -71,6 +73,26 @@ void AutoStation::set_answer_delay(const std::string& action, std::chrono::milli
     delays_[action] = delay;
 }
 
+void AutoStation::apply_profile_rules(ocpp::ProfileCapabilities caps) {
+    std::lock_guard lock(mutex_);
+    rules_ = caps;
+}
+
+std::vector<std::string> AutoStation::refusals() {
+    std::lock_guard lock(mutex_);
+    return refusals_;
+}
+
+std::string AutoStation::profile_refusal_of(const json& payload) const {
+    auto req = ocpp::v16::SetChargingProfileRequest::from_json(payload);
+    if (auto* e = std::get_if<ocpp::PayloadError>(&req)) return "unreadable: " + e->description;
+    const auto& r = std::get<ocpp::v16::SetChargingProfileRequest>(req);
+    ocpp::ProfileTarget target;
+    target.connector = r.connector_id;
+    target.connector_count = 1;
+    return ocpp::profile_refusal(r.profile, target, *rules_, ocpp::Version::V16).value_or("");
+}
+
 void AutoStation::do_read() {
     ws_.async_read(buffer_, [this](beast::error_code ec, std::size_t) {
         if (ec) {
@@ -93,6 +115,12 @@ void AutoStation::on_frame(const std::string& text) {
         std::lock_guard lock(mutex_);
         calls_.push_back({++g_seq, id_, action, frame[3]});
         if (auto it = answers_.find(action); it != answers_.end()) status = it->second;
+        if (rules_ && action == "SetChargingProfile") {
+            if (auto why = profile_refusal_of(frame[3]); !why.empty()) {
+                refusals_.push_back(why);
+                status = "Rejected";
+            }
+        }
         cv_.notify_all();
     }
     json answer = {{"status", status}};

@@ -16,9 +16,12 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "drivers/ocpp/profile_rules.hpp"
 
 namespace fuseguard::test {
 
@@ -50,6 +53,11 @@ public:
     // Calls are still answered one at a time, in order.
     void set_answer_delay(const std::string& action, std::chrono::milliseconds delay);
     void close();
+    // Checks every SetChargingProfile as a station built on EVerest's libocpp
+    // would, with these capabilities, and answers Rejected when it finds a
+    // reason (kept in refusals()).
+    void apply_profile_rules(ocpp::ProfileCapabilities caps);
+    std::vector<std::string> refusals();
 
     // Calls the server sent us, by action; waits until `pred` holds for the list.
     bool wait_calls(const std::string& action, const std::function<bool(const std::vector<ReceivedCall>&)>& pred,
@@ -64,6 +72,8 @@ private:
     void write(std::string text);
     void do_write();
     void answer_next();
+    // Why the rules refuse this SetChargingProfile, "" when they do not.
+    std::string profile_refusal_of(const nlohmann::json& payload) const;
 
     std::string id_;
     boost::asio::io_context io_;
@@ -78,6 +88,8 @@ private:
     std::vector<ReceivedCall> calls_;
     std::map<std::string, std::string> answers_;
     std::map<std::string, std::chrono::milliseconds> delays_;
+    std::optional<ocpp::ProfileCapabilities> rules_;
+    std::vector<std::string> refusals_;
     std::deque<std::pair<std::size_t, std::string>> to_answer_;  // index into calls_, answer frame
     std::unique_ptr<boost::asio::steady_timer> answer_timer_;
     bool answering_ = false;

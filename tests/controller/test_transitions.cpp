@@ -11,59 +11,12 @@
 #include "auto_station.hpp"
 #include "common/child_process.hpp"
 #include "common/ocpp_rpc.hpp"
-#include "common/temp_dir.hpp"
+#include "small_site.hpp"
 
 using namespace fuseguard::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-std::string yaml(const TempDir& dir, int fuse, const std::vector<int>& max_a) {
-    std::string y = "site: { id: transitions, fuse_limit_a: " + std::to_string(fuse) + " }\n"
-                    "policy: { min_current_a: 6 }\n"
-                    "chargers:\n";
-    for (std::size_t i = 0; i < max_a.size(); ++i)
-        y += "  - { id: S" + std::to_string(i) + ", max_current_a: " + std::to_string(max_a[i]) +
-             ", fallback_current_a: 6 }\n";
-    y += "ocpp: { listen: 127.0.0.1:0, ping_interval_s: 1, offline_after_s: 5 }\n"
-         "state_dir: " + (dir.path / "state").string() + "\n";
-    return y;
-}
-
-struct Site {
-    TempDir dir;
-    std::string config;
-    std::unique_ptr<ChildProcess> process;
-    std::uint16_t port = 0;
-    std::vector<std::unique_ptr<AutoStation>> stations;
-
-    // With `own_stations` false the test brings its own (ocpp-rpc) stations.
-    Site(int fuse, const std::vector<int>& max_a, bool own_stations = true)
-        : config(dir.write("site.yaml", yaml(dir, fuse, max_a))) {
-        process = std::make_unique<ChildProcess>(std::vector<std::string>{FUSEGUARD_BINARY, "--config", config});
-        REQUIRE(process->wait_for("stations connect to", 10s));
-        std::smatch m;
-        REQUIRE(std::regex_search(process->output(), m, std::regex("ocpp: listening on 127\\.0\\.0\\.1:([0-9]+)")));
-        port = static_cast<std::uint16_t>(std::stoi(m[1]));
-        for (std::size_t i = 0; own_stations && i < max_a.size(); ++i) stations.push_back(std::make_unique<AutoStation>("S" + std::to_string(i), port));
-    }
-    ~Site() {
-        stations.clear();
-        process->signal(SIGTERM);
-        process->wait_exit(10s);
-    }
-    std::vector<AutoStation*> all() {
-        std::vector<AutoStation*> out;
-        for (auto& s : stations) out.push_back(s.get());
-        return out;
-    }
-    void reload(int fuse, const std::vector<int>& max_a) {
-        dir.write("site.yaml", yaml(dir, fuse, max_a));
-        const auto from = process->output().size();
-        process->signal(SIGHUP);
-        REQUIRE(process->wait_for("reloaded", 10s, from));
-    }
-};
 
 // Waits until the station's last limit is `amps` and it has answered it.
 bool holds(AutoStation& s, double amps, std::chrono::milliseconds deadline = 5s) {

@@ -13,8 +13,10 @@ using namespace fuseguard::test;
 using namespace std::chrono_literals;
 
 namespace {
-void run_station(const std::string& protocol) {
-    OcppFixture fx({{"STRICT1", std::nullopt}});
+void run_station(const std::string& protocol, config::ProfilePurpose purpose) {
+    auto cfg = OcppFixture::defaults();
+    cfg.profile_purpose = purpose;
+    OcppFixture fx({{"STRICT1", std::nullopt}}, cfg);
     ChildProcess node(ocpp_rpc_command("station.mjs", {std::to_string(fx.port), "STRICT1", protocol}));
     const bool ready = node.wait_for("\"step\":\"ready\"", 20s);
     INFO(node.output());
@@ -66,11 +68,22 @@ void run_station(const std::string& protocol) {
     CHECK(answer->accepted);
     CHECK(node.wait_exit(10s) == 0);
     CHECK(node.output().find("\"limit\":13.3") != std::string::npos);
+    // What EVerest's libocpp would accept too: a station maximum is never Relative.
+    const bool max = purpose == config::ProfilePurpose::ChargePointMaxProfile;
+    CHECK(node.output().find(max ? "Profile\",\"kind\":\"Absolute\"" : "\"TxDefaultProfile\",\"kind\":\"Relative\"") !=
+          std::string::npos);
     CHECK(node.output().find("failed") == std::string::npos);
 }
 }  // namespace
 
 TEST_SUITE("OcppInterop") {
-    TEST_CASE("ocpp-rpc strict mode: an OCPP 1.6 station") { run_station("ocpp1.6"); }
-    TEST_CASE("ocpp-rpc strict mode: an OCPP 2.0.1 station") { run_station("ocpp2.0.1"); }
+    // The limit goes out with either purpose an installer may choose.
+    TEST_CASE("ocpp-rpc strict mode: an OCPP 1.6 station") {
+        SUBCASE("ChargePointMaxProfile") { run_station("ocpp1.6", config::ProfilePurpose::ChargePointMaxProfile); }
+        SUBCASE("TxDefaultProfile") { run_station("ocpp1.6", config::ProfilePurpose::TxDefaultProfile); }
+    }
+    TEST_CASE("ocpp-rpc strict mode: an OCPP 2.0.1 station") {
+        SUBCASE("ChargingStationMaxProfile") { run_station("ocpp2.0.1", config::ProfilePurpose::ChargePointMaxProfile); }
+        SUBCASE("TxDefaultProfile") { run_station("ocpp2.0.1", config::ProfilePurpose::TxDefaultProfile); }
+    }
 }

@@ -2,6 +2,7 @@
 // the CALLERROR code the specification names.
 #include <doctest/doctest.h>
 
+#include "drivers/ocpp/limit_profiles.hpp"
 #include "drivers/ocpp/v16/boot_notification.hpp"
 #include "drivers/ocpp/v16/meter_values.hpp"
 #include "drivers/ocpp/v16/set_charging_profile.hpp"
@@ -9,6 +10,7 @@
 
 using namespace fuseguard::ocpp;
 using namespace fuseguard::ocpp::v16;
+namespace config = fuseguard::config;
 using nlohmann::json;
 
 namespace {
@@ -95,8 +97,7 @@ TEST_SUITE("V16Messages") {
     }
 
     TEST_CASE("SetChargingProfile: amperes rounded down to 0.1 A") {
-        SetChargingProfileRequest req;
-        req.limit_a = 16.29;
+        SetChargingProfileRequest req{0, station_limit_profile(config::ProfilePurpose::ChargePointMaxProfile, 16.29)};
         const json j = req.to_json();
         CHECK(j["csChargingProfiles"]["chargingProfilePurpose"] == "ChargePointMaxProfile");
         CHECK(j["csChargingProfiles"]["chargingSchedule"]["chargingRateUnit"] == "A");

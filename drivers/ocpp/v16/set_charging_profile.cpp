@@ -1,21 +1,21 @@
 #include "set_charging_profile.hpp"
 
-#include <cmath>
-
 namespace fuseguard::ocpp::v16 {
 
 nlohmann::json SetChargingProfileRequest::to_json() const {
-    // Never round a limit up: 16.29 A goes out as 16.2 A.
-    const double limit = std::floor(limit_a * 10.0 + 1e-9) / 10.0;
-    nlohmann::json period = {{"startPeriod", 0}, {"limit", limit}};
-    if (number_phases) period["numberPhases"] = *number_phases;
-    return {{"connectorId", connector_id},
-            {"csChargingProfiles",
-             {{"chargingProfileId", charging_profile_id},
-              {"stackLevel", stack_level},
-              {"chargingProfilePurpose", purpose},
-              {"chargingProfileKind", "Relative"},
-              {"chargingSchedule", {{"chargingRateUnit", "A"}, {"chargingSchedulePeriod", {period}}}}}}};
+    return {{"connectorId", connector_id}, {"csChargingProfiles", profile.to_json(Version::V16)}};
+}
+
+std::variant<SetChargingProfileRequest, PayloadError> SetChargingProfileRequest::from_json(const nlohmann::json& j) {
+    SetChargingProfileRequest r;
+    PayloadReader p(j);
+    p.integer("connectorId", r.connector_id, 0);
+    const auto* profile = p.object("csChargingProfiles", true);
+    if (!p.ok()) return *p.error();
+    auto parsed = ChargingProfile::from_json(*profile, Version::V16);
+    if (auto* e = std::get_if<PayloadError>(&parsed)) return *e;
+    r.profile = std::move(std::get<ChargingProfile>(parsed));
+    return r;
 }
 
 std::variant<SetChargingProfileResponse, PayloadError> SetChargingProfileResponse::from_json(const nlohmann::json& j) {

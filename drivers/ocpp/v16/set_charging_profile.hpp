@@ -1,22 +1,18 @@
 #pragma once
-// OCPP 1.6 SetChargingProfile (us -> station): one limit in amperes from now
-// on, with the purpose the installer chose (SPEC 5).
-#include <optional>
+// OCPP 1.6 SetChargingProfile (us -> station): a profile for a connector (0:
+// the whole station). What the profiles say is composed in limit_profiles.hpp.
 #include <string>
 #include <variant>
 
-#include "drivers/ocpp/payload.hpp"
+#include "drivers/ocpp/charging_profile.hpp"
 
 namespace fuseguard::ocpp::v16 {
 
 struct SetChargingProfileRequest {
-    int connector_id = 0;             // 0 for ChargePointMaxProfile
-    int charging_profile_id = 1;
-    int stack_level = 0;
-    std::string purpose = "ChargePointMaxProfile";  // or TxDefaultProfile
-    double limit_a = 0;               // rounded down to 0.1 A when written
-    std::optional<int> number_phases;
+    int connector_id = 0;
+    ChargingProfile profile;
     nlohmann::json to_json() const;
+    static std::variant<SetChargingProfileRequest, PayloadError> from_json(const nlohmann::json& j);
 };
 
 struct SetChargingProfileResponse {

@@ -1,21 +1,21 @@
 #include "set_charging_profile.hpp"
 
-#include <cmath>
-
 namespace fuseguard::ocpp::v201 {
 
 nlohmann::json SetChargingProfileRequest::to_json() const {
-    const double limit = std::floor(limit_a * 10.0 + 1e-9) / 10.0;  // never round a limit up
-    return {{"evseId", evse_id},
-            {"chargingProfile",
-             {{"id", charging_profile_id},
-              {"stackLevel", stack_level},
-              {"chargingProfilePurpose", purpose},
-              {"chargingProfileKind", "Relative"},
-              {"chargingSchedule",
-               {{{"id", charging_profile_id},
-                 {"chargingRateUnit", "A"},
-                 {"chargingSchedulePeriod", {{{"startPeriod", 0}, {"limit", limit}}}}}}}}}};
+    return {{"evseId", evse_id}, {"chargingProfile", profile.to_json(Version::V201)}};
+}
+
+std::variant<SetChargingProfileRequest, PayloadError> SetChargingProfileRequest::from_json(const nlohmann::json& j) {
+    SetChargingProfileRequest r;
+    PayloadReader p(j);
+    p.integer("evseId", r.evse_id, 0);
+    const auto* profile = p.object("chargingProfile", true);
+    if (!p.ok()) return *p.error();
+    auto parsed = ChargingProfile::from_json(*profile, Version::V201);
+    if (auto* e = std::get_if<PayloadError>(&parsed)) return *e;
+    r.profile = std::move(std::get<ChargingProfile>(parsed));
+    return r;
 }
 
 std::variant<SetChargingProfileResponse, PayloadError> SetChargingProfileResponse::from_json(const nlohmann::json& j) {

@@ -1,21 +1,19 @@
 #pragma once
-// OCPP 2.0.1 SetChargingProfile (us -> station). ChargePointMaxProfile in
-// the configuration is ChargingStationMaxProfile here (SPEC 5).
-#include <optional>
+// OCPP 2.0.1 SetChargingProfile (us -> station): a profile for an EVSE (0:
+// the whole station). ChargePointMaxProfile in the configuration is
+// ChargingStationMaxProfile here (SPEC 5).
 #include <string>
 #include <variant>
 
-#include "drivers/ocpp/payload.hpp"
+#include "drivers/ocpp/charging_profile.hpp"
 
 namespace fuseguard::ocpp::v201 {
 
 struct SetChargingProfileRequest {
-    int evse_id = 0;  // 0: the whole station
-    int charging_profile_id = 1;
-    int stack_level = 0;
-    std::string purpose = "ChargingStationMaxProfile";  // or TxDefaultProfile
-    double limit_a = 0;
+    int evse_id = 0;
+    ChargingProfile profile;
     nlohmann::json to_json() const;
+    static std::variant<SetChargingProfileRequest, PayloadError> from_json(const nlohmann::json& j);
 };
 
 struct SetChargingProfileResponse {

@@ -20,10 +20,10 @@ client.on('strictValidationFailure', (e) => fail(`schema: ${e.error?.message ?? 
 
 let limit = null;
 client.handle('SetChargingProfile', ({ params }) => {
-  limit = protocol === 'ocpp1.6'
-    ? params.csChargingProfiles.chargingSchedule.chargingSchedulePeriod[0].limit
-    : params.chargingProfile.chargingSchedule[0].chargingSchedulePeriod[0].limit;
-  say({ step: 'limit', limit });
+  const profile = protocol === 'ocpp1.6' ? params.csChargingProfiles : params.chargingProfile;
+  const schedule = protocol === 'ocpp1.6' ? profile.chargingSchedule : profile.chargingSchedule[0];
+  limit = schedule.chargingSchedulePeriod[0].limit;
+  say({ step: 'limit', limit, purpose: profile.chargingProfilePurpose, kind: profile.chargingProfileKind });
   return { status: 'Accepted' };
 });
 client.handle('ChangeConfiguration', ({ params }) => {
