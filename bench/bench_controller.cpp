@@ -132,6 +132,7 @@ modbus::DeviceEvent reading(double amps, std::optional<modbus::Transition> t = s
     if (amps >= 0) e.reading = modbus::Reading{{amps, amps, amps}, std::nullopt, std::nullopt};
     e.transition = std::move(t);
     e.at = std::chrono::system_clock::now();
+    e.at_mono = std::chrono::steady_clock::now();
     return e;
 }
 

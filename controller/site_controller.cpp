@@ -266,7 +266,7 @@ void SiteController::station_event(std::size_t i, const ocpp::StationEvent& ev) 
                     const auto draw = reported_draw(i);
                     bool more = false;
                     for (std::size_t p = 0; draw && p < 3; ++p) more = more || (*draw)[p] > (*s.measured)[p];
-                    if (more) rt.rise_reported_at = now;
+                    if (more) rt.rise_reported_at = arrived;
                 }
                 refresh_measured(i);
                 s.draw_predates_limit = arrived - rt.raised_at < kVehicleResponse;
@@ -335,7 +335,7 @@ void SiteController::on_device_event(const modbus::DeviceEvent& e) {
             rt->values[policy::index(p)] = v;
         }
         rt->last_reading = e.at;
-        if (e.kind == modbus::DeviceKind::Meter) on_meter_read(e.at);
+        if (e.kind == modbus::DeviceKind::Meter) on_meter_read(e.at_mono);
     }
     if (e.transition) {
         *state = e.transition->to;

@@ -58,7 +58,7 @@ struct StationRuntime {
     std::optional<policy::Amps> report_cap;
     // A report that says it draws more than is taken off a total meter now,
     // waiting for a meter reading that holds that draw (see refresh_measured).
-    std::optional<WallClock::time_point> rise_reported_at;
+    std::optional<std::chrono::steady_clock::time_point> rise_reported_at;
 };
 
 struct DeviceRuntime {
@@ -131,7 +131,7 @@ private:
     void limit_raised(std::size_t station);
     // A meter was read: caps reports at the limits in force, lets reports of
     // a higher draw count (see refresh_measured).
-    void on_meter_read(WallClock::time_point at);
+    void on_meter_read(std::chrono::steady_clock::time_point at);
     std::optional<std::array<policy::Amps, 3>> reported_draw(std::size_t station) const;
     bool raise_held(std::size_t station, std::chrono::steady_clock::time_point now) const;
     // The policy's `measured` from the connectors' reports and report_cap.

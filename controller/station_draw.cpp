@@ -22,7 +22,7 @@ constexpr auto kMeterLag = std::chrono::seconds(1);
 // answers, so that a reading and what is taken off it belong together;
 // capping at the answer would count the lowered current twice until the
 // next reading and lower everyone else to make room for it.
-void SiteController::on_meter_read(WallClock::time_point at) {
+void SiteController::on_meter_read(std::chrono::steady_clock::time_point at) {
     for (std::size_t i = 0; i < stations_.size(); ++i) {
         const auto& s = model_.state.stations[i];
         auto& rt = stations_[i];

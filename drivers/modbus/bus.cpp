@@ -38,7 +38,7 @@ void Bus::stop() {
 void Bus::emit(const Device& d, std::optional<Reading> reading, std::optional<Transition> t) {
     if (!reading && !t) return;
     sink_(DeviceEvent{d.reader.kind(), d.reader.device().id, std::move(reading), std::move(t),
-                      std::chrono::system_clock::now()});
+                      std::chrono::system_clock::now(), std::chrono::steady_clock::now()});
 }
 
 void Bus::poll(Device& d, Clock::time_point now) {

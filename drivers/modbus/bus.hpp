@@ -25,7 +25,8 @@ struct DeviceEvent {
     std::string id;
     std::optional<Reading> reading;        // a good reading
     std::optional<Transition> transition;  // a change of liveness
-    std::chrono::system_clock::time_point at;
+    std::chrono::system_clock::time_point at;       // for people: the `ts` published
+    std::chrono::steady_clock::time_point at_mono;  // for comparing with other events: no clock step moves it
 };
 
 // Called on the bus's own thread: must be quick and thread-safe.

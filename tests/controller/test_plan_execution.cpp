@@ -153,7 +153,10 @@ struct Harness {
         site->on_station_event(e);
         run();
     }
-    void meter(double amps) {
+    // `wall_step`: how far the wall clock was stepped before this reading;
+    // `later`: how much later than now by the monotonic clock it completes.
+    void meter(double amps, std::chrono::system_clock::duration wall_step = {},
+               std::chrono::steady_clock::duration later = {}) {
         world.trace.push_back("meter " + std::to_string(amps));
         world.non_ev = amps;
         modbus::DeviceEvent e;
@@ -161,7 +164,8 @@ struct Harness {
         e.id = "grid";
         e.reading = modbus::Reading{};
         e.reading->current_a = {amps, amps, amps};
-        e.at = WallClock::now();
+        e.at = WallClock::now() + wall_step;
+        e.at_mono = std::chrono::steady_clock::now() + later;
         if (site->model().state.meters[0].state != policy::DeviceState::Online)
             e.transition = modbus::Transition{policy::DeviceState::Unknown, policy::DeviceState::Online, "read"};
         site->on_device_event(e);
@@ -310,5 +314,26 @@ TEST_SUITE("Controller") {
             h.vehicle(0, "Charging");
             CHECK(sent() == std::deque<double>{32});
         }
+    }
+
+    // Issue 17: which report a reading holds was decided on wall-clock times,
+    // so a clock step changed which reports counted.
+    TEST_CASE("a total meter: a wall clock stepped an hour changes nothing about which reports count") {
+        Harness h(1, "total");
+        h.meter(10);
+        h.station(ocpp::StationConnected{"S0", ocpp::Version::V16});
+        h.vehicle(0, "Charging");
+        while (!h.world.stations[0].pending.empty()) h.answer(0, true);
+        h.report(0, 10);  // a first report counts at once
+        h.meter(20);
+        REQUIRE(h.site->model().state.stations[0].measured_peak() == policy::Amps::whole(10));
+        h.report(0, 20);  // a rise: it waits for a reading completed a second after it
+        auto step = std::chrono::hours(1);
+        SUBCASE("forward") {}
+        SUBCASE("back") { step = -step; }
+        h.meter(30, step);  // at once by the monotonic clock: too soon to hold the rise
+        CHECK(h.site->model().state.stations[0].measured_peak() == policy::Amps::whole(10));
+        h.meter(30, step, std::chrono::milliseconds(1500));  // 1.5 s later: it holds the rise
+        CHECK(h.site->model().state.stations[0].measured_peak() == policy::Amps::whole(20));
     }
 }
