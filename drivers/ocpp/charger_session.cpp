@@ -76,7 +76,22 @@ void ChargerSession::handle(const std::string& text) {
 }
 
 void ChargerSession::configure() {
-    for (auto& req : outbound::configure_request(version_, server_.config())) {
+    // What it samples and what its smart charging allows first: measurands
+    // are added to what it samples, never put in their place.
+    auto read = read_configuration_request(version_);
+    call(std::move(read.action), std::move(read.payload), [s = self()](const Answer& a) {
+        const auto* r = std::get_if<CallResult>(&a);
+        s->station_config_ = r ? read_configuration_answer(s->version_, r->payload) : StationConfiguration{};
+        if (!s->station_config_.sampled_measurands)
+            log::info("ocpp: " + s->id_ + " did not say what it samples; keeping " + std::string(kBillingMeasurand));
+        s->send_configuration();
+    });
+}
+
+void ChargerSession::send_configuration() {
+    const std::string measurands =
+        add_measurand(station_config_.sampled_measurands.value_or(std::string(kBillingMeasurand)), kNeededMeasurand);
+    for (auto& req : outbound::configure_request(version_, server_.config(), measurands)) {
         const std::string what = req.action + " " + req.payload.dump();
         call(std::move(req.action), std::move(req.payload), [id = id_, what](const Answer& a) {
             const auto* r = std::get_if<CallResult>(&a);

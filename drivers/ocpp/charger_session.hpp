@@ -15,6 +15,7 @@
 #include <variant>
 
 #include "rpc.hpp"
+#include "station_configuration.hpp"
 
 namespace fuseguard::ocpp {
 
@@ -34,6 +35,8 @@ public:
 
     const std::string& id() const { return id_; }
     Version version() const { return version_; }
+    // What it said of its smart charging after its boot (defaults until then).
+    const ProfileCapabilities& capabilities() const { return station_config_.capabilities; }
 
 protected:
     using Clock = std::chrono::steady_clock;
@@ -65,6 +68,7 @@ private:
     void send_next_call();
     void finish_call(const Answer& answer);
     void configure();
+    void send_configuration();
 
     // Inbound CALLs, by version (v16_inbound.cpp, v201_inbound.cpp).
     std::variant<nlohmann::json, CallError> dispatch_v16(const Call& call);
@@ -76,6 +80,7 @@ private:
     Clock::time_point last_heard_;
     std::deque<Outgoing> calls_;
     std::optional<Outgoing> in_flight_;
+    StationConfiguration station_config_;
     std::uint64_t next_id_ = 1;
     int next_transaction_ = 1;
     bool status_seen_ = false;

@@ -4,7 +4,7 @@ namespace fuseguard::ocpp::outbound {
 
 using nlohmann::json;
 
-std::vector<Request> configure_request(Version v, const config::OcppConfig& cfg) {
+std::vector<Request> configure_request(Version v, const config::OcppConfig& cfg, const std::string& measurands) {
     const std::string heartbeat = std::to_string(static_cast<int>(cfg.heartbeat_interval_s));
     const std::string ping = std::to_string(static_cast<int>(cfg.ping_interval_s));
     const std::string sample = std::to_string(kMeterSampleIntervalS);
@@ -13,7 +13,7 @@ std::vector<Request> configure_request(Version v, const config::OcppConfig& cfg)
             return Request{"ChangeConfiguration", json{{"key", std::move(key)}, {"value", std::move(value)}}};
         };
         return {set("HeartbeatInterval", heartbeat), set("WebSocketPingInterval", ping),
-                set("MeterValueSampleInterval", sample), set("MeterValuesSampledData", "Current.Import")};
+                set("MeterValueSampleInterval", sample), set("MeterValuesSampledData", measurands)};
     }
     auto var = [](const char* component, const char* variable, std::string value) {
         return json{{"component", {{"name", component}}},
@@ -25,7 +25,7 @@ std::vector<Request> configure_request(Version v, const config::OcppConfig& cfg)
                           {var("OCPPCommCtrlr", "HeartbeatInterval", heartbeat),
                            var("OCPPCommCtrlr", "WebSocketPingInterval", ping),
                            var("SampledDataCtrlr", "TxUpdatedInterval", sample),
-                           var("SampledDataCtrlr", "TxUpdatedMeasurands", "Current.Import")}}}}};
+                           var("SampledDataCtrlr", "TxUpdatedMeasurands", measurands)}}}}};
 }
 
 Request trigger_status_request(Version) {

@@ -21,9 +21,11 @@ struct Request {
 // that a station drawing less than its limit is noticed (SPEC 3).
 inline constexpr int kMeterSampleIntervalS = 10;
 
-// After an accepted boot: heartbeat and ping intervals, and Current.Import
-// per phase every kMeterSampleIntervalS (ChangeConfiguration / SetVariables).
-std::vector<Request> configure_request(Version v, const config::OcppConfig& cfg);
+// After an accepted boot and a look at the station's configuration
+// (station_configuration.hpp): heartbeat and ping intervals, the measurands
+// to sample (what it sampled, with Current.Import added) every
+// kMeterSampleIntervalS (ChangeConfiguration / SetVariables).
+std::vector<Request> configure_request(Version v, const config::OcppConfig& cfg, const std::string& measurands);
 // Ask for a StatusNotification (after a reconnect that sent none).
 Request trigger_status_request(Version v);
 Request reset_request(Version v);

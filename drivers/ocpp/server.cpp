@@ -127,7 +127,7 @@ bool Server::set_limit(const std::string& id, double amps) {
     const ChargingProfile profile = station_limit_profile(cfg_.profile_purpose, amps);
     // Our own composition breaking a station stack's rules is a defect of
     // ours: say so, and let the station count as refusing (at capacity).
-    if (auto why = profile_refusal(profile, ProfileTarget{}, ProfileCapabilities{}, v)) {
+    if (auto why = profile_refusal(profile, ProfileTarget{}, s->capabilities(), v)) {
         log::error("ocpp: " + id + ": not sending a limit profile a station would refuse: " + *why);
         net::post(io_, [this, id, amps, why = *why, alive = std::weak_ptr<const bool>(alive_)] {
             if (!alive.expired()) emit(LimitAnswered{id, amps, false, "not sent: " + why, false});

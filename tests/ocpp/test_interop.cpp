@@ -54,6 +54,9 @@ void run_station(const std::string& protocol, config::ProfilePurpose purpose) {
     // Configured on boot: heartbeat, ping, Current.Import sampling.
     CHECK(node.wait_for("\"key\":\"HeartbeatInterval\",\"value\":\"60\"", 5s));
     CHECK(node.wait_for("Current.Import\"}", 5s));
+    // Added to what it sampled, the energy register kept (SPEC 5).
+    CHECK(node.output().find("\"step\":\"get-config\"") != std::string::npos);
+    CHECK(node.output().find("\"value\":\"Energy.Active.Import.Register,Voltage,Current.Import\"") != std::string::npos);
     // An operator's reset, schema-checked by the station.
     std::promise<std::string> reset;
     fx.on_server([&reset](ocpp::Server& s) {

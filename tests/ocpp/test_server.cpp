@@ -1,6 +1,8 @@
 // Our OCPP endpoint over loopback with real websocket clients.
 #include <doctest/doctest.h>
 
+#include <map>
+
 #include "drivers/ocpp/http_session.hpp"
 #include "ocpp_fixture.hpp"
 
@@ -211,16 +213,45 @@ TEST_SUITE("OcppServer") {
         REQUIRE(st.connect(fx.port, "/ocpp/CP1") == 101);
         st.send(kBoot);
         REQUIRE(st.receive_json());  // the boot's answer
+        // First it asks what the station samples and what its smart charging allows.
+        auto read = st.receive_json();
+        REQUIRE(read);
+        REQUIRE((*read)[2] == "GetConfiguration");
+        CHECK((*read)[3]["key"].size() == 4);
+        std::string expected;
+        SUBCASE("what the station samples is kept") {
+            st.send(json::array({3, (*read)[1],
+                                 {{"configurationKey",
+                                   {{{"key", "MeterValuesSampledData"}, {"readonly", false},
+                                     {"value", "Energy.Active.Import.Register,SoC"}}}}}})
+                        .dump());
+            expected = "Energy.Active.Import.Register,SoC,Current.Import";
+        }
+        SUBCASE("a station that does not say keeps the energy register") {
+            st.send(json::array({4, (*read)[1], "NotSupported", "no", json::object()}).dump());
+            expected = "Energy.Active.Import.Register,Current.Import";
+        }
+        SUBCASE("a station that samples the current already is left as it is") {
+            st.send(json::array({3, (*read)[1],
+                                 {{"configurationKey",
+                                   {{{"key", "MeterValuesSampledData"}, {"readonly", false},
+                                     {"value", "Current.Import,Energy.Active.Import.Register"}}}}}})
+                        .dump());
+            expected = "Current.Import,Energy.Active.Import.Register";
+        }
+        std::map<std::string, std::string> values;
         std::vector<std::string> keys;
         for (int i = 0; i < 4; ++i) {
             auto call = st.receive_json();  // one outstanding CALL at a time: answer each
             REQUIRE(call);
             CHECK((*call)[2] == "ChangeConfiguration");
             keys.push_back((*call)[3]["key"]);
+            values[keys.back()] = (*call)[3]["value"];
             st.send(json::array({3, (*call)[1], {{"status", "Accepted"}}}).dump());
         }
         CHECK(keys == std::vector<std::string>{"HeartbeatInterval", "WebSocketPingInterval", "MeterValueSampleInterval",
                                                "MeterValuesSampledData"});
+        CHECK(values["MeterValuesSampledData"] == expected);
     }
 
     TEST_CASE("bad transaction and 2.0.1 payloads get the right CALLERROR") {

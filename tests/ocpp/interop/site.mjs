@@ -67,6 +67,12 @@ function station(id) {
     queue = answered;
     return answered;
   });
+  // A station that says only what it samples: fuseguard keeps its own
+  // assumptions about the smart charging limits.
+  client.handle('GetConfiguration', ({ params }) => ({
+    configurationKey: [{ key: 'MeterValuesSampledData', readonly: false, value: 'Energy.Active.Import.Register' }],
+    unknownKey: (params.key ?? []).filter((k) => k !== 'MeterValuesSampledData'),
+  }));
   client.handle(() => ({ status: 'Accepted' }));
   return client;
 }

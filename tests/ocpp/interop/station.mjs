@@ -26,6 +26,32 @@ client.handle('SetChargingProfile', ({ params }) => {
   say({ step: 'limit', limit, purpose: profile.chargingProfilePurpose, kind: profile.chargingProfileKind });
   return { status: 'Accepted' };
 });
+// What the station samples before fuseguard configures it: fuseguard must add
+// to it, not replace it (the energy register is what the operator bills from).
+const sampled = 'Energy.Active.Import.Register,Voltage';
+client.handle('GetConfiguration', ({ params }) => {
+  say({ step: 'get-config', keys: params.key });
+  const known = {
+    MeterValuesSampledData: sampled,
+    ChargeProfileMaxStackLevel: '3',
+    ChargingScheduleMaxPeriods: '5',
+    ChargingScheduleAllowedChargingRateUnit: 'Current',
+  };
+  const keys = params.key ?? Object.keys(known);
+  return {
+    configurationKey: keys.filter((k) => k in known).map((k) => ({ key: k, readonly: false, value: known[k] })),
+    unknownKey: keys.filter((k) => !(k in known)),
+  };
+});
+client.handle('GetVariables', ({ params }) => {
+  const known = { TxUpdatedMeasurands: sampled, ProfileStackLevel: '3', PeriodsPerSchedule: '5', RateUnit: 'A' };
+  say({ step: 'get-config', keys: params.getVariableData.map((d) => d.variable.name) });
+  return {
+    getVariableResult: params.getVariableData.map((d) => (d.variable.name in known
+      ? { attributeStatus: 'Accepted', attributeValue: known[d.variable.name], component: d.component, variable: d.variable }
+      : { attributeStatus: 'UnknownVariable', component: d.component, variable: d.variable })),
+  };
+});
 client.handle('ChangeConfiguration', ({ params }) => {
   say({ step: 'config', key: params.key, value: params.value });
   return { status: 'Accepted' };
