@@ -1,5 +1,7 @@
 #include "sim_station.hpp"
 
+#include <map>
+
 #include "drivers/iso8601.hpp"
 
 #include <chrono>
@@ -106,6 +108,41 @@ void SimStation::on_read(beast::error_code ec, std::size_t) {
     do_read();
 }
 
+// What a typical wallbox says of its sampling and smart charging: the energy
+// register sampled (fuseguard must keep it), three stack levels, five periods,
+// amperes only.
+json SimStation::configuration(const std::string& action, const json& p) const {
+    const std::map<std::string, std::string> known{{"MeterValuesSampledData", "Energy.Active.Import.Register"},
+                                                   {"TxUpdatedMeasurands", "Energy.Active.Import.Register"},
+                                                   {"ChargeProfileMaxStackLevel", "3"},
+                                                   {"ProfileStackLevel", "3"},
+                                                   {"ChargingScheduleMaxPeriods", "5"},
+                                                   {"PeriodsPerSchedule", "5"},
+                                                   {"ChargingScheduleAllowedChargingRateUnit", "Current"},
+                                                   {"RateUnit", "A"}};
+    if (action == "GetConfiguration") {
+        json keys = json::array(), unknown = json::array();
+        for (const auto& k : p.value("key", json::array())) {
+            if (!k.is_string()) continue;
+            const auto it = known.find(k.get<std::string>());
+            if (it == known.end()) unknown.push_back(k);
+            else keys.push_back({{"key", it->first}, {"readonly", false}, {"value", it->second}});
+        }
+        return {{"configurationKey", keys}, {"unknownKey", unknown}};
+    }
+    json results = json::array();
+    for (const auto& d : p.value("getVariableData", json::array())) {
+        const std::string name = d.contains("variable") ? d["variable"].value("name", "") : "";
+        const auto it = known.find(name);
+        json r = {{"attributeStatus", it == known.end() ? "UnknownVariable" : "Accepted"},
+                  {"component", d.value("component", json::object())},
+                  {"variable", d.value("variable", json::object())}};
+        if (it != known.end()) r["attributeValue"] = it->second;
+        results.push_back(std::move(r));
+    }
+    return {{"getVariableResult", results}};
+}
+
 void SimStation::on_call(const json& frame) {
     const std::string action = frame[2].is_string() ? frame[2].get<std::string>() : "";
     const json& p = frame[3];
@@ -117,6 +154,8 @@ void SimStation::on_call(const json& frame) {
         } catch (const std::exception&) {
             answer["status"] = "Rejected";
         }
+    } else if (action == "GetConfiguration" || action == "GetVariables") {
+        answer = configuration(action, p);
     } else if (action == "SetVariables") {
         json results = json::array();
         for (const auto& d : p.value("setVariableData", json::array()))

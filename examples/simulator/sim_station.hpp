@@ -41,6 +41,7 @@ private:
     void on_handshake(boost::beast::error_code ec);
     void do_read();
     void on_read(boost::beast::error_code ec, std::size_t);
+    nlohmann::json configuration(const std::string& action, const nlohmann::json& p) const;
     void on_call(const nlohmann::json& frame);
     void call(const std::string& action, nlohmann::json payload);
     void write(std::string text);
