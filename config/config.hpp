@@ -113,6 +113,12 @@ struct TlsConfig {
 
 enum class ProfilePurpose { ChargePointMaxProfile, TxDefaultProfile };
 
+// Bounds of ocpp.failsafe_after_s: below the minimum the renewals (every
+// half of it) would be writes a station may refuse; above the maximum a lost
+// station's share would be held for most of a day.
+inline constexpr double kMinFailsafeAfterS = 5;
+inline constexpr double kMaxFailsafeAfterS = 3600;
+
 struct OcppConfig {
     std::string listen_host = "0.0.0.0";
     std::uint16_t listen_port = 9000;  // 0: any free port (tests)
@@ -121,6 +127,12 @@ struct OcppConfig {
     double ping_interval_s = 10;
     double offline_after_s = 30;
     ProfilePurpose profile_purpose = ProfilePurpose::ChargePointMaxProfile;
+    // A station left alone steps itself down to its fallback this long after
+    // fuseguard last renewed its profiles (SPEC 5, docs/ocpp.md "Failsafe").
+    double failsafe_after_s = 300;
+    // How long a station may take to apply a schedule's step (it evaluates
+    // its profiles every so often), counted on top of failsafe_after_s.
+    double profile_eval_delay_s = 30;
 };
 
 struct MqttTlsConfig {

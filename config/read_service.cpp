@@ -28,7 +28,7 @@ bool parse_host_port(const std::string& text, std::string& host, std::uint16_t& 
 
 void read_ocpp(Reader& r, const YAML::Node& n, OcppConfig& out) {
     if (!r.map(n, "ocpp", {"listen", "tls", "heartbeat_interval_s", "ping_interval_s", "offline_after_s",
-                           "profile_purpose"}))
+                           "profile_purpose", "failsafe_after_s", "profile_eval_delay_s"}))
         return;
     std::string listen;
     if (r.text(n, "ocpp", "listen", listen) &&
@@ -48,6 +48,8 @@ void read_ocpp(Reader& r, const YAML::Node& n, OcppConfig& out) {
     r.number(n, "ocpp", "heartbeat_interval_s", out.heartbeat_interval_s, Bound::Positive);
     r.number(n, "ocpp", "ping_interval_s", out.ping_interval_s, Bound::NonNegative);
     r.number(n, "ocpp", "offline_after_s", out.offline_after_s, Bound::Positive);
+    r.number(n, "ocpp", "failsafe_after_s", out.failsafe_after_s, Bound::Positive);
+    r.number(n, "ocpp", "profile_eval_delay_s", out.profile_eval_delay_s, Bound::NonNegative);
     if (auto p = r.choice(n, "ocpp", "profile_purpose", {"ChargePointMaxProfile", "TxDefaultProfile"}))
         out.profile_purpose = *p == 0 ? ProfilePurpose::ChargePointMaxProfile : ProfilePurpose::TxDefaultProfile;
 }

@@ -163,6 +163,9 @@ void validate(Reader& r, Config& c) {
         r.fail("ocpp.offline_after_s",
                 "expected more than ocpp.ping_interval_s (" + fmt(c.ocpp.ping_interval_s) + " s), got " +
                     fmt(c.ocpp.offline_after_s));
+    if (c.ocpp.failsafe_after_s < kMinFailsafeAfterS || c.ocpp.failsafe_after_s > kMaxFailsafeAfterS)
+        r.fail("ocpp.failsafe_after_s", "expected from " + fmt(kMinFailsafeAfterS) + " to " + fmt(kMaxFailsafeAfterS) +
+                                            " s, got " + fmt(c.ocpp.failsafe_after_s));
     if (!c.ocpp.tls)
         for (std::size_t i = 0; i < c.chargers.size(); ++i)
             if (c.chargers[i].password) {

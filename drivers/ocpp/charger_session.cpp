@@ -24,7 +24,8 @@ ChargerSession::ChargerSession(boost::asio::any_io_executor ex, Server& server, 
       ping_timer_(ex),
       watch_timer_(ex),
       call_timer_(ex),
-      status_timer_(ex) {}
+      status_timer_(ex),
+      renew_timer_(ex) {}
 
 void ChargerSession::opened() {
     if (server_alive_.expired()) return shutdown();  // accepted just as the server went away
@@ -34,6 +35,7 @@ void ChargerSession::opened() {
     log::info("ocpp: " + id_ + " connected (" + std::string(subprotocol(version_)) + ")");
     do_ping();
     do_watch();
+    do_renew();
     // A station that reconnects without telling us its connectors' status
     // is asked for it, so that no stale status drives the allocation.
     status_timer_.expires_after(kStatusGrace);
@@ -85,6 +87,7 @@ void ChargerSession::configure() {
         if (!s->station_config_.sampled_measurands)
             log::info("ocpp: " + s->id_ + " did not say what it samples; keeping " + std::string(kBillingMeasurand));
         s->send_configuration();
+        s->send_fallback_layer();
     });
 }
 
@@ -157,6 +160,7 @@ void ChargerSession::close(std::string cause) {
     watch_timer_.cancel();
     call_timer_.cancel();
     status_timer_.cancel();
+    renew_timer_.cancel();
     // Whatever we were waiting for will not come.
     if (in_flight_) {
         auto done = std::move(in_flight_->done);

@@ -9,11 +9,14 @@
 #include <chrono>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <variant>
 
+#include "charging_profile.hpp"
+#include "limit_profiles.hpp"
 #include "rpc.hpp"
 #include "station_configuration.hpp"
 
@@ -30,6 +33,20 @@ public:
 
     // Queues an outgoing CALL; `done` gets the answer.
     void call(std::string action, nlohmann::json payload, Done done);
+
+    // Sends `amps` as the station's limit, in every profile it needs
+    // (limit_profiles.hpp); `done` gets the outcome of them all.
+    struct LimitOutcome {
+        bool accepted = false;
+        bool unanswered = false;  // one went unanswered: the station may hold it or not
+        std::string detail;       // "Accepted", or the first problem
+    };
+    using LimitDone = std::function<void(const LimitOutcome&)>;
+    void apply_limit(double amps, LimitDone done);
+    // For the inbound handlers: a transaction began or ended on a connector
+    // (EVSE). A running transaction gets its own profile with the limit.
+    void transaction_started(int connector, const std::string& transaction_id);
+    void transaction_ended(const std::string& transaction_id);
     // Ends the session (replaced by a newer connection, shutdown, silence).
     void close(std::string cause);
 
@@ -70,6 +87,19 @@ private:
     void configure();
     void send_configuration();
 
+    // The profiles that carry the limit (charger_limits.cpp).
+    struct Transaction {
+        std::string id;
+        Clock::time_point started;  // when we heard of it: no earlier than the station's own start
+    };
+    LimitLayers layers() const;
+    // Sends `p` for `connector` unless the station's stack would refuse it;
+    // `done` gets the outcome.
+    void send_profile(int connector, const ChargingProfile& p, std::function<void(const LimitOutcome&)> done);
+    void send_transaction_profile(int connector, std::function<void(const LimitOutcome&)> done);
+    void do_renew();
+    void send_fallback_layer();
+
     // Inbound CALLs, by version (v16_inbound.cpp, v201_inbound.cpp).
     std::variant<nlohmann::json, CallError> dispatch_v16(const Call& call);
     std::variant<nlohmann::json, CallError> dispatch_v201(const Call& call);
@@ -81,6 +111,9 @@ private:
     std::deque<Outgoing> calls_;
     std::optional<Outgoing> in_flight_;
     StationConfiguration station_config_;
+    std::map<int, Transaction> transactions_;  // running, by connector
+    std::optional<double> limit_;              // the last limit we sent
+    boost::asio::steady_timer renew_timer_;
     std::uint64_t next_id_ = 1;
     int next_transaction_ = 1;
     bool status_seen_ = false;

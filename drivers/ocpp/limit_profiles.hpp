@@ -1,24 +1,67 @@
 #pragma once
-// The profiles that carry fuseguard's limit to a station (SPEC 5): which
-// purpose, kind, stack level and schedule, chosen so that the station stacks
-// in use accept them (profile_rules.hpp).
+// The profiles that carry fuseguard's limit to a station (SPEC 5, docs/ocpp.md
+// "Failsafe"): which purpose, kind, stack level and schedule, chosen so that
+// the station stacks in use accept them (profile_rules.hpp) and so that a
+// station left alone steps itself down to its fallback, whatever its clock.
+//
+// A station with a fallback holds three layers:
+//   - the fallback layer: a TxDefaultProfile on connector 0 at stack level 0,
+//     Relative, one period at the fallback, no end. A transaction with no
+//     profile of its own gets no more than the fallback;
+//   - the station limit on connector 0 (the purpose the installer chose):
+//     the limit as a ChargePointMaxProfile, or as a TxDefaultProfile above
+//     the fallback layer at no more than the fallback (a transaction gets
+//     more only through its own TxProfile, which steps down by itself);
+//   - per running transaction, a Relative TxProfile at the limit that steps
+//     to the fallback failsafe_after_s after it was sent. Relative to the
+//     transaction's start as the station itself counts it, so a wrong
+//     station clock changes nothing.
+// A station without a fallback holds the station limit alone, as before.
+#include <optional>
+#include <string>
+
 #include "charging_profile.hpp"
 #include "config/config.hpp"
+#include "profile_rules.hpp"
 
 namespace fuseguard::ocpp {
 
-// The station-wide limit keeps one id, so each new one replaces the last.
+// Fixed ids: each new profile of a layer replaces the last one.
 inline constexpr int kLimitProfileId = 1;
+inline constexpr int kFallbackProfileId = 2;
+inline constexpr int kTransactionProfileIdBase = 10;  // + the connector
 
 // The start of the Absolute schedules that must hold whatever the station's
 // clock says: any clock a station may have, even one never set, is past it.
 inline constexpr const char* kScheduleStartLongAgo = "1970-01-01T00:00:00Z";
 
-// `amps` for the whole station, from now on, on connector (EVSE) 0, with the
-// purpose the installer chose. A ChargePointMaxProfile is never Relative
-// (EVerest libocpp refuses that, as 2.0.1 K01.FR.38 asks), so it is Absolute
-// from kScheduleStartLongAgo; a TxDefaultProfile is Relative, which every
-// stack accepts for it.
-ChargingProfile station_limit_profile(config::ProfilePurpose purpose, double amps);
+struct LimitLayers {
+    config::ProfilePurpose purpose = config::ProfilePurpose::ChargePointMaxProfile;
+    std::optional<double> fallback_a;  // none: the station limit alone
+    int failsafe_after_s = 300;
+};
+
+// Whether a station with these capabilities can hold the layers: a
+// TxDefaultProfile station limit needs a stack level above the fallback
+// layer, and a transaction's profile two periods (the limit, then the step).
+bool layers_fit(const LimitLayers& layers, const ProfileCapabilities& caps);
+
+// `amps` for the whole station, from now on, on connector (EVSE) 0. A
+// ChargePointMaxProfile is never Relative (EVerest libocpp refuses that, as
+// 2.0.1 K01.FR.38 asks), so it is Absolute from kScheduleStartLongAgo.
+ChargingProfile station_limit_profile(const LimitLayers& layers, double amps);
+// The same for a station without a fallback.
+inline ChargingProfile station_limit_profile(config::ProfilePurpose purpose, double amps) {
+    LimitLayers layers;
+    layers.purpose = purpose;
+    return station_limit_profile(layers, amps);
+}
+// The fallback layer; only for a station with a fallback.
+ChargingProfile fallback_profile(double fallback_a);
+// `amps` for the transaction `transaction_id` on `connector`, which began
+// `elapsed_s` ago as fuseguard counts it (no earlier than the station's own
+// start, so the step comes no later than failsafe_after_s from now).
+ChargingProfile transaction_profile(const LimitLayers& layers, double amps, int connector,
+                                    const std::string& transaction_id, long elapsed_s);
 
 }  // namespace fuseguard::ocpp

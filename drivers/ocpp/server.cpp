@@ -1,16 +1,11 @@
 #include "server.hpp"
 
 #include <boost/asio/ip/address.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 
 #include "charger_session.hpp"
 #include "drivers/log.hpp"
 #include "http_session.hpp"
-#include "limit_profiles.hpp"
-#include "profile_rules.hpp"
-#include "v16/set_charging_profile.hpp"
-#include "v201/set_charging_profile.hpp"
 
 namespace fuseguard::ocpp {
 
@@ -123,44 +118,8 @@ bool Server::set_limit(const std::string& id, double amps) {
     if (it == sessions_.end()) return false;
     auto s = it->second.lock();
     if (!s) return false;
-    const Version v = s->version();
-    const ChargingProfile profile = station_limit_profile(cfg_.profile_purpose, amps);
-    // Our own composition breaking a station stack's rules is a defect of
-    // ours: say so, and let the station count as refusing (at capacity).
-    if (auto why = profile_refusal(profile, ProfileTarget{}, s->capabilities(), v)) {
-        log::error("ocpp: " + id + ": not sending a limit profile a station would refuse: " + *why);
-        net::post(io_, [this, id, amps, why = *why, alive = std::weak_ptr<const bool>(alive_)] {
-            if (!alive.expired()) emit(LimitAnswered{id, amps, false, "not sent: " + why, false});
-        });
-        return true;
-    }
-    const nlohmann::json payload = v == Version::V16 ? v16::SetChargingProfileRequest{0, profile}.to_json()
-                                                     : v201::SetChargingProfileRequest{0, profile}.to_json();
-    s->call("SetChargingProfile", std::move(payload), [this, id, amps, v](const ChargerSession::Answer& a) {
-        LimitAnswered ans{id, amps, false, "timeout", true};
-        if (const auto* r = std::get_if<CallResult>(&a)) {
-            std::variant<std::string, PayloadError> status;
-            if (v == Version::V16) {
-                auto res = v16::SetChargingProfileResponse::from_json(r->payload);
-                if (auto* ok = std::get_if<v16::SetChargingProfileResponse>(&res)) status = ok->status;
-                else status = std::get<PayloadError>(res);
-            } else {
-                auto res = v201::SetChargingProfileResponse::from_json(r->payload);
-                if (auto* ok = std::get_if<v201::SetChargingProfileResponse>(&res)) status = ok->status;
-                else status = std::get<PayloadError>(res);
-            }
-            ans.unanswered = !std::holds_alternative<std::string>(status);
-            if (auto* st = std::get_if<std::string>(&status)) {
-                ans.accepted = *st == "Accepted";
-                ans.detail = *st;
-            } else {
-                ans.detail = "invalid answer: " + std::get<PayloadError>(status).description;
-            }
-        } else if (const auto* e = std::get_if<CallError>(&a)) {
-            ans.unanswered = false;
-            ans.detail = "CALLERROR " + std::string(name(e->code, v)) + ": " + e->description;
-        }
-        emit(std::move(ans));
+    s->apply_limit(amps, [this, id, amps](const ChargerSession::LimitOutcome& o) {
+        emit(LimitAnswered{id, amps, o.accepted, o.detail, o.unanswered});
     });
     return true;
 }

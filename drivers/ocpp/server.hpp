@@ -25,8 +25,14 @@ class ChargerSession;
 class Server {
 public:
     struct Station {
+        Station(std::string station_id, std::optional<std::string> basic_auth_password = std::nullopt,
+                std::optional<double> fallback = std::nullopt)
+            : id(std::move(station_id)), password(std::move(basic_auth_password)), fallback_a(fallback) {}
         std::string id;
         std::optional<std::string> password;  // HTTP Basic auth (security profile 1)
+        // What it steps down to when left alone (docs/ocpp.md "Failsafe");
+        // none: it holds the station limit alone.
+        std::optional<double> fallback_a;
     };
 
     Server(boost::asio::io_context& io, config::OcppConfig cfg, std::vector<Station> stations, StationSink sink);

@@ -23,6 +23,7 @@ struct Context {
     const std::string& station;
     const Call& call;
     int& next_transaction;
+    ChargerSession& session;
 };
 
 CallError payload_error(const Call& c, const PayloadError& e) { return CallError{c.id, e.code, e.description, {}}; }
@@ -68,6 +69,7 @@ Result on_start_transaction(Context& cx) {
     // which 1.6 allows (the station only echoes it back).
     const int tx = cx.next_transaction++;
     cx.server.emit(TransactionChanged{cx.station, req.connector_id, true, std::to_string(tx), std::nullopt});
+    cx.session.transaction_started(req.connector_id, std::to_string(tx));
     return json{{"transactionId", tx}, {"idTagInfo", v16::accepted_id_tag_info()}};
 }
 
@@ -76,6 +78,7 @@ Result on_stop_transaction(Context& cx) {
     if (auto* e = std::get_if<PayloadError>(&r)) return payload_error(cx.call, *e);
     const auto& req = std::get<v16::StopTransactionRequest>(r);
     cx.server.emit(TransactionChanged{cx.station, 0, false, std::to_string(req.transaction_id), req.reason});
+    cx.session.transaction_ended(std::to_string(req.transaction_id));
     return json{{"idTagInfo", v16::accepted_id_tag_info()}};
 }
 
@@ -127,7 +130,7 @@ std::variant<json, CallError> ChargerSession::dispatch_v16(const Call& call) {
     const auto it = table().find(call.action);
     if (it == table().end())
         return CallError{call.id, ErrorCode::NotImplemented, "action " + call.action + " is not implemented", {}};
-    Context cx{server_, id_, call, next_transaction_};
+    Context cx{server_, id_, call, next_transaction_, *this};
     return it->second(cx);
 }
 

@@ -17,6 +17,7 @@ struct Context {
     Server& server;
     const std::string& station;
     const Call& call;
+    ChargerSession& session;
 };
 
 CallError error(const Context& cx, const PayloadError& e) { return CallError{cx.call.id, e.code, e.description, {}}; }
@@ -131,6 +132,8 @@ Result on_transaction_event(Context& cx) {
         if (info->contains("stoppedReason") && (*info)["stoppedReason"].is_string())
             reason = (*info)["stoppedReason"].get<std::string>();
         cx.server.emit(TransactionChanged{cx.station, evse, type == "Started", tx, reason});
+        if (type == "Started" && evse > 0) cx.session.transaction_started(evse, tx);
+        if (type == "Ended") cx.session.transaction_ended(tx);
     }
     if (cx.call.payload.contains("meterValue"))
         if (auto draw = current_import(cx.call.payload["meterValue"]))
@@ -206,7 +209,7 @@ std::variant<json, CallError> ChargerSession::dispatch_v201(const Call& call) {
     const auto it = table().find(call.action);
     if (it == table().end())
         return CallError{call.id, ErrorCode::NotImplemented, "action " + call.action + " is not implemented", {}};
-    Context cx{server_, id_, call};
+    Context cx{server_, id_, call, *this};
     return it->second(cx);
 }
 

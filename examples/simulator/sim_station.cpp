@@ -3,6 +3,8 @@
 #include <map>
 
 #include "drivers/iso8601.hpp"
+#include "drivers/ocpp/v16/set_charging_profile.hpp"
+#include "drivers/ocpp/v201/set_charging_profile.hpp"
 
 #include <chrono>
 #include <iostream>
@@ -75,6 +77,9 @@ void SimStation::on_handshake(beast::error_code ec) {
     else
         call("BootNotification", {{"chargePointVendor", "fuseguard-sim"}, {"chargePointModel", "SimAC"}});
     send_status();
+    // A transaction that began while it was away is reported now, as a
+    // station queues its transaction messages.
+    send_transaction_start();
     do_read();
 }
 
@@ -83,7 +88,7 @@ void SimStation::on_handshake(beast::error_code ec) {
 void SimStation::drop(double for_s) {
     if (open_) std::cerr << "sim: " << charger_.id << " drops its connection for " << static_cast<int>(for_s) << " s\n";
     open_ = false;
-    limit_.reset();
+    awaiting_.clear();
     out_.clear();
     writing_ = false;
     if (ws_) {
@@ -105,6 +110,7 @@ void SimStation::on_read(beast::error_code ec, std::size_t) {
     auto frame = json::parse(beast::buffers_to_string(buffer_.data()), nullptr, false);
     buffer_.consume(buffer_.size());
     if (!frame.is_discarded() && frame.is_array() && frame.size() == 4 && frame[0] == 2) on_call(frame);
+    if (!frame.is_discarded() && frame.is_array() && frame.size() == 3 && frame[0] == 3) on_result(frame);
     do_read();
 }
 
@@ -148,11 +154,14 @@ void SimStation::on_call(const json& frame) {
     const json& p = frame[3];
     json answer = {{"status", "Accepted"}};
     if (action == "SetChargingProfile") {
-        try {
-            limit_ = v201_ ? p.at("chargingProfile").at("chargingSchedule").at(0).at("chargingSchedulePeriod").at(0).at("limit").get<double>()
-                           : p.at("csChargingProfiles").at("chargingSchedule").at("chargingSchedulePeriod").at(0).at("limit").get<double>();
-        } catch (const std::exception&) {
-            answer["status"] = "Rejected";
+        if (v201_) {
+            auto req = ocpp::v201::SetChargingProfileRequest::from_json(p);
+            if (auto* r = std::get_if<ocpp::v201::SetChargingProfileRequest>(&req)) profiles_.install(r->evse_id, r->profile);
+            else answer["status"] = "Rejected";
+        } else {
+            auto req = ocpp::v16::SetChargingProfileRequest::from_json(p);
+            if (auto* r = std::get_if<ocpp::v16::SetChargingProfileRequest>(&req)) profiles_.install(r->connector_id, r->profile);
+            else answer["status"] = "Rejected";
         }
     } else if (action == "GetConfiguration" || action == "GetVariables") {
         answer = configuration(action, p);
@@ -179,7 +188,46 @@ void SimStation::on_call(const json& frame) {
 }
 
 void SimStation::call(const std::string& action, json payload) {
-    write(json::array({2, charger_.id + "-" + std::to_string(++next_id_), action, std::move(payload)}).dump());
+    if (!open_) return;
+    const std::string id = charger_.id + "-" + std::to_string(++next_id_);
+    awaiting_[id] = action;
+    write(json::array({2, id, action, std::move(payload)}).dump());
+}
+
+void SimStation::on_result(const json& frame) {
+    if (!frame[1].is_string()) return;
+    const auto it = awaiting_.find(frame[1].get<std::string>());
+    if (it == awaiting_.end()) return;
+    if (it->second == "StartTransaction" && frame[2].is_object() && frame[2].contains("transactionId") &&
+        frame[2]["transactionId"].is_number_integer())
+        tx_id_ = std::to_string(frame[2]["transactionId"].get<long>());
+    awaiting_.erase(it);
+}
+
+// 1.6: StartTransaction, whose answer names the transaction; 2.0.1: a
+// TransactionEvent with an id of the station's own.
+void SimStation::send_transaction_start() {
+    if (!tx_start_ || tx_reported_ || !open_) return;
+    tx_reported_ = true;
+    const std::string at = iso8601(*tx_start_);
+    if (v201_) {
+        tx_id_ = charger_.id + "-tx" + std::to_string(++tx_count_);
+        call("TransactionEvent", {{"eventType", "Started"}, {"timestamp", at}, {"triggerReason", "CablePluggedIn"},
+                                  {"seqNo", 0}, {"transactionInfo", {{"transactionId", tx_id_}}}, {"evse", {{"id", 1}, {"connectorId", 1}}}});
+    } else {
+        call("StartTransaction", {{"connectorId", 1}, {"idTag", "SIM"}, {"meterStart", 0}, {"timestamp", at}});
+    }
+}
+
+void SimStation::send_transaction_stop() {
+    if (!tx_reported_ || !open_) return;
+    const std::string at = iso8601(std::chrono::system_clock::now());
+    if (v201_)
+        call("TransactionEvent", {{"eventType", "Ended"}, {"timestamp", at}, {"triggerReason", "EVCommunicationLost"},
+                                  {"seqNo", 1}, {"transactionInfo", {{"transactionId", tx_id_}, {"stoppedReason", "EVDisconnected"}}},
+                                  {"evse", {{"id", 1}, {"connectorId", 1}}}});
+    else if (!tx_id_.empty())
+        call("StopTransaction", {{"transactionId", std::stoi(tx_id_)}, {"meterStop", 0}, {"timestamp", at}, {"reason", "EVDisconnected"}});
 }
 
 void SimStation::write(std::string text) {
@@ -202,8 +250,10 @@ void SimStation::do_write() {
 
 double SimStation::terminal_current() const {
     if (!car_ || (fault_ && kFaults[*fault_].faulted)) return 0;
-    // Without fuseguard it falls back to what it is configured to do alone.
-    const double allowed = limit_ ? *limit_ : charger_.fallback_current_a.value_or(charger_.max_current_a);
+    // What its profiles allow; with none (never managed) what it is
+    // configured to do alone.
+    const auto held = profiles_.limit_at(1, std::chrono::system_clock::now(), tx_start_);
+    const double allowed = held ? *held : charger_.fallback_current_a.value_or(charger_.max_current_a);
     if (allowed < 6) return 0;
     return std::min(allowed, car_max_a_) * 0.97;
 }
@@ -277,8 +327,16 @@ void SimStation::tick() {
         car_max_a_ = uniform(cfg_.ev_max_a.min, cfg_.ev_max_a.max);
         car_left_s_ = uniform(cfg_.stay_s.min, cfg_.stay_s.max);
         since_meter_s_ = 9;  // report soon after it starts
+        tx_start_ = std::chrono::system_clock::now();
+        tx_reported_ = false;
+        tx_id_.clear();
+        send_transaction_start();
     } else if (car_ && (car_left_s_ -= 1) <= 0) {
         car_ = false;
+        send_transaction_stop();
+        tx_start_.reset();
+        tx_reported_ = false;
+        profiles_.transaction_ended(1);
     }
     if (fault_) {
         if ((fault_left_s_ -= 1) <= 0) {

@@ -1,9 +1,10 @@
 #pragma once
 // One simulated charging station: an OCPP 1.6 or 2.0.1 websocket client
-// whose car arrives, charges at the limit it is given (or at its fallback
-// when it has lost fuseguard), reports its draw in MeterValues, leaves,
-// sometimes faults and sometimes loses its connection. Deterministic for a
-// seed: every random choice comes from its own generator.
+// whose car arrives, starts a transaction, charges at what the charging
+// profiles it holds allow (kept when it loses fuseguard, as a real station
+// keeps them: OCPP 1.6 section 3.13.6), reports its draw in MeterValues,
+// leaves, sometimes faults and sometimes loses its connection. Deterministic
+// for a seed: every random choice comes from its own generator.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
@@ -11,13 +12,16 @@
 #include <nlohmann/json.hpp>
 
 #include <array>
+#include <chrono>
 #include <deque>
+#include <map>
 #include <memory>
 #include <optional>
 #include <random>
 #include <string>
 
 #include "config/config.hpp"
+#include "drivers/ocpp/held_profiles.hpp"
 #include "policy/phase.hpp"
 #include "sim_config.hpp"
 
@@ -49,6 +53,9 @@ private:
     void drop(double for_s);
 
     void send_status();
+    void send_transaction_start();
+    void send_transaction_stop();
+    void on_result(const nlohmann::json& frame);
     void send_meter_values();
     void send_fault(bool raise);
     double terminal_current() const;  // per used terminal phase
@@ -68,7 +75,14 @@ private:
     int next_id_ = 0;
     double offline_for_s_ = 0;          // waiting to reconnect
 
-    std::optional<double> limit_;       // from fuseguard; none when lost
+    ocpp::HeldProfiles profiles_;       // what fuseguard sent, kept when it is gone
+    std::map<std::string, std::string> awaiting_;  // our CALLs' ids -> action
+    // The car's transaction: begun when it came (by the station's clock),
+    // its id once the CSMS gave one (1.6) or chosen here (2.0.1).
+    std::optional<std::chrono::system_clock::time_point> tx_start_;
+    std::string tx_id_;
+    bool tx_reported_ = false;
+    int tx_count_ = 0;
     bool car_ = false;
     double car_max_a_ = 0, car_left_s_ = 0;
     std::optional<std::size_t> fault_;  // index into the fault list

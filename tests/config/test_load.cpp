@@ -48,6 +48,8 @@ TEST_SUITE("ConfigLoad") {
         CHECK(c.ocpp.ping_interval_s == 10);
         CHECK(c.ocpp.offline_after_s == 30);
         CHECK(c.ocpp.profile_purpose == ProfilePurpose::ChargePointMaxProfile);
+        CHECK(c.ocpp.failsafe_after_s == 300);
+        CHECK(c.ocpp.profile_eval_delay_s == 30);
         CHECK_FALSE(c.mqtt);
         CHECK(c.state_dir == "/var/lib/fuseguard");
     }
@@ -83,6 +85,8 @@ ocpp:
   listen: "[::]:9443"
   tls: { cert: /etc/c.pem, key: /etc/k.pem, client_ca: /etc/ca.pem }
   profile_purpose: TxDefaultProfile
+  failsafe_after_s: 120
+  profile_eval_delay_s: 10
 mqtt:
   broker: ssl://broker.local
   username: fg
@@ -112,6 +116,9 @@ state_dir: /tmp/fg
         CHECK(c.ocpp.listen_host == "::");
         CHECK(c.ocpp.listen_port == 9443);
         CHECK(c.ocpp.tls->client_ca == "/etc/ca.pem");
+        CHECK(c.ocpp.profile_purpose == ProfilePurpose::TxDefaultProfile);
+        CHECK(c.ocpp.failsafe_after_s == 120);
+        CHECK(c.ocpp.profile_eval_delay_s == 10);
         CHECK(c.mqtt->tls_transport);
         CHECK(c.mqtt->port == 8883);
         CHECK(c.mqtt->topic_prefix == "fuseguard/depot");

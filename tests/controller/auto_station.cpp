@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 
+#include "drivers/ocpp/limit_profiles.hpp"
 #include "drivers/ocpp/v16/set_charging_profile.hpp"
 
 namespace fuseguard::test {
@@ -53,8 +54,58 @@ void AutoStation::close() {
 
 void AutoStation::call(const std::string& action, const json& payload) {
     net::post(io_, [this, action, payload] {
-        write(json::array({2, id_ + "-" + std::to_string(++next_id_), action, payload}).dump());
+        const std::string id = id_ + "-" + std::to_string(++next_id_);
+        {
+            std::lock_guard lock(mutex_);
+            awaiting_[id] = action;
+        }
+        write(json::array({2, id, action, payload}).dump());
     });
+}
+
+void AutoStation::start_transaction() {
+    {
+        std::lock_guard lock(mutex_);
+        tx_start_ = std::chrono::system_clock::now();
+    }
+    call("StartTransaction", {{"connectorId", 1}, {"idTag", "TAG"}, {"meterStart", 0}, {"timestamp", "2026-01-01T00:00:00Z"}});
+}
+
+void AutoStation::stop_transaction() {
+    std::string tx;
+    {
+        std::lock_guard lock(mutex_);
+        tx = tx_id_;
+        tx_start_.reset();
+        tx_id_.clear();
+        held_.transaction_ended(1);
+    }
+    call("StopTransaction", {{"transactionId", tx.empty() ? 0 : std::stoi(tx)}, {"meterStop", 0},
+                             {"timestamp", "2026-01-01T00:00:00Z"}});
+}
+
+std::string AutoStation::transaction_id() {
+    std::lock_guard lock(mutex_);
+    return tx_id_;
+}
+
+void AutoStation::go_deaf() { deaf_ = true; }
+
+double AutoStation::allowed_now(double capacity) {
+    std::lock_guard lock(mutex_);
+    return held_.limit_at(1, std::chrono::system_clock::now(), tx_start_).value_or(capacity);
+}
+
+bool AutoStation::wait_allowed(double capacity, const std::function<bool(double)>& pred,
+                               std::chrono::milliseconds deadline) {
+    // The schedules move with the clock, not with events: look every 50 ms.
+    const auto until = std::chrono::steady_clock::now() + deadline;
+    for (;;) {
+        if (pred(allowed_now(capacity))) return true;
+        if (std::chrono::steady_clock::now() >= until) return false;
+        std::unique_lock lock(mutex_);
+        cv_.wait_for(lock, std::chrono::milliseconds(50));
+    }
 }
 
 void AutoStation::status(int connector, const std::string& status, const std::string& error, const json& extra) {
@@ -71,6 +122,14 @@ void AutoStation::set_answer(const std::string& action, const std::string& statu
 void AutoStation::set_answer_delay(const std::string& action, std::chrono::milliseconds delay) {
     std::lock_guard lock(mutex_);
     delays_[action] = delay;
+}
+
+std::string recorded_action(const std::string& action, const json& payload) {
+    if (action != "SetChargingProfile") return action;
+    const json profile = payload.value("csChargingProfiles", json::object());
+    if (profile.value("chargingProfileId", 0) == ocpp::kFallbackProfileId) return action + "/fallback";
+    if (profile.value("chargingProfilePurpose", "") == "TxProfile") return action + "/transaction";
+    return action;
 }
 
 void AutoStation::apply_profile_rules(ocpp::ProfileCapabilities caps) {
@@ -90,6 +149,7 @@ std::string AutoStation::profile_refusal_of(const json& payload) const {
     ocpp::ProfileTarget target;
     target.connector = r.connector_id;
     target.connector_count = 1;
+    if (!tx_id_.empty()) target.transactions[1] = tx_id_;
     return ocpp::profile_refusal(r.profile, target, *rules_, ocpp::Version::V16).value_or("");
 }
 
@@ -107,13 +167,24 @@ void AutoStation::do_read() {
 }
 
 void AutoStation::on_frame(const std::string& text) {
+    if (deaf_) return;
     auto frame = json::parse(text, nullptr, false);
-    if (frame.is_discarded() || !frame.is_array() || frame.empty() || frame[0] != 2) return;  // answers: ignored
+    if (!frame.is_discarded() && frame.is_array() && frame.size() == 3 && frame[0] == 3 && frame[1].is_string()) {
+        std::lock_guard lock(mutex_);
+        const auto it = awaiting_.find(frame[1].get<std::string>());
+        if (it == awaiting_.end()) return;
+        if (it->second == "StartTransaction" && frame[2].is_object() && frame[2].contains("transactionId"))
+            tx_id_ = frame[2]["transactionId"].dump();
+        awaiting_.erase(it);
+        cv_.notify_all();
+        return;
+    }
+    if (frame.is_discarded() || !frame.is_array() || frame.empty() || frame[0] != 2) return;
     const std::string action = frame[2];
     std::string status = "Accepted";
     {
         std::lock_guard lock(mutex_);
-        calls_.push_back({++g_seq, id_, action, frame[3]});
+        calls_.push_back({++g_seq, id_, recorded_action(action, frame[3]), action, frame[3]});
         if (auto it = answers_.find(action); it != answers_.end()) status = it->second;
         if (rules_ && action == "SetChargingProfile") {
             if (auto why = profile_refusal_of(frame[3]); !why.empty()) {
@@ -141,7 +212,7 @@ void AutoStation::answer_next() {
             answering_ = false;
             return;
         }
-        if (auto it = delays_.find(calls_[to_answer_.front().first].action); it != delays_.end()) delay = it->second;
+        if (auto it = delays_.find(calls_[to_answer_.front().first].wire_action); it != delays_.end()) delay = it->second;
     }
     answering_ = true;
     auto send_it = [this] {
@@ -151,6 +222,11 @@ void AutoStation::answer_next() {
             auto [index, text] = std::move(to_answer_.front());
             to_answer_.pop_front();
             calls_[index].answered_seq = ++g_seq;
+            if (calls_[index].wire_action == "SetChargingProfile" && text.find("\"Accepted\"") != std::string::npos) {
+                auto req = ocpp::v16::SetChargingProfileRequest::from_json(calls_[index].payload);
+                if (auto* r = std::get_if<ocpp::v16::SetChargingProfileRequest>(&req))
+                    held_.install(r->connector_id, r->profile);
+            }
             frame = std::move(text);
             cv_.notify_all();
         }

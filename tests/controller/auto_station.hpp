@@ -9,6 +9,7 @@
 #include <boost/beast/websocket.hpp>
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -21,13 +22,19 @@
 #include <thread>
 #include <vector>
 
+#include "drivers/ocpp/held_profiles.hpp"
 #include "drivers/ocpp/profile_rules.hpp"
 
 namespace fuseguard::test {
 
 struct ReceivedCall {
     std::uint64_t seq = 0;  // global order across every AutoStation
-    std::string station, action;
+    std::string station;
+    // The OCPP action, except that a SetChargingProfile other than the station
+    // limit (limit_profiles.hpp) is "SetChargingProfile/fallback" or
+    // "SetChargingProfile/transaction": "SetChargingProfile" is the limit.
+    std::string action;
+    std::string wire_action;  // the OCPP action itself
     nlohmann::json payload;
     std::uint64_t answered_seq = 0;  // when its answer went out, same order; 0 until then
 };
@@ -59,6 +66,21 @@ public:
     void apply_profile_rules(ocpp::ProfileCapabilities caps);
     std::vector<std::string> refusals();
 
+    // A transaction on connector 1: StartTransaction, whose answer gives its
+    // id; StopTransaction ends it (and its TxProfiles, as a station drops them).
+    void start_transaction();
+    void stop_transaction();
+    std::string transaction_id();
+    // Drops every frame from the server from now on, but keeps the socket
+    // open and answers pings: the link is up, nothing gets through.
+    void go_deaf();
+    // What its accepted profiles allow on connector 1 now, by its own clock
+    // (ocpp::HeldProfiles); `capacity` when none limits it. Profiles are kept
+    // when the connection goes, as a real station keeps them.
+    double allowed_now(double capacity);
+    // Waits until `pred(allowed_now(capacity))` holds.
+    bool wait_allowed(double capacity, const std::function<bool(double)>& pred, std::chrono::milliseconds deadline);
+
     // Calls the server sent us, by action; waits until `pred` holds for the list.
     bool wait_calls(const std::string& action, const std::function<bool(const std::vector<ReceivedCall>&)>& pred,
                     std::chrono::milliseconds deadline = std::chrono::seconds(10));
@@ -89,12 +111,20 @@ private:
     std::map<std::string, std::string> answers_;
     std::map<std::string, std::chrono::milliseconds> delays_;
     std::optional<ocpp::ProfileCapabilities> rules_;
+    ocpp::HeldProfiles held_;
+    std::map<std::string, std::string> awaiting_;  // our CALLs' ids -> action
+    std::optional<std::chrono::system_clock::time_point> tx_start_;
+    std::string tx_id_;
+    std::atomic<bool> deaf_{false};
     std::vector<std::string> refusals_;
     std::deque<std::pair<std::size_t, std::string>> to_answer_;  // index into calls_, answer frame
     std::unique_ptr<boost::asio::steady_timer> answer_timer_;
     bool answering_ = false;
     std::thread thread_;
 };
+
+// How ReceivedCall::action names a call with this payload.
+std::string recorded_action(const std::string& action, const nlohmann::json& payload);
 
 // Reads the limit (A) out of a SetChargingProfile payload (1.6).
 double limit_of(const nlohmann::json& set_charging_profile);

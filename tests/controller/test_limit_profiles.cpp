@@ -16,13 +16,17 @@ TEST_SUITE("Controller") {
         CAPTURE(purpose);
         Site site(40, {32, 32}, true, ", profile_purpose: " + purpose);
         for (auto& s : site.stations) {
-            // The least a real station offers: one stack level, one period.
-            s->apply_profile_rules(fuseguard::ocpp::ProfileCapabilities{0, 1, true, false});
+            // The least the failsafe layers need: stack levels 0 and 1, two periods.
+            s->apply_profile_rules(fuseguard::ocpp::ProfileCapabilities{1, 2, true, false});
             s->boot();
             s->status(1, "Charging");
         }
-        // 40 A shared by two cars, then one leaves and the other gets all.
-        auto holds = [](AutoStation& s, double amps) {
+        // 40 A shared by two cars, then one leaves and the other gets all. As
+        // a TxDefaultProfile above the fallback layer the station limit is
+        // never more than the 6 A fallback: a transaction's own profile raises it.
+        const bool max = purpose == "ChargePointMaxProfile";
+        auto holds = [max](AutoStation& s, double amps) {
+            if (!max) amps = std::min(amps, 6.0);
             return s.wait_calls("SetChargingProfile", [&](const std::vector<ReceivedCall>& c) {
                 return !c.empty() && limit_of(c.back().payload) == amps && c.back().answered_seq;
             });
@@ -33,6 +37,8 @@ TEST_SUITE("Controller") {
         CHECK(holds(*site.stations[0], 32));
         CHECK(holds(*site.stations[1], 0));
         for (auto& s : site.stations) {
+            // Each also holds the fallback layer.
+            CHECK(s->wait_calls("SetChargingProfile/fallback", [](auto& c) { return c.size() == 1 && c[0].answered_seq; }));
             const auto refused = s->refusals();
             INFO(s->id(), " refused: ", refused.empty() ? std::string("nothing") : refused.front());
             CHECK(refused.empty());

@@ -51,6 +51,8 @@ function station(id) {
   // One answer at a time, in order, as a station writing flash would.
   let queue = Promise.resolve();
   client.handle('SetChargingProfile', ({ params }) => {
+    // The fallback layer and transactions' profiles are not the station limit.
+    if (params.csChargingProfiles.chargingProfileId !== 1) return { status: 'Accepted' };
     const limit = params.csChargingProfiles.chargingSchedule.chargingSchedulePeriod[0].limit;
     pending[id].push(limit);
     last[id] = { limit, answered: false };

@@ -1,0 +1,74 @@
+// End to end, from the station's side: a station left alone steps itself
+// down to its fallback within ocpp.failsafe_after_s, by the profiles it
+// holds and its own clock, whatever happened to fuseguard or the link
+// (docs/ocpp.md "Failsafe"). The station is an AutoStation that applies
+// EVerest's profile rules and works out what its profiles allow the way a
+// station does (ocpp::HeldProfiles).
+#include <doctest/doctest.h>
+
+#include <csignal>
+
+#include "small_site.hpp"
+
+using namespace fuseguard::test;
+using namespace std::chrono_literals;
+
+namespace {
+// Short enough for a test; renewals every 3 s.
+constexpr int kFailsafeS = 6;
+constexpr double kCapacity = 32;
+
+// One station charging at 32 A on a 40 A site, its transaction's profile in place.
+struct ChargingStation {
+    Site site{40, {32}, true, ", failsafe_after_s: " + std::to_string(kFailsafeS)};
+    AutoStation& s = *site.stations[0];
+
+    ChargingStation() {
+        s.apply_profile_rules(fuseguard::ocpp::ProfileCapabilities{});
+        s.boot();
+        s.status(1, "Charging");
+        s.start_transaction();
+        REQUIRE(s.wait_calls("SetChargingProfile/transaction", [](auto& c) { return !c.empty() && c.back().answered_seq; }));
+        REQUIRE(s.wait_allowed(kCapacity, [](double a) { return a == 32; }, 5s));
+    }
+};
+}  // namespace
+
+TEST_SUITE("Controller") {
+    TEST_CASE("failsafe: while fuseguard is there the station never steps down, and renewals stay bounded") {
+        ChargingStation cs;
+        const auto before = cs.s.calls("SetChargingProfile/transaction").size();
+        // Twice the failsafe time: without renewals it would have stepped down.
+        CHECK_FALSE(cs.s.wait_allowed(kCapacity, [](double a) { return a != 32; }, std::chrono::seconds(2 * kFailsafeS)));
+        const auto renewals = cs.s.calls("SetChargingProfile/transaction").size() - before;
+        INFO(renewals, " renewals in ", 2 * kFailsafeS, " s");
+        CHECK(renewals >= 2);  // one every half of failsafe_after_s
+        CHECK(renewals <= 2 * 3 + 1);  // never more than one every third of it
+        CHECK(cs.s.refusals().empty());
+    }
+
+    TEST_CASE("failsafe: a station that loses fuseguard steps itself down to its fallback within failsafe_after_s") {
+        ChargingStation cs;
+        SUBCASE("the link is closed") { cs.s.close(); }
+        SUBCASE("the link stays open but nothing gets through") { cs.s.go_deaf(); }
+        SUBCASE("fuseguard is killed") { cs.site.process->signal(SIGKILL); }
+        SUBCASE("fuseguard is stopped (SIGSTOP)") { cs.site.process->signal(SIGSTOP); }
+        const auto lost = std::chrono::steady_clock::now();
+        // Its own evaluation: at most failsafe_after_s after the last renewal,
+        // which came before the loss. A second more for the test's own looks.
+        CHECK(cs.s.wait_allowed(kCapacity, [](double a) { return a == 6; }, std::chrono::seconds(kFailsafeS + 1)));
+        const auto took = std::chrono::duration<double>(std::chrono::steady_clock::now() - lost).count();
+        INFO("stepped down after ", took, " s");
+        CHECK(took <= kFailsafeS + 1);
+        CHECK(cs.s.refusals().empty());
+        cs.site.process->signal(SIGCONT);  // a stopped fuseguard must still be able to stop
+    }
+
+    TEST_CASE("failsafe: fuseguard back from SIGSTOP renews, and the station is raised again") {
+        ChargingStation cs;
+        cs.site.process->signal(SIGSTOP);
+        REQUIRE(cs.s.wait_allowed(kCapacity, [](double a) { return a == 6; }, std::chrono::seconds(kFailsafeS + 1)));
+        cs.site.process->signal(SIGCONT);
+        CHECK(cs.s.wait_allowed(kCapacity, [](double a) { return a == 32; }, std::chrono::seconds(kFailsafeS)));
+    }
+}
