@@ -26,6 +26,10 @@ constexpr int kMaxConnector = 32;
 constexpr auto kVehicleResponse = std::chrono::seconds(5);
 
 bool down_status(const std::string& s) { return s == "Faulted" || s == "Unavailable"; }
+
+std::chrono::steady_clock::duration seconds(double s) {
+    return std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(s));
+}
 }  // namespace
 
 SiteController::SiteController(boost::asio::io_context& io, const config::Config& cfg, const Catalogue& catalogue,
@@ -66,6 +70,7 @@ void SiteController::adopt(const SiteController& previous) {
         s.measured = was.measured;
         s.wants_current = was.wants_current;
         s.draw_predates_limit = was.draw_predates_limit;
+        s.holds_last_limit = was.holds_last_limit;
         s.turn = was.turn;
         stations_[*i] = previous.stations_[j];
         ++stations_[*i].revision;
@@ -150,6 +155,11 @@ void SiteController::tick() {
         if (d.target && *d.target > Amps{}) stations_[i].served_s += dt;
         s.turn = static_cast<std::uint64_t>(stations_[i].served_s / kTurnSeconds);
         if (s.state == DeviceState::Unknown) refresh_uptime(i);
+        if (stations_[i].steps_down_by && now >= *stations_[i].steps_down_by) {
+            stations_[i].steps_down_by.reset();
+            s.holds_last_limit = false;
+            ++stations_[i].revision;
+        }
     }
     uptime_.alive(WallClock::now());
     // No total meter to wait for (any more): reports count as they are.
@@ -202,6 +212,8 @@ void SiteController::station_event(std::size_t i, const ocpp::StationEvent& ev) 
             if constexpr (std::is_same_v<T, ocpp::StationConnected>) {
                 forget_in_flight(i);
                 s.state = DeviceState::Online;
+                s.holds_last_limit = false;
+                rt.steps_down_by.reset();
                 s.control = Control::Unmanaged;  // gets the limit in force again at once
                 rt.rejected.clear();
                 rt.version = e.version;
@@ -211,6 +223,14 @@ void SiteController::station_event(std::size_t i, const ocpp::StationEvent& ev) 
                 request_replan();
             } else if constexpr (std::is_same_v<T, ocpp::StationDisconnected>) {
                 forget_in_flight(i);
+                // Its last renewal reached it no later than now: its profiles
+                // step it down within failsafe_after_s, once it has looked at
+                // them, and once its vehicle has followed.
+                if (s.state == DeviceState::Online) {
+                    rt.steps_down_by = std::chrono::steady_clock::now() + seconds(cfg_.ocpp.failsafe_after_s) +
+                                       seconds(cfg_.ocpp.profile_eval_delay_s) + kVehicleResponse;
+                    s.holds_last_limit = true;
+                }
                 s.state = DeviceState::Offline;
                 s.control = Control::Unmanaged;
                 s.measured.reset();
@@ -360,10 +380,13 @@ void SiteController::refresh_device_notifications() {
         const bool offline = s.state == DeviceState::Offline || (s.state == DeviceState::Unknown && grace_over);
         const auto key = device_key(device, "ChargingStationOffline");
         if (offline) {
-            if (!board_.active().count(key))
-                board_.raise(device_notification(catalogue_, "ChargingStationOffline", device,
-                                                 policy::describe(policy::station_deduction(s, i, st.settings), st),
-                                                 stations_[i].cause, now));
+            // What it counts for changes while it is away (its last limit, then
+            // its fallback): the text follows, `since` stays.
+            auto n = device_notification(catalogue_, "ChargingStationOffline", device,
+                                         policy::describe(policy::station_deduction(s, i, st.settings), st),
+                                         stations_[i].cause, now);
+            if (const auto it = board_.active().find(key); it != board_.active().end()) n.since = it->second.since;
+            board_.raise(std::move(n));
         } else {
             board_.clear(key);
         }

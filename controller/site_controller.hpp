@@ -59,6 +59,9 @@ struct StationRuntime {
     // A report that says it draws more than is taken off a total meter now,
     // waiting for a meter reading that holds that draw (see refresh_measured).
     std::optional<std::chrono::steady_clock::time_point> rise_reported_at;
+    // Lost: by when its own profiles have stepped it down to its fallback
+    // at the latest (policy::StationInput::holds_last_limit until then).
+    std::optional<std::chrono::steady_clock::time_point> steps_down_by;
 };
 
 struct DeviceRuntime {

@@ -155,6 +155,8 @@ std::string describe(const Deduction& d, const SiteState& site) {
                (site.stations[d.index].fallback ? "fallback " : "capacity ") + amount;
     case DeductionRule::StationUnmanaged: return who + ", limit not confirmed -> capacity " + amount;
     case DeductionRule::StationRejected: return who + ", rejected its limit -> capacity " + amount;
+    case DeductionRule::StationLost:
+        return who + ", lost -> its last limit " + amount + " until its profiles step it down";
     case DeductionRule::StationFallback: return who + " -> fallback " + amount;
     case DeductionRule::StationCapacity: return who + ", no fallback -> capacity " + amount;
     case DeductionRule::MeterMeasured: return who + " -> non-EV load " + amount;

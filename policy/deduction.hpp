@@ -17,6 +17,7 @@ enum class DeductionRule : std::uint8_t {
     StationStrictReserve,  // strict mode: max(limit, fallback or capacity)
     StationUnmanaged,      // online, limit not (yet) confirmed: capacity
     StationRejected,       // online, refused our limit: capacity
+    StationLost,           // lost, its profiles not stepped down yet: its last limit (at least its fallback)
     StationFallback,       // offline or unknown, has a fallback
     StationCapacity,       // offline or unknown, no fallback
     MeterMeasured,         // online: the non-EV load it measures
@@ -75,6 +76,11 @@ inline void write_station_deduction(Deduction& d, const StationInput& s, std::ui
     Amps per_phase = s.max_current;
     if (is_online(s.state)) {
         d.rule = s.control == Control::Rejected ? DeductionRule::StationRejected : DeductionRule::StationUnmanaged;
+    } else if (s.fallback && s.holds_last_limit) {
+        // What it was last given, or anything up to its capacity when that
+        // is not known; never less than the fallback it steps down to.
+        d.rule = DeductionRule::StationLost;
+        per_phase = max(s.limit_known ? min(s.limit_in_force, s.max_current) : s.max_current, *s.fallback);
     } else if (s.fallback) {
         d.rule = DeductionRule::StationFallback;
         per_phase = *s.fallback;

@@ -49,6 +49,10 @@ struct alignas(64) StationInput {
     // when it loses us, OCPP 1.6 3.13.6). False before its first acceptance
     // and after a limit went unanswered (it may or may not have applied it).
     bool limit_known = false;
+    // Lost (it was online), and its own profiles may not have stepped it
+    // down to its fallback yet: the controller works that out from when it
+    // was lost, failsafe_after_s and the station's evaluation delay (SPEC 1).
+    bool holds_last_limit = false;
     std::optional<Amps> fallback;        // what it draws on its own when it loses us
     // Per station terminal L1..L3 as the station reported it, capped by the
     // controller at any lower limit a meter was read under since; none when

@@ -3,7 +3,8 @@
 // mosquitto, two libmodbus servers (grid meter, EMS) and AutoStations.
 //
 //   site 40 A; meter "grid" (non_ev unless asked, 10 A fallback); EMS "bms" (5 A fallback);
-//   stations A and B, 3-phase, 32 A max, 6 A fallback, on the site.
+//   stations A and B, 3-phase, 32 A max, 6 A fallback, on the site; a lost
+//   station steps down 5 s after its last renewal (+ 5 s for its vehicle).
 #include <csignal>
 #include <memory>
 #include <regex>
@@ -39,7 +40,8 @@ inline std::string site_yaml(int fuse, std::uint16_t meter_port, std::uint16_t e
            "chargers:\n"
            "  - { id: A, max_current_a: 32, fallback_current_a: 6 }\n"
            "  - { id: B, max_current_a: 32, fallback_current_a: 6 }\n"
-           "ocpp: { listen: 127.0.0.1:0, ping_interval_s: 1, offline_after_s: 2 }\n"
+           "ocpp: { listen: 127.0.0.1:0, ping_interval_s: 1, offline_after_s: 2, failsafe_after_s: 5, "
+           "profile_eval_delay_s: 0 }\n"
            "mqtt: { broker: tcp://127.0.0.1:" + std::to_string(mqtt_port) + ", topic_prefix: fg }\n"
            "state_dir: " + state_dir + "\n";
 }

@@ -180,14 +180,29 @@ TEST_SUITE("Controller") {
         CHECK(limit_of(a_low.payload) == 17);
         CHECK(a_low.seq < b->calls("SetChargingProfile").back().seq);
 
-        // B drops off: counted at its 6 A fallback, A gets 40 - 4 - 2 - 6 = 28 A.
+        // B drops off: it keeps its 17 A profiles until they step it down
+        // (failsafe_after_s 5 s, and 5 s for its vehicle), and is counted so;
+        // then at its 6 A fallback, and A gets 40 - 4 - 2 - 6 = 28 A.
         b->close();
-        REQUIRE(a->wait_calls("SetChargingProfile", [](auto& c) { return limit_of(c.back().payload) == 28; }));
-        auto notes = mqtt.wait_json("fg/notifications", [](const json& l) { return has_note(l, "charger:B", "ChargingStationOffline"); });
-        REQUIRE(notes);
-        for (const auto& n : *notes)
-            if (n["code"] == "ChargingStationOffline")
-                CHECK(n["description"].get<std::string>().find("6 A") != std::string::npos);
+        auto lost = mqtt.wait_json("fg/chargers/B", [](const json& j) { return j["state"] == "offline"; });
+        REQUIRE(lost);
+        CHECK(phases_are(lost->at("deduction_a"), 17));
+        auto site_now = mqtt.wait_json("fg/site", [](const json& j) {
+            const auto* d = deduction_of(j, "charger:B");
+            return d && (*d)["state"] == "offline";
+        });
+        REQUIRE(site_now);
+        CHECK((*deduction_of(*site_now, "charger:B"))["reason"].get<std::string>().find("lost") != std::string::npos);
+        CHECK(a->last_limit() == 17);
+        REQUIRE(a->wait_calls("SetChargingProfile", [](auto& c) { return limit_of(c.back().payload) == 28; }, 15s));
+        auto notes = mqtt.wait_json("fg/notifications", [](const json& l) {
+            for (const auto& n : l)
+                if (n["device"] == "charger:B" && n["code"] == "ChargingStationOffline" &&
+                    n["description"].get<std::string>().find("6 A") != std::string::npos)
+                    return true;
+            return false;
+        });
+        CHECK(notes);
         REQUIRE(mqtt.wait_json("fg/chargers/B", [](const json& j) { return j["state"] == "offline" && j["managed"] == false; }));
         auto b2 = charging(site, "B");
         REQUIRE(mqtt.wait_json("fg/notifications", [](const json& l) { return !has_note(l, "charger:B", "ChargingStationOffline"); }));

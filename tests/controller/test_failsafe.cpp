@@ -72,3 +72,35 @@ TEST_SUITE("Controller") {
         CHECK(cs.s.wait_allowed(kCapacity, [](double a) { return a == 32; }, std::chrono::seconds(kFailsafeS)));
     }
 }
+
+TEST_SUITE("Controller") {
+    TEST_CASE("failsafe: a lost station's share is handed out only once its own profiles have stepped it down") {
+        Site site{40, {32, 32}, true, ", failsafe_after_s: " + std::to_string(kFailsafeS) + ", profile_eval_delay_s: 0"};
+        auto& a = *site.stations[0];
+        auto& b = *site.stations[1];
+        for (auto* s : {&a, &b}) {
+            s->apply_profile_rules(fuseguard::ocpp::ProfileCapabilities{});
+            s->boot();
+            s->status(1, "Charging");
+            s->start_transaction();
+        }
+        REQUIRE(a.wait_allowed(kCapacity, [](double v) { return v == 20; }, 10s));
+        REQUIRE(b.wait_allowed(kCapacity, [](double v) { return v == 20; }, 10s));
+        b.close();
+        // From the stations' side, by what their profiles allow: never above
+        // the 40 A fuse, until A has its 32 A (once B is down to 6 A).
+        double peak = 0;
+        const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2 * kFailsafeS + 10);
+        bool raised = false;
+        while (!raised && std::chrono::steady_clock::now() < until) {
+            const double sum = a.allowed_now(kCapacity) + b.allowed_now(kCapacity);
+            peak = std::max(peak, sum);
+            raised = a.allowed_now(kCapacity) == 32;
+            a.wait_allowed(kCapacity, [](double v) { return v == 32; }, 50ms);
+        }
+        INFO("peak ", peak, " A");
+        CHECK(raised);
+        CHECK(peak <= 40);
+        CHECK(b.allowed_now(kCapacity) == 6);
+    }
+}

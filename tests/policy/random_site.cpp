@@ -67,6 +67,7 @@ RandomSite random_site(std::uint64_t seed, const RandomSiteShape& shape) {
         s.limit_in_force = Amps::milli(r.range(0, static_cast<int>(s.max_current.milliamps() / 100)) * 100);
         s.limit_known = s.control == Control::Managed || r.chance(50);
         s.wants_current = r.chance(70);
+        s.holds_last_limit = s.state == DeviceState::Offline && r.chance(50);
         if (r.chance(40)) {
             std::array<Amps, 3> m{};
             for (auto& v : m) v = Amps::milli(r.range(0, static_cast<int>(s.max_current.milliamps() / 100) + 5) * 100);

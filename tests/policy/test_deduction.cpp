@@ -50,6 +50,33 @@ TEST_SUITE("FallbackDeduction") {
         CHECK(describe(d, SiteState{{}, {s}, {}, {}}) == "charger:CP1 offline -> fallback 6 A on L1 L2 L3");
     }
 
+    TEST_CASE("lost, its profiles not stepped down yet: its last limit, never less than its fallback") {
+        auto s = charging(station("CP1", 32, 6), 20);
+        s.state = DeviceState::Offline;
+        s.control = Control::Unmanaged;
+        s.limit_known = true;
+        s.holds_last_limit = true;
+        auto d = station_deduction(s, 0, standard());
+        CHECK(d.rule == DeductionRule::StationLost);
+        CHECK(d.current == PhaseCurrents::uniform(A(20)));
+        CHECK(describe(d, SiteState{{}, {s}, {}, {}}) ==
+              "charger:CP1 offline, lost -> its last limit 20 A on L1 L2 L3 until its profiles step it down");
+        // Paused at 0 A: its step goes up to the fallback, which may come first.
+        s.limit_in_force = A(0);
+        CHECK(station_deduction(s, 0, standard()).current == PhaseCurrents::uniform(A(6)));
+        // What it held is not known (a limit went unanswered): its capacity.
+        s.limit_known = false;
+        CHECK(station_deduction(s, 0, standard()).current == PhaseCurrents::uniform(A(32)));
+        // Stepped down: its fallback.
+        s.holds_last_limit = false;
+        CHECK(station_deduction(s, 0, standard()).rule == DeductionRule::StationFallback);
+        // Without a fallback nothing steps it down: its capacity throughout.
+        auto bare = charging(station("CP2", 32), 20);
+        bare.state = DeviceState::Offline;
+        bare.holds_last_limit = true;
+        CHECK(station_deduction(bare, 0, standard()).rule == DeductionRule::StationCapacity);
+    }
+
     TEST_CASE("seed 000: offline without fallback deducts its 32 A capacity") {
         auto s = station("CP007", 32);
         s.state = DeviceState::Offline;
