@@ -86,6 +86,14 @@ SiteController::InFlight SiteController::in_flight() const {
 void SiteController::replan() {
     target_ = policy::allocate(model_.tree, model_.state);
     const policy::TransitionPlan plan = target_.plan;  // kept apart from target_, which a re-plan replaces
+    // On disk before any of them can reach a station: a restart must never
+    // count a station at less than it may hold (one write per plan at most;
+    // a raise held back below is recorded early, which errs high).
+    if (held_limits_) {
+        for (const auto* cmds : {&plan.lower, &plan.raise})
+            for (const auto& cmd : *cmds) held_limits_->may_hold(model_.state.stations[cmd.station].id, cmd.limit.amps());
+        held_limits_->flush();
+    }
     for (const auto& cmd : plan.lower) send(cmd);
     const auto now = std::chrono::steady_clock::now();
     auto send_raises = [&](bool of_managed) {

@@ -57,6 +57,7 @@ void Service::start() {
     std::error_code ec;
     std::filesystem::create_directories(config_.state_dir, ec);
     uptime_ = std::make_unique<UptimeTracker>(config_.state_dir + "/uptime.sqlite", WallClock::now());
+    held_limits_ = std::make_unique<HeldLimitStore>(config_.state_dir + "/held_limits.json");
     log::info("notification catalogue: " + std::to_string(catalogue_.size()) + " entries");
     start_mqtt();
     apply(config_);
@@ -158,7 +159,7 @@ void Service::apply(const config::Config& cfg) {
     site_ = std::make_unique<SiteController>(
         io_, cfg, catalogue_, *uptime_,
         [this](const std::string& id, double amps) { return ocpp_ && ocpp_->set_limit(id, amps); },
-        [this] { on_site_changed(); });
+        [this] { on_site_changed(); }, held_limits_.get());
     // Adopted before the OCPP side changes: a station that the change
     // disconnects must end offline in the new controller, not be carried
     // over as online after its disconnection arrived.

@@ -24,6 +24,7 @@
 #include "site_controller.hpp"
 #include "state_publisher.hpp"
 #include "terminal_view.hpp"
+#include "held_limits.hpp"
 #include "uptime.hpp"
 
 namespace fuseguard::controller {
@@ -57,6 +58,7 @@ private:
     config::Config config_;
     Catalogue catalogue_;
     std::unique_ptr<UptimeTracker> uptime_;
+    std::unique_ptr<HeldLimitStore> held_limits_;
     std::unique_ptr<mqttlink::MqttLink> mqtt_;
     std::unique_ptr<OperatorCommands> commands_;
     std::unique_ptr<ocpp::Server> ocpp_;

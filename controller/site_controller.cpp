@@ -33,7 +33,8 @@ std::chrono::steady_clock::duration seconds(double s) {
 }  // namespace
 
 SiteController::SiteController(boost::asio::io_context& io, const config::Config& cfg, const Catalogue& catalogue,
-                               UptimeTracker& uptime, LimitSender send, std::function<void()> changed)
+                               UptimeTracker& uptime, LimitSender send, std::function<void()> changed,
+                               HeldLimitStore* held_limits)
     : io_(io),
       cfg_(cfg),
       catalogue_(catalogue),
@@ -45,8 +46,11 @@ SiteController::SiteController(boost::asio::io_context& io, const config::Config
       meters_(model_.state.meters.size()),
       ems_(model_.state.ems.size()),
       started_(std::chrono::steady_clock::now()),
-      last_tick_(started_) {
+      last_tick_(started_),
+      held_limits_(held_limits),
+      settled_at_(started_) {
     for (std::size_t i = 0; i < model_.state.stations.size(); ++i) station_by_id_[model_.state.stations[i].id] = i;
+    restore_held_limits();
     // Every device is unknown: the first plan deducts every fallback.
     replan();
 }
@@ -126,6 +130,41 @@ bool SiteController::startup_grace_over() const {
     return std::chrono::steady_clock::now() - started_ >= std::chrono::duration<double>(cfg_.ocpp.offline_after_s);
 }
 
+std::chrono::steady_clock::time_point SiteController::step_down_due(std::chrono::steady_clock::time_point lost) const {
+    return lost + seconds(cfg_.ocpp.failsafe_after_s) + seconds(cfg_.ocpp.profile_eval_delay_s) + kVehicleResponse;
+}
+
+// The previous run renewed their profiles until it stopped, which was no
+// later than now: each steps down by itself within the same window as a
+// station lost now. Counted at what the previous run recorded until then.
+void SiteController::restore_held_limits() {
+    if (!held_limits_) return;
+    for (std::size_t i = 0; i < model_.state.stations.size(); ++i) {
+        auto& s = model_.state.stations[i];
+        const auto held = held_limits_->held(s.id);
+        if (!held || !s.fallback) continue;
+        s.limit_in_force = policy::min(Amps::round_up(*held), s.max_current);
+        s.limit_known = true;
+        s.holds_last_limit = true;
+        stations_[i].steps_down_by = step_down_due(started_);
+    }
+}
+
+// Once a minute, what the file says comes down to what the stations are
+// known to hold (raises were written before they went out).
+void SiteController::settle_held_limits(std::chrono::steady_clock::time_point now) {
+    if (!held_limits_ || now - settled_at_ < std::chrono::minutes(1)) return;
+    settled_at_ = now;
+    std::map<std::string, double> holding;
+    for (std::size_t i = 0; i < model_.state.stations.size(); ++i) {
+        const auto& s = model_.state.stations[i];
+        if (!stations_[i].in_flight.empty()) continue;
+        if (is_online(s.state) && s.control == Control::Managed) holding[s.id] = s.limit_in_force.amps();
+        else if (!is_online(s.state) && !s.holds_last_limit && s.fallback) holding[s.id] = s.fallback->amps();
+    }
+    held_limits_->settle(holding);
+}
+
 std::optional<std::size_t> SiteController::station_index(const std::string& id) const {
     auto it = station_by_id_.find(id);
     if (it == station_by_id_.end()) return std::nullopt;
@@ -161,6 +200,7 @@ void SiteController::tick() {
             ++stations_[i].revision;
         }
     }
+    settle_held_limits(now);
     uptime_.alive(WallClock::now());
     // No total meter to wait for (any more): reports count as they are.
     if (!policy::needs_station_draw(model_.state))
@@ -227,8 +267,7 @@ void SiteController::station_event(std::size_t i, const ocpp::StationEvent& ev) 
                 // step it down within failsafe_after_s, once it has looked at
                 // them, and once its vehicle has followed.
                 if (s.state == DeviceState::Online) {
-                    rt.steps_down_by = std::chrono::steady_clock::now() + seconds(cfg_.ocpp.failsafe_after_s) +
-                                       seconds(cfg_.ocpp.profile_eval_delay_s) + kVehicleResponse;
+                    rt.steps_down_by = step_down_due(std::chrono::steady_clock::now());
                     s.holds_last_limit = true;
                 }
                 s.state = DeviceState::Offline;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "catalogue.hpp"
+#include "held_limits.hpp"
 #include "config/config.hpp"
 #include "drivers/modbus/bus.hpp"
 #include "drivers/ocpp/events.hpp"
@@ -84,7 +85,8 @@ public:
     using LimitSender = std::function<bool(const std::string& id, double amps)>;
 
     SiteController(boost::asio::io_context& io, const config::Config& cfg, const Catalogue& catalogue,
-                   UptimeTracker& uptime, LimitSender send, std::function<void()> changed);
+                   UptimeTracker& uptime, LimitSender send, std::function<void()> changed,
+                   HeldLimitStore* held_limits = nullptr);
 
     // After a reload: what the previous controller knew about devices that
     // are still configured (liveness, connectors, readings, the limits the
@@ -140,6 +142,11 @@ private:
     // The policy's `measured` from the connectors' reports and report_cap.
     void refresh_measured(std::size_t station);
     void refresh_device_notifications();
+    // When a station lost now has been stepped down by its own profiles.
+    std::chrono::steady_clock::time_point step_down_due(std::chrono::steady_clock::time_point lost) const;
+    // A restart: stations still hold the limits the previous run gave them.
+    void restore_held_limits();
+    void settle_held_limits(std::chrono::steady_clock::time_point now);
     void refresh_uptime(std::size_t station);
     void station_event(std::size_t i, const ocpp::StationEvent& e);
     std::optional<std::size_t> station_index(const std::string& id) const;
@@ -161,6 +168,8 @@ private:
     bool replan_posted_ = false;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // guards posted work
     std::uint64_t limits_sent_ = 0;
+    HeldLimitStore* held_limits_ = nullptr;  // none in tests that do not restart
+    std::chrono::steady_clock::time_point settled_at_{};
 };
 
 }  // namespace fuseguard::controller

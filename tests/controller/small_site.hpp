@@ -56,6 +56,17 @@ struct Site {
         for (auto& s : stations) out.push_back(s.get());
         return out;
     }
+    // fuseguard killed and started again on the same configuration and
+    // state_dir; the stations it had lose their connection.
+    void restart_after_kill() {
+        process->signal(SIGKILL);
+        process->wait_exit(10s);
+        process = std::make_unique<ChildProcess>(std::vector<std::string>{FUSEGUARD_BINARY, "--config", config});
+        REQUIRE(process->wait_for("stations connect to", 10s));
+        std::smatch m;
+        REQUIRE(std::regex_search(process->output(), m, std::regex("ocpp: listening on 127\\.0\\.0\\.1:([0-9]+)")));
+        port = static_cast<std::uint16_t>(std::stoi(m[1]));
+    }
     void reload(int fuse, const std::vector<int>& max_a) {
         dir.write("site.yaml", small_site_yaml(dir, fuse, max_a, ocpp_extra));
         const auto from = process->output().size();

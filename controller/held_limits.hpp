@@ -1,0 +1,40 @@
+#pragma once
+// What each station may hold from fuseguard's profiles, kept in state_dir
+// (`held_limits.json`) so that a restarted fuseguard counts a station it has
+// not heard from yet at that limit until the station's own profiles have
+// stepped it down (SPEC 1: after a crash or an update the stations still hold
+// the profiles of the previous run). The file only ever errs high: a limit
+// that may raise what a station holds is on disk before it is sent, a lower
+// one is written once accepted, at most once a minute.
+#include <map>
+#include <optional>
+#include <string>
+
+namespace fuseguard::controller {
+
+class HeldLimitStore {
+public:
+    // Reads `path`; a missing file is empty, a broken one too (and logged:
+    // every station is then counted as the configuration says without it).
+    explicit HeldLimitStore(std::string path);
+
+    std::optional<double> held(const std::string& id) const;
+    // Before a limit goes out: if it is above what is recorded, it is
+    // recorded, and written by the next flush().
+    void may_hold(const std::string& id, double amps);
+    // Writes what may_hold() recorded, if anything; once per plan, before
+    // any of its limits is sent.
+    void flush();
+    // What the stations are known to hold now; recorded values above them
+    // come down, written if anything changed.
+    void settle(const std::map<std::string, double>& holding);
+    const std::map<std::string, double>& all() const { return held_; }
+
+private:
+    void write();
+    std::string path_;
+    bool dirty_ = false;
+    std::map<std::string, double> held_;
+};
+
+}  // namespace fuseguard::controller

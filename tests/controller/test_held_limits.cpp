@@ -1,0 +1,49 @@
+// What each station may hold, kept across restarts (controller/held_limits.cpp).
+#include <doctest/doctest.h>
+
+#include <fstream>
+
+#include "common/temp_dir.hpp"
+#include "controller/held_limits.hpp"
+
+using namespace fuseguard::controller;
+using fuseguard::test::TempDir;
+
+TEST_SUITE("Controller") {
+    TEST_CASE("held limits: raises are on disk after a flush, lowerings once settled, and a restart reads them") {
+        TempDir dir;
+        const std::string path = (dir.path / "held_limits.json").string();
+        {
+            HeldLimitStore store(path);
+            CHECK_FALSE(store.held("A"));
+            store.may_hold("A", 20);
+            CHECK(store.held("A") == 20);
+            CHECK_FALSE(std::filesystem::exists(path));  // written by the flush, once per plan
+            store.flush();
+            CHECK(HeldLimitStore(path).held("A") == 20);
+            store.may_hold("A", 12);  // a lowering: the station may still hold 20 A until it accepts
+            store.may_hold("B", 32);
+            store.flush();
+            HeldLimitStore again(path);
+            CHECK(again.held("A") == 20);
+            CHECK(again.held("B") == 32);
+            store.settle({{"A", 12}, {"B", 40}});  // settled values only ever come down
+            CHECK(store.held("B") == 32);
+        }
+        const HeldLimitStore restarted(path);
+        CHECK(restarted.held("A") == 12);
+        CHECK(restarted.held("B") == 32);
+        CHECK_FALSE(std::filesystem::exists(path + ".new"));
+    }
+
+    TEST_CASE("held limits: a file that is not what fuseguard writes is read as empty") {
+        TempDir dir;
+        for (const char* text : {"", "{", "[1,2]", "{\"A\": \"20\", \"B\": -3}"}) {
+            CAPTURE(text);
+            const auto path = dir.write("held_limits.json", text);
+            HeldLimitStore store(path);
+            CHECK_FALSE(store.held("A"));
+            CHECK_FALSE(store.held("B"));
+        }
+    }
+}
