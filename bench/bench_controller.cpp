@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "controller/site_controller.hpp"
+#include "drivers/ocpp/limit_profiles.hpp"
 #include "drivers/ocpp/server.hpp"
 
 namespace net = boost::asio;
@@ -54,6 +55,9 @@ public:
         ws_.handshake("127.0.0.1", "/ocpp/CP" + std::to_string(index_));
         send(R"([2,"b","BootNotification",{"chargePointVendor":"Bench","chargePointModel":"B"}])");
         send(R"([2,"s","StatusNotification",{"connectorId":1,"status":"Charging","errorCode":"NoError"}])");
+        // A transaction: each change of limit also goes out as its profile
+        // (the failsafe layers), after the station limit timed here.
+        send(R"([2,"t","StartTransaction",{"connectorId":1,"idTag":"B","meterStart":0,"timestamp":"2026-01-01T00:00:00Z"}])");
         read();
     }
 
@@ -69,7 +73,7 @@ private:
     void on_frame(const std::string& text) {
         const auto f = json::parse(text, nullptr, false);
         if (f.is_discarded() || f[0] != 2) return;
-        if (f[2] == "SetChargingProfile") {
+        if (f[2] == "SetChargingProfile" && f[3]["csChargingProfiles"]["chargingProfileId"] == ocpp::kLimitProfileId) {
             const double limit = f[3]["csChargingProfiles"]["chargingSchedule"]["chargingSchedulePeriod"][0]["limit"];
             std::lock_guard lock(board_.mutex);
             const double before = board_.limit[index_];
@@ -150,7 +154,7 @@ void run(benchmark::State& state, const std::function<modbus::DeviceEvent(int)>&
     controller::UptimeTracker uptime(":memory:", std::chrono::system_clock::now());
     std::unique_ptr<controller::SiteController> site;
     std::vector<ocpp::Server::Station> ids;
-    for (const auto& c : cfg.chargers) ids.push_back({c.id, std::nullopt});
+    for (const auto& c : cfg.chargers) ids.push_back({c.id, std::nullopt, c.fallback_current_a, c.max_current_a});
     ocpp::Server server(server_io, cfg.ocpp, ids, [&](ocpp::StationEvent e) { site->on_station_event(e); });
     // Server side: when the controller handed the last lowering to its
     // session (which writes it at once unless a write is in flight).

@@ -34,7 +34,7 @@ bool same_broker(const std::optional<config::MqttConfig>& a, const std::optional
 
 std::vector<ocpp::Server::Station> station_list(const config::Config& cfg) {
     std::vector<ocpp::Server::Station> list;
-    for (const auto& c : cfg.chargers) list.push_back({c.id, c.password, c.fallback_current_a});
+    for (const auto& c : cfg.chargers) list.push_back({c.id, c.password, c.fallback_current_a, c.max_current_a});
     return list;
 }
 

@@ -48,7 +48,7 @@ LimitLayers ChargerSession::layers() const {
     const auto& cfg = server_.config();
     const auto* station = server_.station(id_);
     LimitLayers l{cfg.profile_purpose, station ? station->fallback_a : std::nullopt,
-                  static_cast<int>(cfg.failsafe_after_s)};
+                  static_cast<int>(cfg.failsafe_after_s), station ? station->max_current_a : 0};
     // A station whose smart charging cannot hold them gets the station limit
     // alone, as a station without a fallback does.
     if (l.fallback_a && !layers_fit(l, station_config_.capabilities)) l.fallback_a.reset();
@@ -80,8 +80,13 @@ void ChargerSession::send_profile(int connector, const ChargingProfile& p, std::
 
 void ChargerSession::apply_limit(double amps, LimitDone done) {
     limit_ = amps;
-    // One outcome for the station limit and every transaction's profile: it
-    // holds the new limit only once it has accepted them all.
+    // The outcome of the station limit, and of every transaction's profile
+    // when the station limit does not cap running transactions (a
+    // TxDefaultProfile): a lowering holds only once they are all accepted.
+    // Under a station maximum the transactions' profiles allow the capacity
+    // and do not change with the limit: nothing to send for them here (a
+    // transaction profile the station refuses leaves that transaction at its
+    // fallback layer, and is logged where it is sent).
     struct Tally {
         int waiting = 1;
         LimitOutcome outcome{true, false, "Accepted"};
@@ -95,9 +100,10 @@ void ChargerSession::apply_limit(double amps, LimitDone done) {
         if (--tally->waiting == 0 && tally->done) tally->done(tally->outcome);
     };
     const LimitLayers l = layers();
-    if (l.fallback_a) tally->waiting += static_cast<int>(transactions_.size());
+    const bool tx_follows = l.fallback_a && transaction_amps(l, amps) == amps;
+    if (tx_follows) tally->waiting += static_cast<int>(transactions_.size());
     send_profile(0, station_limit_profile(l, amps), count);
-    if (l.fallback_a && !transactions_.empty()) {
+    if (tx_follows && !transactions_.empty()) {
         for (const auto& [connector, tx] : transactions_) send_transaction_profile(connector, count);
         do_renew();  // just renewed: the next renewal is due from now
     }
@@ -111,7 +117,7 @@ void ChargerSession::send_transaction_profile(int connector, std::function<void(
         return;
     }
     const long elapsed = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - it->second.started).count();
-    send_profile(connector, transaction_profile(l, *limit_, connector, it->second.id, elapsed),
+    send_profile(connector, transaction_profile(l, transaction_amps(l, *limit_), connector, it->second.id, elapsed),
                  [id = id_, connector, done = std::move(done)](const LimitOutcome& o) {
                      if (!o.accepted)
                          log::warning("ocpp: " + id + " did not take the limit for the transaction on connector " +

@@ -12,6 +12,8 @@ std::chrono::steady_clock::duration seconds(double s) {
 }
 // How long we wait for the answer to one of our CALLs.
 constexpr auto kCallTimeout = std::chrono::seconds(30);
+// A timer that fires this late means the process itself was not running.
+constexpr auto kWokenLate = std::chrono::seconds(2);
 // How long a newly connected station has to report its status by itself.
 constexpr auto kStatusGrace = std::chrono::seconds(5);
 }  // namespace
@@ -120,6 +122,10 @@ void ChargerSession::do_watch() {
     watch_timer_.expires_at(last_heard_ + seconds(server_.config().offline_after_s));
     watch_timer_.async_wait([s = self()](boost::system::error_code ec) {
         if (ec || s->closed_) return;
+        // Woken long after the deadline: it was fuseguard that was not
+        // running (SIGSTOP, a paused VM), not the station that was silent.
+        // The station gets its full time again from now.
+        if (Clock::now() - s->watch_timer_.expiry() > kWokenLate) s->last_heard_ = Clock::now();
         const double limit = s->server_.config().offline_after_s;
         if (Clock::now() - s->last_heard_ >= seconds(limit))
             return s->close("silent: no frame or pong for " + std::to_string(static_cast<int>(limit)) + " s");

@@ -4,6 +4,12 @@
 
 namespace fuseguard::ocpp {
 
+double transaction_amps(const LimitLayers& layers, double amps) {
+    if (layers.purpose == config::ProfilePurpose::ChargePointMaxProfile && layers.capacity_a > 0)
+        return std::max(layers.capacity_a, amps);
+    return amps;
+}
+
 bool layers_fit(const LimitLayers& layers, const ProfileCapabilities& caps) {
     if (caps.max_periods < 2) return false;
     return layers.purpose == config::ProfilePurpose::ChargePointMaxProfile || caps.max_stack_level >= 1;

@@ -12,10 +12,13 @@
 //     the limit as a ChargePointMaxProfile, or as a TxDefaultProfile above
 //     the fallback layer at no more than the fallback (a transaction gets
 //     more only through its own TxProfile, which steps down by itself);
-//   - per running transaction, a Relative TxProfile at the limit that steps
-//     to the fallback failsafe_after_s after it was sent. Relative to the
+//   - per running transaction, a Relative TxProfile that steps to the
+//     fallback failsafe_after_s after it was sent. Relative to the
 //     transaction's start as the station itself counts it, so a wrong
-//     station clock changes nothing.
+//     station clock changes nothing. Under a station maximum it allows the
+//     station's capacity until the step (the maximum is the limit), so it
+//     changes only to be renewed; under a TxDefaultProfile it carries the
+//     limit itself.
 // A station without a fallback holds the station limit alone, as before.
 #include <optional>
 #include <string>
@@ -39,7 +42,12 @@ struct LimitLayers {
     config::ProfilePurpose purpose = config::ProfilePurpose::ChargePointMaxProfile;
     std::optional<double> fallback_a;  // none: the station limit alone
     int failsafe_after_s = 300;
+    double capacity_a = 0;             // the station's max_current_a
 };
+
+// What a transaction's profile allows until its step, with the station at
+// `amps`: its capacity under a station maximum, else the limit itself.
+double transaction_amps(const LimitLayers& layers, double amps);
 
 // Whether a station with these capabilities can hold the layers: a
 // TxDefaultProfile station limit needs a stack level above the fallback

@@ -26,13 +26,17 @@ class Server {
 public:
     struct Station {
         Station(std::string station_id, std::optional<std::string> basic_auth_password = std::nullopt,
-                std::optional<double> fallback = std::nullopt)
-            : id(std::move(station_id)), password(std::move(basic_auth_password)), fallback_a(fallback) {}
+                std::optional<double> fallback = std::nullopt, double capacity = 0)
+            : id(std::move(station_id)),
+              password(std::move(basic_auth_password)),
+              fallback_a(fallback),
+              max_current_a(capacity) {}
         std::string id;
         std::optional<std::string> password;  // HTTP Basic auth (security profile 1)
         // What it steps down to when left alone (docs/ocpp.md "Failsafe");
         // none: it holds the station limit alone.
         std::optional<double> fallback_a;
+        double max_current_a = 0;  // its capacity: what a transaction's profile allows under a station maximum
     };
 
     Server(boost::asio::io_context& io, config::OcppConfig cfg, std::vector<Station> stations, StationSink sink);

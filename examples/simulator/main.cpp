@@ -92,6 +92,19 @@ int main(int argc, char** argv) {
 
         boost::asio::signal_set signals(io, SIGINT, SIGTERM);
         signals.async_wait([&](const boost::system::error_code&, int) {
+            // What the stations had to write: renewals, changes, layers.
+            sim::SimStation::ProfileWrites all;
+            for (const auto& s : stations) {
+                all.station_limit += s->profile_writes().station_limit;
+                all.transaction += s->profile_writes().transaction;
+                all.fallback_layer += s->profile_writes().fallback_layer;
+            }
+            const double hours = t / 3600.0, n = static_cast<double>(stations.size());
+            if (hours > 0 && n > 0)
+                std::cerr << "fuseguard-sim: profile writes in " << t << " s per station per hour: station limits "
+                          << static_cast<double>(all.station_limit) / n / hours << ", transaction profiles "
+                          << static_cast<double>(all.transaction) / n / hours << ", fallback layers "
+                          << static_cast<double>(all.fallback_layer) / n / hours << std::endl;
             std::cerr << "fuseguard-sim: stopping" << std::endl;
             io.stop();
         });

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "drivers/iso8601.hpp"
+#include "drivers/ocpp/limit_profiles.hpp"
 #include "drivers/ocpp/v16/set_charging_profile.hpp"
 #include "drivers/ocpp/v201/set_charging_profile.hpp"
 
@@ -149,6 +150,12 @@ json SimStation::configuration(const std::string& action, const json& p) const {
     return {{"getVariableResult", results}};
 }
 
+void SimStation::count_write(const ocpp::ChargingProfile& p) {
+    if (p.purpose == ocpp::ProfilePurpose::Tx) ++writes_.transaction;
+    else if (p.id == ocpp::kFallbackProfileId) ++writes_.fallback_layer;
+    else ++writes_.station_limit;
+}
+
 void SimStation::on_call(const json& frame) {
     const std::string action = frame[2].is_string() ? frame[2].get<std::string>() : "";
     const json& p = frame[3];
@@ -156,12 +163,20 @@ void SimStation::on_call(const json& frame) {
     if (action == "SetChargingProfile") {
         if (v201_) {
             auto req = ocpp::v201::SetChargingProfileRequest::from_json(p);
-            if (auto* r = std::get_if<ocpp::v201::SetChargingProfileRequest>(&req)) profiles_.install(r->evse_id, r->profile);
-            else answer["status"] = "Rejected";
+            if (auto* r = std::get_if<ocpp::v201::SetChargingProfileRequest>(&req)) {
+                profiles_.install(r->evse_id, r->profile);
+                count_write(r->profile);
+            } else {
+                answer["status"] = "Rejected";
+            }
         } else {
             auto req = ocpp::v16::SetChargingProfileRequest::from_json(p);
-            if (auto* r = std::get_if<ocpp::v16::SetChargingProfileRequest>(&req)) profiles_.install(r->connector_id, r->profile);
-            else answer["status"] = "Rejected";
+            if (auto* r = std::get_if<ocpp::v16::SetChargingProfileRequest>(&req)) {
+                profiles_.install(r->connector_id, r->profile);
+                count_write(r->profile);
+            } else {
+                answer["status"] = "Rejected";
+            }
         }
     } else if (action == "GetConfiguration" || action == "GetVariables") {
         answer = configuration(action, p);

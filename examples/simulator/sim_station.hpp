@@ -38,6 +38,12 @@ public:
     // What it draws now on site L1..L3.
     std::array<double, 3> site_draw() const;
     const std::string& id() const { return charger_.id; }
+    // SetChargingProfile received, by what it carried (stations write each
+    // to flash: the demo reports them when it stops).
+    struct ProfileWrites {
+        std::uint64_t station_limit = 0, transaction = 0, fallback_layer = 0;
+    };
+    const ProfileWrites& profile_writes() const { return writes_; }
 
 private:
     void do_connect();
@@ -75,7 +81,9 @@ private:
     int next_id_ = 0;
     double offline_for_s_ = 0;          // waiting to reconnect
 
-    ocpp::HeldProfiles profiles_;       // what fuseguard sent, kept when it is gone
+    ocpp::HeldProfiles profiles_;
+    ProfileWrites writes_;
+    void count_write(const ocpp::ChargingProfile& p);       // what fuseguard sent, kept when it is gone
     std::map<std::string, std::string> awaiting_;  // our CALLs' ids -> action
     // The car's transaction: begun when it came (by the station's clock),
     // its id once the CSMS gave one (1.6) or chosen here (2.0.1).

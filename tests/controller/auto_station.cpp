@@ -185,7 +185,8 @@ void AutoStation::on_frame(const std::string& text) {
     {
         std::lock_guard lock(mutex_);
         calls_.push_back({++g_seq, id_, recorded_action(action, frame[3]), action, frame[3]});
-        if (auto it = answers_.find(action); it != answers_.end()) status = it->second;
+        if (auto it = answers_.find(calls_.back().action); it != answers_.end()) status = it->second;
+        else if (auto any = answers_.find(action); any != answers_.end()) status = any->second;
         if (rules_ && action == "SetChargingProfile") {
             if (auto why = profile_refusal_of(frame[3]); !why.empty()) {
                 refusals_.push_back(why);

@@ -55,6 +55,8 @@ public:
     void boot() { call("BootNotification", {{"chargePointVendor", "Test"}, {"chargePointModel", "Auto"}}); }
     void status(int connector, const std::string& status, const std::string& error = "NoError",
                 const nlohmann::json& extra = nlohmann::json::object());
+    // `action` as ReceivedCall names it ("SetChargingProfile/transaction"
+    // for those alone) or the OCPP action (every SetChargingProfile).
     void set_answer(const std::string& action, const std::string& status);
     // Answers `action` only after `delay` (the station is busy writing flash).
     // Calls are still answered one at a time, in order.

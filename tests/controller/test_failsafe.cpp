@@ -131,3 +131,30 @@ TEST_SUITE("Controller") {
         for (auto& s : site.stations) CHECK(s->allowed_now(kCapacity) == 6);
     }
 }
+
+TEST_SUITE("Controller") {
+    TEST_CASE("failsafe: a station that refuses transaction profiles keeps its station maximum, managed") {
+        Site site{40, {32, 32}, true, ", failsafe_after_s: 60"};
+        auto& s = *site.stations[0];
+        s.set_answer("SetChargingProfile/transaction", "Rejected");
+        s.boot();
+        s.status(1, "Charging");
+        s.start_transaction();
+        REQUIRE(s.wait_calls("SetChargingProfile", [](auto& c) { return !c.empty() && limit_of(c.back().payload) == 32; }));
+        REQUIRE(site.process->wait_for("did not take the limit for the transaction", 5s));
+        // A second car: the first station is lowered while its transaction
+        // runs, and its transaction's profile is refused again.
+        auto& other = *site.stations[1];
+        other.boot();
+        other.status(1, "Charging");
+        REQUIRE(s.wait_calls("SetChargingProfile", [](auto& c) { return limit_of(c.back().payload) == 20 && c.back().answered_seq; }));
+        REQUIRE(other.wait_calls("SetChargingProfile", [](auto& c) { return !c.empty() && limit_of(c.back().payload) == 20; }));
+        // Its maximum is in place: it stays managed, not counted at capacity
+        // and asked again. Its transaction charges at its fallback layer, by
+        // its own profiles: the safe side of what it is counted at.
+        CHECK(s.wait_allowed(kCapacity, [](double v) { return v == 6; }, 5s));
+        CHECK(site.process->output().find("did not accept its limit") == std::string::npos);
+        const auto n = s.calls("SetChargingProfile").size();
+        CHECK_FALSE(s.wait_calls("SetChargingProfile", [n](auto& c) { return c.size() > n; }, 2s));
+    }
+}

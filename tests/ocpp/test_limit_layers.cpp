@@ -75,6 +75,25 @@ TEST_SUITE("charging profiles") {
                                     Version::V201));
     }
 
+    TEST_CASE("under a station maximum a transaction's profile allows the capacity, so only renewals change it") {
+        auto max = layers(kMax, 6.0);
+        max.capacity_a = 32;
+        CHECK(transaction_amps(max, 20) == 32);
+        CHECK(transaction_amps(max, 0) == 32);
+        auto def = layers(kTxDefault, 6.0);
+        def.capacity_a = 32;
+        CHECK(transaction_amps(def, 20) == 20);  // a TxDefaultProfile does not cap it: it carries the limit
+        CHECK(transaction_amps(layers(kMax, 6.0), 20) == 20);  // capacity not known: the limit
+        // Held together: the maximum is the limit until the step, then the fallback.
+        HeldProfiles held;
+        const auto start = *parse_iso8601("2026-12-05T10:00:00Z");
+        held.install(0, fallback_profile(6));
+        held.install(0, station_limit_profile(max, 20));
+        held.install(1, transaction_profile(max, transaction_amps(max, 20), 1, "5", 0));
+        CHECK(held.limit_at(1, start + 10s, start) == 20);
+        CHECK(held.limit_at(1, start + 300s, start) == 6);
+    }
+
     TEST_CASE("layers need two periods, and a TxDefaultProfile station limit a stack level above 0") {
         CHECK(layers_fit(layers(kMax, 6.0), ProfileCapabilities{0, 2, true, false}));
         CHECK_FALSE(layers_fit(layers(kTxDefault, 6.0), ProfileCapabilities{0, 2, true, false}));
