@@ -27,6 +27,11 @@
 
 namespace fuseguard::controller {
 
+// IEC 61851-1 gives the vehicle 5 s to follow a new PWM duty cycle: a draw
+// reported sooner after a raise may not show it yet, and a station stepped
+// down by its profiles draws its fallback only that much later.
+inline constexpr auto kVehicleResponse = std::chrono::seconds(5);
+
 struct ConnectorView {
     std::string status = "Unknown";
     std::string error_code = "NoError";

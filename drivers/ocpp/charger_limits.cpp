@@ -112,12 +112,17 @@ void ChargerSession::apply_limit(double amps, LimitDone done) {
 void ChargerSession::send_transaction_profile(int connector, std::function<void(const LimitOutcome&)> done) {
     const auto it = transactions_.find(connector);
     const LimitLayers l = layers();
-    if (it == transactions_.end() || !limit_ || !l.fallback_a) {
+    // Before any limit, under a station maximum it allows the capacity (what
+    // the station is counted at then) and its step is in place from the start.
+    const std::optional<double> amps = limit_ ? std::optional<double>(transaction_amps(l, *limit_))
+                                       : transaction_amps(l, 0) > 0 ? std::optional<double>(transaction_amps(l, 0))
+                                                                    : std::nullopt;
+    if (it == transactions_.end() || !amps || !l.fallback_a) {
         if (done) done(LimitOutcome{true, false, "Accepted"});
         return;
     }
     const long elapsed = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - it->second.started).count();
-    send_profile(connector, transaction_profile(l, transaction_amps(l, *limit_), connector, it->second.id, elapsed),
+    send_profile(connector, transaction_profile(l, *amps, connector, it->second.id, elapsed),
                  [id = id_, connector, done = std::move(done)](const LimitOutcome& o) {
                      if (!o.accepted)
                          log::warning("ocpp: " + id + " did not take the limit for the transaction on connector " +

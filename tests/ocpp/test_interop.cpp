@@ -16,7 +16,8 @@ namespace {
 void run_station(const std::string& protocol, config::ProfilePurpose purpose) {
     auto cfg = OcppFixture::defaults();
     cfg.profile_purpose = purpose;
-    OcppFixture fx({{"STRICT1", std::nullopt}}, cfg);
+    // With a fallback: the failsafe layers go out too, schema-checked as well.
+    OcppFixture fx({{"STRICT1", std::nullopt, 6.0, 32.0}}, cfg);
     ChildProcess node(ocpp_rpc_command("station.mjs", {std::to_string(fx.port), "STRICT1", protocol}));
     const bool ready = node.wait_for("\"step\":\"ready\"", 20s);
     INFO(node.output());
@@ -70,11 +71,21 @@ void run_station(const std::string& protocol, config::ProfilePurpose purpose) {
     REQUIRE(answer);
     CHECK(answer->accepted);
     CHECK(node.wait_exit(10s) == 0);
-    CHECK(node.output().find("\"limit\":13.3") != std::string::npos);
-    // What EVerest's libocpp would accept too: a station maximum is never Relative.
     const bool max = purpose == config::ProfilePurpose::ChargePointMaxProfile;
+    // A station maximum carries the limit; a TxDefaultProfile above the
+    // fallback layer no more than the fallback, and the running transaction's
+    // profile the limit (2.0.1: its transaction still runs).
+    CHECK(node.output().find(max ? "\"step\":\"limit\",\"limit\":13.3" : "\"step\":\"limit\",\"limit\":6") != std::string::npos);
+    if (!max && protocol != "ocpp1.6")
+        CHECK(node.output().find("\"limit\":13.3,\"purpose\":\"TxProfile\"") != std::string::npos);
+    // What EVerest's libocpp would accept too: a station maximum is never Relative.
     CHECK(node.output().find(max ? "Profile\",\"kind\":\"Absolute\"" : "\"TxDefaultProfile\",\"kind\":\"Relative\"") !=
           std::string::npos);
+    // The fallback layer, and (2.0.1) the transaction's profile with its step.
+    CHECK(node.output().find("{\"step\":\"profile\",\"limit\":6,\"purpose\":\"TxDefaultProfile\",\"kind\":\"Relative\",\"periods\":1}") !=
+          std::string::npos);
+    if (protocol != "ocpp1.6")
+        CHECK(node.output().find("\"purpose\":\"TxProfile\",\"kind\":\"Relative\",\"periods\":2") != std::string::npos);
     CHECK(node.output().find("failed") == std::string::npos);
 }
 }  // namespace

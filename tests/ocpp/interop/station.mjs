@@ -19,11 +19,18 @@ const client = new RPCClient({
 client.on('strictValidationFailure', (e) => fail(`schema: ${e.error?.message ?? e.message ?? e}`));
 
 let limit = null;
+let txProfile = false;  // 2.0.1: its transaction runs on, and gets a profile of its own
 client.handle('SetChargingProfile', ({ params }) => {
   const profile = protocol === 'ocpp1.6' ? params.csChargingProfiles : params.chargingProfile;
   const schedule = protocol === 'ocpp1.6' ? profile.chargingSchedule : profile.chargingSchedule[0];
-  limit = schedule.chargingSchedulePeriod[0].limit;
-  say({ step: 'limit', limit, purpose: profile.chargingProfilePurpose, kind: profile.chargingProfileKind });
+  const id = protocol === 'ocpp1.6' ? profile.chargingProfileId : profile.id;
+  const first = schedule.chargingSchedulePeriod[0].limit;
+  // Id 1 is the station limit; the fallback layer and the transactions'
+  // profiles come beside it.
+  if (id === 1) limit = first;
+  if (profile.chargingProfilePurpose === 'TxProfile') txProfile = true;
+  say({ step: id === 1 ? 'limit' : 'profile', limit: first, purpose: profile.chargingProfilePurpose,
+    kind: profile.chargingProfileKind, periods: schedule.chargingSchedulePeriod.length });
   return { status: 'Accepted' };
 });
 // What the station samples before fuseguard configures it: fuseguard must add
@@ -129,9 +136,10 @@ try {
     say({ step: 'v201-extra', authorize: a.idTokenInfo.status });
   }
   say({ step: 'ready' });
-  // Wait for the limit the test asks the server to send, then leave.
+  // Wait for the limit the test asks the server to send (and in 2.0.1 the
+  // running transaction's profile), then leave.
   const wait = setInterval(async () => {
-    if (limit === null) return;
+    if (limit === null || (protocol !== 'ocpp1.6' && !txProfile)) return;
     clearInterval(wait);
     await client.close();
     say({ step: 'done' });

@@ -1,0 +1,52 @@
+// SiteController, part: stations it has lost, and what they still hold
+// from its profiles until those step them down (SPEC 1, docs/ocpp.md
+// "Failsafe"), across restarts too.
+#include "site_controller.hpp"
+
+namespace fuseguard::controller {
+
+using policy::Amps;
+using policy::Control;
+
+namespace {
+std::chrono::steady_clock::duration seconds(double s) {
+    return std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(s));
+}
+}  // namespace
+
+std::chrono::steady_clock::time_point SiteController::step_down_due(std::chrono::steady_clock::time_point lost) const {
+    return lost + seconds(cfg_.ocpp.failsafe_after_s) + seconds(cfg_.ocpp.profile_eval_delay_s) + kVehicleResponse;
+}
+
+// The previous run renewed their profiles until it stopped, which was no
+// later than now: each steps down by itself within the same window as a
+// station lost now. Counted at what the previous run recorded until then.
+void SiteController::restore_held_limits() {
+    if (!held_limits_) return;
+    for (std::size_t i = 0; i < model_.state.stations.size(); ++i) {
+        auto& s = model_.state.stations[i];
+        const auto held = held_limits_->held(s.id);
+        if (!held || !s.fallback) continue;
+        s.limit_in_force = policy::min(Amps::round_up(*held), s.max_current);
+        s.limit_known = true;
+        s.holds_last_limit = true;
+        stations_[i].steps_down_by = step_down_due(started_);
+    }
+}
+
+// Once a minute, what the file says comes down to what the stations are
+// known to hold (raises were written before they went out).
+void SiteController::settle_held_limits(std::chrono::steady_clock::time_point now) {
+    if (!held_limits_ || now - settled_at_ < std::chrono::minutes(1)) return;
+    settled_at_ = now;
+    std::map<std::string, double> holding;
+    for (std::size_t i = 0; i < model_.state.stations.size(); ++i) {
+        const auto& s = model_.state.stations[i];
+        if (!stations_[i].in_flight.empty()) continue;
+        if (is_online(s.state) && s.control == Control::Managed) holding[s.id] = s.limit_in_force.amps();
+        else if (!is_online(s.state) && !s.holds_last_limit && s.fallback) holding[s.id] = s.fallback->amps();
+    }
+    held_limits_->settle(holding);
+}
+
+}  // namespace fuseguard::controller
