@@ -1,6 +1,7 @@
 #pragma once
 // The installer's YAML as typed, validated values (SPEC 2). Units are in the
 // names, as in the file. Nothing here talks to devices.
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -9,6 +10,12 @@
 #include <vector>
 
 namespace fuseguard::config {
+
+// A `_s` value of the configuration as a duration for the steady clock's
+// timers and deadlines.
+inline std::chrono::steady_clock::duration seconds(double s) {
+    return std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(s));
+}
 
 // 1-based, as editors show them.
 struct SourceMark {

@@ -5,14 +5,9 @@
 
 namespace fuseguard::controller {
 
+using config::seconds;
 using policy::Amps;
 using policy::Control;
-
-namespace {
-std::chrono::steady_clock::duration seconds(double s) {
-    return std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(s));
-}
-}  // namespace
 
 std::chrono::steady_clock::time_point SiteController::step_down_due(std::chrono::steady_clock::time_point lost) const {
     return lost + seconds(cfg_.ocpp.failsafe_after_s) + seconds(cfg_.ocpp.profile_eval_delay_s) + kVehicleResponse;

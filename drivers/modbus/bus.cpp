@@ -5,11 +5,7 @@
 
 namespace fuseguard::modbus {
 
-namespace {
-Clock::duration seconds(double s) {
-    return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
-}
-}  // namespace
+using config::seconds;
 
 Bus::Bus(const config::ModbusConfig& transport, EventSink sink) : client_(transport), sink_(std::move(sink)) {}
 

@@ -38,10 +38,6 @@ ChargerSession::LimitOutcome outcome_of(const ChargerSession::Answer& a, Version
     }
     return out;
 }
-
-std::chrono::steady_clock::duration seconds(double s) {
-    return std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(s));
-}
 }  // namespace
 
 LimitLayers ChargerSession::layers() const {
@@ -158,7 +154,7 @@ void ChargerSession::transaction_ended(const std::string& transaction_id) {
 // its step to the fallback stays ahead while we are here (a renewal at most
 // every third of it, as the issue asks, leaves room for a slow answer).
 void ChargerSession::do_renew() {
-    renew_timer_.expires_after(seconds(server_.config().failsafe_after_s / 2));
+    renew_timer_.expires_after(config::seconds(server_.config().failsafe_after_s / 2));
     renew_timer_.async_wait([s = self()](boost::system::error_code ec) {
         if (ec || s->closed_) return;
         for (const auto& [connector, tx] : s->transactions_) s->send_transaction_profile(connector, nullptr);

@@ -6,10 +6,9 @@
 
 namespace fuseguard::ocpp {
 
+using config::seconds;
+
 namespace {
-std::chrono::steady_clock::duration seconds(double s) {
-    return std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(s));
-}
 // How long we wait for the answer to one of our CALLs.
 constexpr auto kCallTimeout = std::chrono::seconds(30);
 // A timer that fires this late means the process itself was not running.
