@@ -3,6 +3,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include "comma_list.hpp"
 #include "server.hpp"
 
 namespace fuseguard::ocpp {
@@ -66,16 +67,9 @@ std::variant<Upgrade, Refusal> check_upgrade(const http::request<http::empty_bod
                        "ocpp: refused station " + id + " from " + peer + ": wrong or missing password (401)"};
     // The first subprotocol the station offers that we speak.
     const std::string offered(req[http::field::sec_websocket_protocol]);
-    std::size_t pos = 0;
-    while (pos <= offered.size()) {
-        std::size_t end = offered.find(',', pos);
-        if (end == std::string::npos) end = offered.size();
-        std::string p = offered.substr(pos, end - pos);
-        p.erase(0, p.find_first_not_of(' '));
-        p.erase(p.find_last_not_of(' ') + 1);
+    for (const auto p : comma_list(offered)) {
         if (p == "ocpp1.6") return Upgrade{id, Version::V16};
         if (p == "ocpp2.0.1") return Upgrade{id, Version::V201};
-        pos = end + 1;
     }
     return Refusal{http::status::bad_request, "no supported subprotocol (ocpp1.6, ocpp2.0.1)",
                    "ocpp: refused station " + id + ": offered subprotocols '" + offered + "'"};

@@ -3,6 +3,8 @@
 #include <charconv>
 #include <map>
 
+#include "comma_list.hpp"
+
 namespace fuseguard::ocpp {
 
 using nlohmann::json;
@@ -31,20 +33,6 @@ std::optional<int> to_int(const std::string& s) {
     return v;
 }
 
-bool lists(std::string_view csv, std::string_view item) {
-    std::size_t pos = 0;
-    while (pos <= csv.size()) {
-        const auto comma = csv.find(',', pos);
-        std::string_view part = csv.substr(pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos);
-        while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
-        while (!part.empty() && part.back() == ' ') part.remove_suffix(1);
-        if (part == item) return true;
-        if (comma == std::string_view::npos) break;
-        pos = comma + 1;
-    }
-    return false;
-}
-
 // The values the station gave, keyed by 1.6 key names.
 StationConfiguration from_values(const std::map<std::string, std::string>& values) {
     StationConfiguration out;
@@ -63,8 +51,8 @@ StationConfiguration from_values(const std::map<std::string, std::string>& value
             out.capabilities.max_stack_level = *s;
             out.capabilities.max_periods = *p;
             // 1.6 says "Current" and "Power"; 2.0.1 "A" and "W".
-            out.capabilities.current_allowed = lists(*units, "Current") || lists(*units, "A");
-            out.capabilities.power_allowed = lists(*units, "Power") || lists(*units, "W");
+            out.capabilities.current_allowed = comma_list_has(*units, "Current") || comma_list_has(*units, "A");
+            out.capabilities.power_allowed = comma_list_has(*units, "Power") || comma_list_has(*units, "W");
             out.capabilities_read = true;
         }
     }
@@ -114,7 +102,7 @@ StationConfiguration read_configuration_answer(Version v, const json& payload) {
 }
 
 std::string add_measurand(std::string_view current, std::string_view needed) {
-    if (lists(current, needed)) return std::string(current);
+    if (comma_list_has(current, needed)) return std::string(current);
     std::string out(current);
     while (!out.empty() && (out.back() == ' ' || out.back() == ',')) out.pop_back();
     if (!out.empty()) out += ',';

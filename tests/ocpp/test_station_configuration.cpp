@@ -2,6 +2,7 @@
 // (drivers/ocpp/station_configuration.cpp).
 #include <doctest/doctest.h>
 
+#include "drivers/ocpp/comma_list.hpp"
 #include "drivers/ocpp/station_configuration.hpp"
 
 using namespace fuseguard::ocpp;
@@ -75,5 +76,16 @@ TEST_SUITE("station configuration") {
             CHECK(c.capabilities.max_stack_level == ProfileCapabilities{}.max_stack_level);
         }
         CHECK_FALSE(read_configuration_answer(Version::V201, json{{"getVariableResult", {1, 2}}}).capabilities_read);
+    }
+}
+
+TEST_SUITE("station configuration") {
+    TEST_CASE("comma-separated lists: items in order, spaces trimmed, empty items kept") {
+        CHECK(comma_list("Current, Power") == std::vector<std::string_view>{"Current", "Power"});
+        CHECK(comma_list(" ocpp2.0.1 ,ocpp1.6") == std::vector<std::string_view>{"ocpp2.0.1", "ocpp1.6"});
+        CHECK(comma_list("") == std::vector<std::string_view>{""});
+        CHECK(comma_list("A,,W") == std::vector<std::string_view>{"A", "", "W"});
+        CHECK(comma_list_has("A, W", "W"));
+        CHECK_FALSE(comma_list_has("Current.Import.Offered", "Current.Import"));
     }
 }
