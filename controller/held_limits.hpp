@@ -28,7 +28,6 @@ public:
     // What the stations are known to hold now; recorded values above them
     // come down, written if anything changed.
     void settle(const std::map<std::string, double>& holding);
-    const std::map<std::string, double>& all() const { return held_; }
 
 private:
     void write();

@@ -19,10 +19,6 @@ std::string iso8601(std::chrono::system_clock::time_point t, bool milliseconds) 
     return buf;
 }
 
-}  // namespace fuseguard
-
-namespace fuseguard {
-
 std::optional<std::chrono::system_clock::time_point> parse_iso8601(std::string_view text) {
     // YYYY-MM-DDTHH:MM:SS, optional fraction, then Z or +HH:MM / -HH:MM.
     int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;

@@ -14,7 +14,7 @@
 namespace fuseguard::ocpp {
 
 namespace {
-// Why a SetChargingProfile answer is not an acceptance, "" when it is.
+// What a SetChargingProfile answer (or its absence) says of the profile.
 ChargerSession::LimitOutcome outcome_of(const ChargerSession::Answer& a, Version v) {
     ChargerSession::LimitOutcome out{false, true, "timeout"};
     if (const auto* r = std::get_if<CallResult>(&a)) {
@@ -51,7 +51,7 @@ LimitLayers ChargerSession::layers() const {
     return l;
 }
 
-void ChargerSession::send_profile(int connector, const ChargingProfile& p, std::function<void(const LimitOutcome&)> done) {
+void ChargerSession::send_profile(int connector, const ChargingProfile& p, LimitDone done) {
     ProfileTarget target;
     target.connector = connector;
     target.connector_count = std::max(connector, 1);
@@ -105,20 +105,19 @@ void ChargerSession::apply_limit(double amps, LimitDone done) {
     }
 }
 
-void ChargerSession::send_transaction_profile(int connector, std::function<void(const LimitOutcome&)> done) {
+void ChargerSession::send_transaction_profile(int connector, LimitDone done) {
     const auto it = transactions_.find(connector);
     const LimitLayers l = layers();
-    // Before any limit, under a station maximum it allows the capacity (what
-    // the station is counted at then) and its step is in place from the start.
-    const std::optional<double> amps = limit_ ? std::optional<double>(transaction_amps(l, *limit_))
-                                       : transaction_amps(l, 0) > 0 ? std::optional<double>(transaction_amps(l, 0))
-                                                                    : std::nullopt;
-    if (it == transactions_.end() || !amps || !l.fallback_a) {
+    // Before any limit there is nothing to carry, except under a station
+    // maximum: the capacity (what the station is counted at then), so that
+    // its step is in place from the start.
+    const double amps = transaction_amps(l, limit_.value_or(0));
+    if (it == transactions_.end() || !l.fallback_a || (!limit_ && amps <= 0)) {
         if (done) done(LimitOutcome{true, false, "Accepted"});
         return;
     }
     const long elapsed = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - it->second.started).count();
-    send_profile(connector, transaction_profile(l, *amps, connector, it->second.id, elapsed),
+    send_profile(connector, transaction_profile(l, amps, connector, it->second.id, elapsed),
                  [id = id_, connector, done = std::move(done)](const LimitOutcome& o) {
                      if (!o.accepted)
                          log::warning("ocpp: " + id + " did not take the limit for the transaction on connector " +

@@ -95,8 +95,8 @@ private:
     LimitLayers layers() const;
     // Sends `p` for `connector` unless the station's stack would refuse it;
     // `done` gets the outcome.
-    void send_profile(int connector, const ChargingProfile& p, std::function<void(const LimitOutcome&)> done);
-    void send_transaction_profile(int connector, std::function<void(const LimitOutcome&)> done);
+    void send_profile(int connector, const ChargingProfile& p, LimitDone done);
+    void send_transaction_profile(int connector, LimitDone done);
     void do_renew();
     void send_fallback_layer();
 
