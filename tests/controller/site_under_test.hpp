@@ -88,4 +88,27 @@ struct SiteUnderTest {
     std::unique_ptr<AutoStation> station(const std::string& id) { return std::make_unique<AutoStation>(id, ocpp_port); }
 };
 
+// What the MQTT payloads and the stations of such a site show.
+inline bool phases_are(const nlohmann::json& v, double a) { return v.is_array() && v.size() == 3 && v[0] == a && v[1] == a && v[2] == a; }
+
+inline bool has_note(const nlohmann::json& list, const std::string& device, const std::string& code) {
+    for (const auto& n : list)
+        if (n["device"] == device && n["code"] == code) return true;
+    return false;
+}
+
+inline const nlohmann::json* deduction_of(const nlohmann::json& site, const std::string& source) {
+    for (const auto& d : site["deductions"])
+        if (d["source"] == source) return &d;
+    return nullptr;
+}
+
+// A station that booted and has a vehicle charging on connector 1.
+inline std::unique_ptr<AutoStation> charging(SiteUnderTest& site, const std::string& id) {
+    auto s = site.station(id);
+    s->boot();
+    s->status(1, "Charging");
+    return s;
+}
+
 }  // namespace fuseguard::test

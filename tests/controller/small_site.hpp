@@ -39,11 +39,7 @@ struct Site {
     // With `own_stations` false the test brings its own (ocpp-rpc) stations.
     Site(int fuse, const std::vector<int>& max_a, bool own_stations = true, std::string ocpp_keys = "")
         : ocpp_extra(std::move(ocpp_keys)), config(dir.write("site.yaml", small_site_yaml(dir, fuse, max_a, ocpp_extra))) {
-        process = std::make_unique<ChildProcess>(std::vector<std::string>{FUSEGUARD_BINARY, "--config", config});
-        REQUIRE(process->wait_for("stations connect to", 10s));
-        std::smatch m;
-        REQUIRE(std::regex_search(process->output(), m, std::regex("ocpp: listening on 127\\.0\\.0\\.1:([0-9]+)")));
-        port = static_cast<std::uint16_t>(std::stoi(m[1]));
+        launch();
         for (std::size_t i = 0; own_stations && i < max_a.size(); ++i) stations.push_back(std::make_unique<AutoStation>("S" + std::to_string(i), port));
     }
     ~Site() {
@@ -61,6 +57,10 @@ struct Site {
     void restart_after_kill() {
         process->signal(SIGKILL);
         process->wait_exit(10s);
+        launch();
+    }
+    // Starts fuseguard on `config` and learns the port it listens on.
+    void launch() {
         process = std::make_unique<ChildProcess>(std::vector<std::string>{FUSEGUARD_BINARY, "--config", config});
         REQUIRE(process->wait_for("stations connect to", 10s));
         std::smatch m;

@@ -1,0 +1,156 @@
+// End to end, what stations draw (controller/station_draw.cpp): a station
+// drawing less frees its share, a total meter's non-EV load is worked out from
+// the reports its reading holds, a non-EV meter raises a lowered station at once.
+#include <doctest/doctest.h>
+
+#include <cstdio>
+
+#include "site_under_test.hpp"
+
+using namespace fuseguard::test;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+// One connector of the charger topic, or null.
+json connector(const json& charger, int n) {
+    for (const auto& c : charger["connectors"])
+        if (c["connector"] == n) return c;
+    return nullptr;
+}
+
+// The charger topic shows `amps` reported on L1 of `n`.
+bool draw_shown(const json& charger, double amps, int n = 1) {
+    const auto c = connector(charger, n);
+    return c.is_object() && c["current_a"].is_array() && c["current_a"][0] == amps;
+}
+
+// Current.Import on each of the three phases, as a 1.6 station sends it.
+void report_draw(AutoStation& s, double amps, int connector = 1) {
+    json sampled = json::array();
+    for (const char* phase : {"L1", "L2", "L3"}) {
+        char value[16];
+        std::snprintf(value, sizeof value, "%.1f", amps);
+        sampled.push_back({{"value", value}, {"measurand", "Current.Import"}, {"phase", phase}, {"unit", "A"}});
+    }
+    s.call("MeterValues", {{"connectorId", connector}, {"meterValue", {{{"timestamp", "2026-01-01T00:00:00Z"}, {"sampledValue", sampled}}}}});
+}
+
+// Reports `amps` every 200 ms until the station's last limit is `limit`.
+bool report_until_limit(AutoStation& s, double amps, double limit, std::chrono::milliseconds deadline) {
+    const auto end = std::chrono::steady_clock::now() + deadline;
+    while (std::chrono::steady_clock::now() < end) {
+        report_draw(s, amps);
+        if (s.wait_calls("SetChargingProfile", [&](auto& c) { return !c.empty() && limit_of(c.back().payload) == limit; },
+                         std::chrono::milliseconds(200)))
+            return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+TEST_SUITE("Controller") {
+    TEST_CASE("a station drawing less frees its share - a reclaimed share is kept until the vehicle could use it") {
+        SiteUnderTest site;
+        MqttWatcher mqtt(site.broker.port(), "fg/#");
+        REQUIRE(mqtt.wait_json("fg/site", [](const json& j) { return phases_are(j["available_a"], 22); }));
+        auto a = charging(site, "A");
+        auto b = charging(site, "B");
+        REQUIRE(b->wait_calls("SetChargingProfile", [](auto& c) { return !c.empty() && limit_of(c.back().payload) == 17; }));
+        // A's car takes 5 A: A keeps 2 A above that, B gets the rest (34 - 7).
+        REQUIRE(report_until_limit(*a, 5, 7, 10s));
+        REQUIRE(b->wait_calls("SetChargingProfile", [](auto& c) { return limit_of(c.back().payload) == 27; }));
+        // It draws 6.8 A, into the margin: it wants more and gets its fair share back.
+        report_draw(*a, 6.8);
+        REQUIRE(a->wait_calls("SetChargingProfile", [](auto& c) { return limit_of(c.back().payload) == 17; }));
+        const auto raised = std::chrono::steady_clock::now();
+        // A report straight after the raise was drawn under the old limit: it
+        // takes nothing back. The re-plan after the EMS reserves 1 A more shows
+        // it - both get 16.5 A (a cap on that report would give A 8.9 A).
+        report_draw(*a, 6.9);
+        REQUIRE(mqtt.wait_json("fg/chargers/A", [](const json& j) { return draw_shown(j, 6.9); }));
+        site.ems.set_holding(200, {30, 30, 30});
+        REQUIRE(a->wait_calls("SetChargingProfile", [](auto& c) { return limit_of(c.back().payload) == 16.5; }));
+        REQUIRE(b->wait_calls("SetChargingProfile", [](auto& c) { return limit_of(c.back().payload) == 16.5; }));
+        // Once the vehicle has had its 5 s, a draw of 7 A frees the rest again.
+        REQUIRE(report_until_limit(*a, 7, 9, 10s));
+        CHECK(std::chrono::steady_clock::now() - raised > 4500ms);
+        REQUIRE(b->wait_calls("SetChargingProfile", [](auto& c) { return limit_of(c.back().payload) == 24; }));
+    }
+
+    TEST_CASE("a total meter: a report is taken off only while the reading holds it - before a rise, after a lowering or a stop") {
+        SiteUnderTest site(40, true, "total");
+        MqttWatcher mqtt(site.broker.port(), "fg/#");
+        auto non_ev_is = [](double a) { return [a](const json& j) { return phases_are(j["non_ev_load_a"], a); }; };
+        REQUIRE(mqtt.wait_json("fg/site", non_ev_is(4)));
+        // A alone: 40 - 4 - 2 - B's 6 A fallback = 28 A. Its car takes 26 A,
+        // and the meter sees it: 4 + 26.
+        auto a = charging(site, "A");
+        REQUIRE(a->wait_calls("SetChargingProfile", [](auto& c) { return !c.empty() && limit_of(c.back().payload) == 28; }));
+        site.meter.set_holding(100, {300, 300, 300});
+        report_draw(*a, 26);
+        REQUIRE(mqtt.wait_json("fg/chargers/A", [](const json& j) { return draw_shown(j, 26); }));
+        REQUIRE(mqtt.wait_json("fg/site", non_ev_is(4)));
+        // It reports 27 A before the meter has seen the extra ampere: taken off
+        // the reading that still holds 26 A, the other loads would look like
+        // 3 A. It counts from a reading a second later, which holds it.
+        report_draw(*a, 27);
+        REQUIRE(mqtt.wait_json("fg/chargers/A", [](const json& j) { return draw_shown(j, 27); }));
+        CHECK(phases_are(json::parse(*mqtt.last("fg/site"))["non_ev_load_a"], 4));
+        site.meter.set_holding(100, {310, 310, 310});
+        REQUIRE(mqtt.wait_json("fg/meters/grid", [](const json& j) { return phases_are(j["current_a"], 31); }));
+        REQUIRE(mqtt.wait_json("fg/site", non_ev_is(4)));
+        // Its main meter (connector 0) says the same: one draw, taken off once.
+        report_draw(*a, 27.2, 0);
+        REQUIRE(mqtt.wait_json("fg/chargers/A", [](const json& j) { return draw_shown(j, 27.2, 0); }));
+        CHECK(phases_are(json::parse(*mqtt.last("fg/site"))["non_ev_load_a"], 4));
+        // B arrives: A goes down to 17 A, then B up to 17 A. A's car follows
+        // at once and B's has not started: the meter reads 4 + 17. A's last
+        // report still says 27 A; taken off in full, the other loads would
+        // look like 0 A and 4 A would be handed out twice.
+        auto b = charging(site, "B");
+        REQUIRE(b->wait_calls("SetChargingProfile", [](auto& c) { return !c.empty() && limit_of(c.back().payload) == 17; }));
+        site.meter.set_holding(100, {210, 210, 210});
+        // The site is published just before the meter, from the same state.
+        REQUIRE(mqtt.wait_json("fg/meters/grid", [](const json& j) { return phases_are(j["current_a"], 21); }));
+        const auto first = mqtt.last("fg/site");
+        REQUIRE(first);
+        CHECK(phases_are(json::parse(*first)["non_ev_load_a"], 4));
+        REQUIRE(mqtt.wait_json("fg/site", [](const json& j) {
+            return phases_are(j["non_ev_load_a"], 4) && phases_are(j["allocated_a"], 34);
+        }));
+        CHECK(a->last_limit() == 17);
+        CHECK(b->last_limit() == 17);
+        // A's car pauses itself (SuspendedEV): it keeps its 17 A, draws
+        // nothing, and its report of 27 A no longer stands for anything.
+        a->status(1, "SuspendedEV");
+        REQUIRE(mqtt.wait_json("fg/chargers/A", [](const json& j) { return connector(j, 1)["status"] == "SuspendedEV"; }));
+        site.meter.set_holding(100, {40, 40, 40});
+        REQUIRE(mqtt.wait_json("fg/meters/grid", [](const json& j) { return phases_are(j["current_a"], 4); }));
+        const auto paused = mqtt.last("fg/site");
+        REQUIRE(paused);
+        CHECK(phases_are(json::parse(*paused)["non_ev_load_a"], 4));
+    }
+
+    TEST_CASE("with a non-EV meter a lowered station is raised again at once") {
+        // The raise hold is for total meters (test_plan_execution.cpp): a
+        // non-EV meter's reading does not depend on what the stations report.
+        SiteUnderTest site;
+        MqttWatcher mqtt(site.broker.port(), "fg/#");
+        REQUIRE(mqtt.wait_json("fg/site", [](const json& j) { return phases_are(j["available_a"], 22); }));
+        auto a = charging(site, "A");
+        auto b = charging(site, "B");
+        REQUIRE(b->wait_calls("SetChargingProfile", [](auto& c) { return !c.empty() && limit_of(c.back().payload) == 17; }));
+        report_draw(*a, 16);
+        REQUIRE(mqtt.wait_json("fg/chargers/A", [](const json& j) { return draw_shown(j, 16); }));
+        // The EMS reserves 6 A more: both go down to 14 A, and back.
+        site.ems.set_holding(200, {80, 80, 80});
+        REQUIRE(a->wait_calls("SetChargingProfile", [](auto& c) { return limit_of(c.back().payload) == 14; }));
+        REQUIRE(b->wait_calls("SetChargingProfile", [](auto& c) { return limit_of(c.back().payload) == 14; }));
+        site.ems.set_holding(200, {20, 20, 20});
+        REQUIRE(b->wait_calls("SetChargingProfile", [](auto& c) { return limit_of(c.back().payload) == 17; }));
+        CHECK(a->wait_calls("SetChargingProfile", [](auto& c) { return limit_of(c.back().payload) == 17; }, 3s));
+    }
+}
