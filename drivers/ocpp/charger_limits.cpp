@@ -96,7 +96,7 @@ void ChargerSession::apply_limit(double amps, LimitDone done) {
         if (--tally->waiting == 0 && tally->done) tally->done(tally->outcome);
     };
     const LimitLayers l = layers();
-    const bool tx_follows = l.fallback_a && transaction_amps(l, amps) == amps;
+    const bool tx_follows = l.fallback_a && transactions_follow_limit(l);
     if (tx_follows) tally->waiting += static_cast<int>(transactions_.size());
     send_profile(0, station_limit_profile(l, amps), count);
     if (tx_follows && !transactions_.empty()) {

@@ -5,9 +5,11 @@
 namespace fuseguard::ocpp {
 
 double transaction_amps(const LimitLayers& layers, double amps) {
-    if (layers.purpose == config::ProfilePurpose::ChargePointMaxProfile && layers.capacity_a > 0)
-        return std::max(layers.capacity_a, amps);
-    return amps;
+    return transactions_follow_limit(layers) ? amps : std::max(layers.capacity_a, amps);
+}
+
+bool transactions_follow_limit(const LimitLayers& layers) {
+    return !(layers.purpose == config::ProfilePurpose::ChargePointMaxProfile && layers.capacity_a > 0);
 }
 
 bool layers_fit(const LimitLayers& layers, const ProfileCapabilities& caps) {

@@ -49,6 +49,13 @@ struct LimitLayers {
 // `amps`: its capacity under a station maximum, else the limit itself.
 double transaction_amps(const LimitLayers& layers, double amps);
 
+// Whether a transaction's profile changes with the station limit (and so is
+// sent with it, and a lowering holds only once it is accepted): not under a
+// station maximum, whose transactions' profiles carry the capacity. Decided by
+// the layers, never by the value: a limit that happens to equal the capacity
+// does not make the transactions' profiles part of it.
+bool transactions_follow_limit(const LimitLayers& layers);
+
 // Whether a station with these capabilities can hold the layers: a
 // TxDefaultProfile station limit needs a stack level above the fallback
 // layer, and a transaction's profile two periods (the limit, then the step).

@@ -156,5 +156,12 @@ TEST_SUITE("Controller") {
         CHECK(site.process->output().find("did not accept its limit") == std::string::npos);
         const auto n = s.calls("SetChargingProfile").size();
         CHECK_FALSE(s.wait_calls("SetChargingProfile", [n](auto& c) { return c.size() > n; }, 2s));
+        // The second car leaves: the first is raised back to its capacity
+        // while its transaction runs. A maximum at the capacity is still a
+        // maximum alone; the refused transaction profile is not part of it.
+        other.status(1, "Available");
+        REQUIRE(s.wait_calls("SetChargingProfile", [](auto& c) { return limit_of(c.back().payload) == 32 && c.back().answered_seq; }));
+        site.process->wait_for("\x01never", 500ms);
+        CHECK(site.process->output().find("did not accept its limit") == std::string::npos);
     }
 }

@@ -84,6 +84,11 @@ TEST_SUITE("charging profiles") {
         def.capacity_a = 32;
         CHECK(transaction_amps(def, 20) == 20);  // a TxDefaultProfile does not cap it: it carries the limit
         CHECK(transaction_amps(layers(kMax, 6.0), 20) == 20);  // capacity not known: the limit
+        // Whether they are sent with the limit depends on the layers alone:
+        // a maximum at the capacity does not make them part of it.
+        CHECK_FALSE(transactions_follow_limit(max));
+        CHECK(transactions_follow_limit(def));
+        CHECK(transactions_follow_limit(layers(kMax, 6.0)));
         // Held together: the maximum is the limit until the step, then the fallback.
         HeldProfiles held;
         const auto start = *parse_iso8601("2026-12-05T10:00:00Z");
