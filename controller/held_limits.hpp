@@ -8,6 +8,7 @@
 // one is written once accepted, at most once a minute.
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 
 namespace fuseguard::controller {
@@ -29,11 +30,18 @@ public:
     // come down, written if anything changed.
     void settle(const std::map<std::string, double>& holding);
 
+    // Whether the station's failsafe was verified when last checked
+    // (GetCompositeSchedule): a restarted fuseguard counts it at its
+    // fallback once its step is due only then. Written at once on a change.
+    bool verified(const std::string& id) const { return verified_.count(id) > 0; }
+    void set_verified(const std::string& id, bool verified);
+
 private:
     void write();
     std::string path_;
     bool dirty_ = false;
     std::map<std::string, double> held_;
+    std::set<std::string> verified_;
 };
 
 }  // namespace fuseguard::controller

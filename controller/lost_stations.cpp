@@ -3,6 +3,8 @@
 // "Failsafe"), across restarts too.
 #include "site_controller.hpp"
 
+#include "drivers/log.hpp"
+
 namespace fuseguard::controller {
 
 using config::seconds;
@@ -21,6 +23,11 @@ void SiteController::restore_held_limits() {
     for (std::size_t i = 0; i < model_.state.stations.size(); ++i) {
         auto& s = model_.state.stations[i];
         const auto held = held_limits_->held(s.id);
+        // Verified in the previous run: it holds the same layers now.
+        if (held_limits_->verified(s.id)) {
+            stations_[i].failsafe = ocpp::FailsafeVerdict::Verified;
+            s.fallback_trusted = true;
+        }
         if (!held || !s.fallback) continue;
         s.limit_in_force = policy::min(Amps::round_up(*held), s.max_current);
         s.limit_known = true;
@@ -42,6 +49,34 @@ void SiteController::settle_held_limits(std::chrono::steady_clock::time_point no
         else if (!is_online(s.state) && !s.holds_last_limit && s.fallback) holding[s.id] = s.fallback->amps();
     }
     held_limits_->settle(holding);
+}
+
+std::string_view failsafe_state(const policy::StationInput& s, const StationRuntime& rt) {
+    if (!s.fallback || rt.failsafe == ocpp::FailsafeVerdict::Unsupported) return "unsupported";
+    if (!rt.failsafe) return "pending";
+    return *rt.failsafe == ocpp::FailsafeVerdict::Verified ? "verified" : "unverified";
+}
+
+bool SiteController::fallback_trusted(const StationRuntime& rt) const {
+    return cfg_.policy.trust_unverified_fallback || rt.failsafe == ocpp::FailsafeVerdict::Verified;
+}
+
+void SiteController::failsafe_checked(std::size_t i, const ocpp::FailsafeChecked& e) {
+    auto& s = model_.state.stations[i];
+    auto& rt = stations_[i];
+    const bool changed = rt.failsafe != e.verdict || rt.failsafe_reason != e.reason;
+    // On disk before it is said: what the log says survives a crash.
+    if (held_limits_) held_limits_->set_verified(s.id, e.verdict == ocpp::FailsafeVerdict::Verified);
+    if (changed && e.verdict == ocpp::FailsafeVerdict::Unverified)
+        log::warning("ocpp: " + s.id + ": failsafe not verified: " + e.reason);
+    else if (changed && e.verdict == ocpp::FailsafeVerdict::Verified)
+        log::info("ocpp: " + s.id + ": failsafe verified");
+    rt.failsafe = e.verdict;
+    rt.failsafe_reason = e.reason;
+    s.fallback_trusted = fallback_trusted(rt);
+    if (!changed) return;
+    ++rt.revision;
+    request_replan();
 }
 
 }  // namespace fuseguard::controller

@@ -70,6 +70,7 @@ void SiteController::adopt(const SiteController& previous) {
         s.holds_last_limit = was.holds_last_limit;
         s.turn = was.turn;
         stations_[*i] = previous.stations_[j];
+        s.fallback_trusted = fallback_trusted(stations_[*i]);  // the reload may trust it now, or not
         ++stations_[*i].revision;
     }
     auto carry = [](auto& now, auto& rt_now, const auto& before, const auto& rt_before) {
@@ -325,6 +326,8 @@ void SiteController::station_event(std::size_t i, const ocpp::StationEvent& ev) 
                 if (!n) return;
                 board_.raise(std::move(*n));
                 changed_();
+            } else if constexpr (std::is_same_v<T, ocpp::FailsafeChecked>) {
+                failsafe_checked(i, e);
             } else if constexpr (std::is_same_v<T, ocpp::TransactionChanged>) {
                 changed_();
             }
@@ -386,6 +389,22 @@ void SiteController::refresh_device_notifications() {
             board_.raise(std::move(n));
         } else {
             board_.clear(key);
+        }
+        // A fallback the station was given but could not be shown to hold.
+        const auto fkey = device_key(device, "FallbackUnverified");
+        const auto& rt = stations_[i];
+        if (s.fallback && rt.failsafe && *rt.failsafe != ocpp::FailsafeVerdict::Verified) {
+            const auto it = board_.active().find(fkey);
+            if (it == board_.active().end() || it->second.info != rt.failsafe_reason) {
+                auto n = device_notification(catalogue_, "FallbackUnverified", device,
+                                             policy::describe(policy::station_deduction(s, i, st.settings), st),
+                                             rt.failsafe_reason, now);
+                n.info = rt.failsafe_reason;
+                if (it != board_.active().end()) n.since = it->second.since;
+                board_.raise(std::move(n));
+            }
+        } else {
+            board_.clear(fkey);
         }
         const auto rkey = device_key(device, "LimitRejected");
         if (s.state == DeviceState::Online && s.control == Control::Rejected) {

@@ -68,7 +68,16 @@ struct StationRuntime {
     // Lost: by when its own profiles have stepped it down to its fallback
     // at the latest (policy::StationInput::holds_last_limit until then).
     std::optional<std::chrono::steady_clock::time_point> steps_down_by;
+    // What GetCompositeSchedule last showed of its failsafe (none: not
+    // checked yet, "pending"), and why it is not verified.
+    std::optional<ocpp::FailsafeVerdict> failsafe;
+    std::string failsafe_reason;
 };
+
+// The failsafe as chargers/<id> and --view show it: pending (not checked
+// yet), verified, unverified, or unsupported (no fallback configured, or a
+// station that cannot hold the layers).
+std::string_view failsafe_state(const policy::StationInput& s, const StationRuntime& rt);
 
 struct DeviceRuntime {
     std::optional<WallClock::time_point> last_reading;
@@ -152,6 +161,10 @@ private:
     // A restart: stations still hold the limits the previous run gave them.
     void restore_held_limits();
     void settle_held_limits(std::chrono::steady_clock::time_point now);
+    // Whether its fallback is what it draws on its own (SPEC 1): verified,
+    // or trusted by the installer.
+    bool fallback_trusted(const StationRuntime& rt) const;
+    void failsafe_checked(std::size_t station, const ocpp::FailsafeChecked& e);
     void refresh_uptime(std::size_t station);
     void station_event(std::size_t i, const ocpp::StationEvent& e);
     std::optional<std::size_t> station_index(const std::string& id) const;

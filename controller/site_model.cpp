@@ -36,6 +36,7 @@ SiteModel build_site_model(const config::Config& cfg) {
         // A capacity is what it can draw: round up, like every deduction.
         st.max_current = Amps::round_up(c.max_current_a);
         if (c.fallback_current_a) st.fallback = Amps::round_up(*c.fallback_current_a);
+        st.fallback_trusted = cfg.policy.trust_unverified_fallback;  // until its failsafe is verified
         st.priority = c.priority;
         m.state.stations.push_back(std::move(st));
     }

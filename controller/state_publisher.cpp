@@ -97,6 +97,15 @@ json StatePublisher::charger_json(std::size_t i) const {
     body["reason"] = policy::describe(d, s, site_.model().tree);
     body["ocpp"] = rt.version ? json(std::string(ocpp::subprotocol(*rt.version))) : json(nullptr);
     if (!rt.cause.empty()) body["cause"] = rt.cause;
+    const auto failsafe = failsafe_state(s, rt);
+    const bool holds_layers = s.fallback && failsafe != "unsupported";
+    body["failsafe"] = {
+        {"state", std::string(failsafe)},
+        {"fallback_a", s.fallback ? json(a(*s.fallback)) : json(nullptr)},
+        {"steps_down_after_s", holds_layers ? json(site_.config().ocpp.failsafe_after_s) : json(nullptr)},
+        {"counted_at_fallback_offline", s.fallback && s.fallback_trusted},
+        {"reason", !s.fallback ? json("no fallback_current_a is configured")
+                   : rt.failsafe_reason.empty() ? json(nullptr) : json(rt.failsafe_reason)}};
     json connectors = json::array();
     for (const auto& [n, c] : rt.connectors) {
         json cj{{"connector", n}, {"status", c.status}, {"errorCode", c.error_code}};

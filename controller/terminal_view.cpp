@@ -53,7 +53,7 @@ std::string render_view(const SiteController& site) {
         if (d.kind == policy::DeviceKind::Charger && d.current == policy::PhaseCurrents{}) continue;
         o << "    " << policy::describe(d, st) << "\n";
     }
-    o << "\n  Stations   state    managed  limit   draw L1/L2/L3      status           reason\n";
+    o << "\n  Stations   state    managed  limit   draw L1/L2/L3      status           failsafe    reason\n";
     for (std::size_t i = 0; i < st.stations.size(); ++i) {
         const auto& s = st.stations[i];
         const auto& rt = site.stations()[i];
@@ -68,7 +68,8 @@ std::string render_view(const SiteController& site) {
         }
         o << "  " << pad(s.id, 9) << pad(std::string(policy::name(s.state)), 9) << pad(managed ? "yes" : "no", 9)
           << pad(managed ? fixed(s.limit_in_force.amps(), 5) + " A" : "   -", 8) << pad(draw, 19) << pad(status, 17)
-          << policy::describe(site.target().stations[i], s, m.tree) << "\n";
+          << pad(std::string(failsafe_state(s, rt)), 12) << policy::describe(site.target().stations[i], s, m.tree) << "\n";
+        if (!rt.failsafe_reason.empty()) o << "             failsafe: " << rt.failsafe_reason << "\n";
     }
     const auto& notes = site.notifications().active();
     o << "\n  Notifications (" << notes.size() << ")\n";

@@ -159,6 +159,7 @@ std::string describe(const Deduction& d, const SiteState& site) {
         return who + ", lost -> its last limit " + amount + " until its profiles step it down";
     case DeductionRule::StationFallback: return who + " -> fallback " + amount;
     case DeductionRule::StationCapacity: return who + ", no fallback -> capacity " + amount;
+    case DeductionRule::StationUnverified: return who + ", fallback not verified -> capacity " + amount;
     case DeductionRule::MeterMeasured: return who + " -> non-EV load " + amount;
     case DeductionRule::MeterFallback: return who + " -> fallback " + amount;
     case DeductionRule::EmsReserved: return who + " -> reserved " + amount;

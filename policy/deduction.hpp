@@ -18,7 +18,8 @@ enum class DeductionRule : std::uint8_t {
     StationUnmanaged,      // online, limit not (yet) confirmed: capacity
     StationRejected,       // online, refused our limit: capacity
     StationLost,           // lost, its profiles not stepped down yet: its last limit (at least its fallback)
-    StationFallback,       // offline or unknown, has a fallback
+    StationFallback,       // offline or unknown, has a fallback it holds
+    StationUnverified,     // offline or unknown, its fallback not verified: capacity
     StationCapacity,       // offline or unknown, no fallback
     MeterMeasured,         // online: the non-EV load it measures
     MeterFallback,         // offline or unknown
@@ -76,6 +77,8 @@ inline void write_station_deduction(Deduction& d, const StationInput& s, std::ui
     Amps per_phase = s.max_current;
     if (is_online(s.state)) {
         d.rule = s.control == Control::Rejected ? DeductionRule::StationRejected : DeductionRule::StationUnmanaged;
+    } else if (s.fallback && !s.fallback_trusted) {
+        d.rule = DeductionRule::StationUnverified;
     } else if (s.fallback && s.holds_last_limit) {
         // What it was last given, or anything up to its capacity when that
         // is not known; never less than the fallback it steps down to.

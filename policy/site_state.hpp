@@ -53,6 +53,9 @@ struct alignas(64) StationInput {
     // down to its fallback yet: the controller works that out from when it
     // was lost, failsafe_after_s and the station's evaluation delay (SPEC 1).
     bool holds_last_limit = false;
+    // Its failsafe was verified (or the installer trusts it unverified):
+    // only then is its fallback what it draws on its own (SPEC 1).
+    bool fallback_trusted = false;
     std::optional<Amps> fallback;        // what it draws on its own when it loses us
     // Per station terminal L1..L3 as the station reported it, capped by the
     // controller at any lower limit a meter was read under since; none when
@@ -70,8 +73,9 @@ struct alignas(64) StationInput {
         if (control == Control::Managed) return limit_in_force;
         return limit_known ? min(limit_in_force, max_current) : Amps{};
     }
-    // What it is allowed to draw when it loses us: fallback, else capacity.
-    Amps offline_draw() const { return fallback ? *fallback : max_current; }
+    // What it is allowed to draw when it loses us: a fallback it holds,
+    // else capacity.
+    Amps offline_draw() const { return fallback && fallback_trusted ? *fallback : max_current; }
     // Measured draw mapped onto site phases, capped per terminal by `cap`.
     PhaseCurrents measured_on_site(Amps cap) const {
         PhaseCurrents out;

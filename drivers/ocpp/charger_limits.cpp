@@ -117,6 +117,8 @@ void ChargerSession::send_transaction_profile(int connector, LimitDone done) {
         return;
     }
     const long elapsed = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - it->second.started).count();
+    it->second.steps_down_at = Clock::now() + config::seconds(l.failsafe_after_s);
+    verify_failsafe();  // queued after the profile: the answer shows it
     send_profile(connector, transaction_profile(l, amps, connector, it->second.id, elapsed),
                  [id = id_, connector, done = std::move(done)](const LimitOutcome& o) {
                      if (!o.accepted)
@@ -135,7 +137,7 @@ void ChargerSession::send_fallback_layer() {
 }
 
 void ChargerSession::transaction_started(int connector, const std::string& transaction_id) {
-    transactions_[connector] = Transaction{transaction_id, Clock::now()};
+    transactions_[connector] = Transaction{transaction_id, Clock::now(), std::nullopt};
     // Until its own profile arrives it gets no more than the fallback layer.
     // Sent once the start is answered: a 1.6 station learns the id from it.
     boost::asio::post(renew_timer_.get_executor(), [s = self(), connector, transaction_id] {

@@ -11,8 +11,11 @@ using config::seconds;
 namespace {
 // How long we wait for the answer to one of our CALLs.
 constexpr auto kCallTimeout = std::chrono::seconds(30);
-// A timer that fires this late means the process itself was not running.
-constexpr auto kWokenLate = std::chrono::seconds(2);
+// Before a silent station is declared offline: one more ping, and this long
+// for any frame. A fuseguard that was not running (SIGSTOP, a paused VM, a
+// loaded machine) reads what arrived meanwhile first; its timers can fire
+// before its sockets are read, and little later than due.
+constexpr auto kLastProbe = std::chrono::seconds(1);
 // How long a newly connected station has to report its status by itself.
 constexpr auto kStatusGrace = std::chrono::seconds(5);
 }  // namespace
@@ -26,7 +29,8 @@ ChargerSession::ChargerSession(boost::asio::any_io_executor ex, Server& server, 
       watch_timer_(ex),
       call_timer_(ex),
       status_timer_(ex),
-      renew_timer_(ex) {}
+      renew_timer_(ex),
+      verify_timer_(ex) {}
 
 void ChargerSession::opened() {
     if (server_alive_.expired()) return shutdown();  // accepted just as the server went away
@@ -89,6 +93,7 @@ void ChargerSession::configure() {
             log::info("ocpp: " + s->id_ + " did not say what it samples; keeping " + std::string(kBillingMeasurand));
         s->send_configuration();
         s->send_fallback_layer();
+        s->verify_failsafe();
     });
 }
 
@@ -121,14 +126,20 @@ void ChargerSession::do_watch() {
     watch_timer_.expires_at(last_heard_ + seconds(server_.config().offline_after_s));
     watch_timer_.async_wait([s = self()](boost::system::error_code ec) {
         if (ec || s->closed_) return;
-        // Woken long after the deadline: it was fuseguard that was not
-        // running (SIGSTOP, a paused VM), not the station that was silent.
-        // The station gets its full time again from now.
-        if (Clock::now() - s->watch_timer_.expiry() > kWokenLate) s->last_heard_ = Clock::now();
+        if (Clock::now() - s->last_heard_ < seconds(s->server_.config().offline_after_s)) return s->do_watch();
+        s->probe_silence();
+    });
+}
+
+void ChargerSession::probe_silence() {
+    const auto probed = Clock::now();
+    send_ping();
+    watch_timer_.expires_after(kLastProbe);
+    watch_timer_.async_wait([s = self(), probed](boost::system::error_code ec) {
+        if (ec || s->closed_) return;
+        if (s->last_heard_ >= probed) return s->do_watch();
         const double limit = s->server_.config().offline_after_s;
-        if (Clock::now() - s->last_heard_ >= seconds(limit))
-            return s->close("silent: no frame or pong for " + std::to_string(static_cast<int>(limit)) + " s");
-        s->do_watch();
+        s->close("silent: no frame or pong for " + std::to_string(static_cast<int>(limit)) + " s");
     });
 }
 
@@ -166,6 +177,7 @@ void ChargerSession::close(std::string cause) {
     call_timer_.cancel();
     status_timer_.cancel();
     renew_timer_.cancel();
+    verify_timer_.cancel();
     // Whatever we were waiting for will not come.
     if (in_flight_) {
         auto done = std::move(in_flight_->done);

@@ -82,6 +82,7 @@ private:
     };
     void do_ping();
     void do_watch();
+    void probe_silence();
     void send_next_call();
     void finish_call(const Answer& answer);
     void configure();
@@ -91,6 +92,9 @@ private:
     struct Transaction {
         std::string id;
         Clock::time_point started;  // when we heard of it: no earlier than the station's own start
+        // When the step of its last profile is due, by our clock: the
+        // station counts from its own start, so it steps no later.
+        std::optional<Clock::time_point> steps_down_at;
     };
     LimitLayers layers() const;
     // Sends `p` for `connector` unless the station's stack would refuse it;
@@ -99,6 +103,11 @@ private:
     void send_transaction_profile(int connector, LimitDone done);
     void do_renew();
     void send_fallback_layer();
+
+    // Verifying the failsafe (charger_failsafe.cpp): GetCompositeSchedule
+    // once the layers changed, at most once per kVerifyGap.
+    void verify_failsafe();
+    void check_composites();
 
     // Inbound CALLs, by version (v16_inbound.cpp, v201_inbound.cpp).
     std::variant<nlohmann::json, CallError> dispatch_v16(const Call& call);
@@ -113,7 +122,9 @@ private:
     StationConfiguration station_config_;
     std::map<int, Transaction> transactions_;  // running, by connector
     std::optional<double> limit_;              // the last limit we sent
-    boost::asio::steady_timer renew_timer_;
+    boost::asio::steady_timer renew_timer_, verify_timer_;
+    std::optional<Clock::time_point> last_verified_;
+    bool verify_requested_ = false;
     std::uint64_t next_id_ = 1;
     int next_transaction_ = 1;
     bool status_seen_ = false;

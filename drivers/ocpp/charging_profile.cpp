@@ -79,7 +79,9 @@ std::optional<ProfileKind> parse_kind(const std::string& s) {
     return std::nullopt;
 }
 
-std::optional<PayloadError> read_schedule(const json& j, ChargingProfile& out) {
+}  // namespace
+
+std::optional<PayloadError> read_charging_schedule(const json& j, ChargingProfile& out) {
     PayloadReader s(j);
     std::optional<int> duration;
     s.integer("duration", duration);
@@ -100,8 +102,6 @@ std::optional<PayloadError> read_schedule(const json& j, ChargingProfile& out) {
     }
     return std::nullopt;
 }
-
-}  // namespace
 
 std::variant<ChargingProfile, PayloadError> ChargingProfile::from_json(const json& j, Version v) {
     ChargingProfile out;
@@ -135,7 +135,7 @@ std::variant<ChargingProfile, PayloadError> ChargingProfile::from_json(const jso
             return PayloadError{ErrorCode::OccurrenceConstraintViolation, "chargingSchedule needs one schedule"};
         schedule = &(*schedule)[0];
     }
-    if (auto e = read_schedule(*schedule, out)) return *e;
+    if (auto e = read_charging_schedule(*schedule, out)) return *e;
     return out;
 }
 

@@ -47,6 +47,11 @@ struct ChargingProfile {
     static std::variant<ChargingProfile, PayloadError> from_json(const nlohmann::json& j, Version v);
 };
 
+// Reads a chargingSchedule object (duration, startSchedule, rate unit,
+// periods) into `out`'s schedule fields; GetCompositeSchedule answers carry
+// one too.
+std::optional<PayloadError> read_charging_schedule(const nlohmann::json& j, ChargingProfile& out);
+
 // Never round a limit up: 16.29 A goes out as 16.2 A.
 double round_down_to_tenth(double amps);
 

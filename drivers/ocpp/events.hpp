@@ -63,13 +63,22 @@ struct ProblemReported {
     std::optional<std::string> tech_info;
     bool cleared = false;               // the problem went away
 };
+// What GetCompositeSchedule showed of the station's failsafe (docs/ocpp.md
+// "Failsafe"): whether, left alone, it steps itself down to its fallback.
+enum class FailsafeVerdict { Verified, Unverified, Unsupported };
+struct FailsafeChecked {
+    std::string id;
+    FailsafeVerdict verdict = FailsafeVerdict::Unverified;
+    std::string reason;  // why not verified; empty when verified
+};
 struct StationDisconnected {
     std::string id;
     std::string cause;
 };
 
 using StationEvent = std::variant<StationConnected, StationBooted, ConnectorStatusChanged, DrawMeasured, LimitAnswered,
-                                  TransactionChanged, SecurityEventReported, ProblemReported, StationDisconnected>;
+                                  TransactionChanged, SecurityEventReported, ProblemReported, FailsafeChecked,
+                                  StationDisconnected>;
 using StationSink = std::function<void(StationEvent)>;
 
 }  // namespace fuseguard::ocpp

@@ -75,4 +75,15 @@ std::optional<double> HeldProfiles::limit_at(int connector, WallTime now, std::o
     return tx ? tx : max;
 }
 
+CompositeSchedule HeldProfiles::composite(int connector, WallTime now, std::optional<WallTime> transaction_start,
+                                          int duration_s, double capacity) const {
+    CompositeSchedule c;
+    c.duration_s = duration_s;
+    for (int t = 0; t < std::max(duration_s, 1); ++t) {
+        const double v = limit_at(connector, now + std::chrono::seconds(t), transaction_start).value_or(capacity);
+        if (c.periods.empty() || c.periods.back().limit_a != v) c.periods.push_back(SchedulePeriod{t, v, std::nullopt});
+    }
+    return c;
+}
+
 }  // namespace fuseguard::ocpp

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "charging_profile.hpp"
+#include "composite_schedule.hpp"
 
 namespace fuseguard::ocpp {
 
@@ -30,6 +31,10 @@ public:
     // clock, with its transaction (if any) begun at `transaction_start` by
     // the same clock; none when no profile limits it.
     std::optional<double> limit_at(int connector, WallTime now, std::optional<WallTime> transaction_start) const;
+    // What GetCompositeSchedule answers: the limit second by second over
+    // `duration_s` from `now`, `capacity` where no profile limits it.
+    CompositeSchedule composite(int connector, WallTime now, std::optional<WallTime> transaction_start,
+                                int duration_s, double capacity) const;
 
 private:
     struct Held {

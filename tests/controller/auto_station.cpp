@@ -119,6 +119,13 @@ void AutoStation::set_answer(const std::string& action, const std::string& statu
     answers_[action] = status;
 }
 
+void AutoStation::ignore_profiles(double capacity) {
+    std::lock_guard lock(mutex_);
+    ignores_profiles_ = true;
+    held_.clear();
+    capacity_ = capacity;
+}
+
 void AutoStation::set_answer_delay(const std::string& action, std::chrono::milliseconds delay) {
     std::lock_guard lock(mutex_);
     delays_[action] = delay;
@@ -223,10 +230,23 @@ void AutoStation::answer_next() {
             auto [index, text] = std::move(to_answer_.front());
             to_answer_.pop_front();
             calls_[index].answered_seq = ++g_seq;
-            if (calls_[index].wire_action == "SetChargingProfile" && text.find("\"Accepted\"") != std::string::npos) {
+            const bool accepted = text.find("\"Accepted\"") != std::string::npos;
+            if (calls_[index].wire_action == "SetChargingProfile" && accepted && !ignores_profiles_) {
                 auto req = ocpp::v16::SetChargingProfileRequest::from_json(calls_[index].payload);
                 if (auto* r = std::get_if<ocpp::v16::SetChargingProfileRequest>(&req))
                     held_.install(r->connector_id, r->profile);
+            }
+            // What it holds once every earlier call is answered, as a station
+            // works out its composite schedule.
+            if (calls_[index].wire_action == "GetCompositeSchedule" && accepted) {
+                auto req = ocpp::GetCompositeScheduleRequest::from_json(calls_[index].payload, ocpp::Version::V16);
+                if (auto* r = std::get_if<ocpp::GetCompositeScheduleRequest>(&req)) {
+                    auto f = json::parse(text);
+                    ocpp::GetCompositeScheduleResponse res{"Accepted", held_.composite(r->connector, std::chrono::system_clock::now(),
+                                                                                     tx_start_, r->duration_s, capacity_)};
+                    f[2] = res.to_json(ocpp::Version::V16, r->connector);
+                    text = f.dump();
+                }
             }
             frame = std::move(text);
             cv_.notify_all();

@@ -61,6 +61,10 @@ public:
     // Answers `action` only after `delay` (the station is busy writing flash).
     // Calls are still answered one at a time, in order.
     void set_answer_delay(const std::string& action, std::chrono::milliseconds delay);
+    // Answers every SetChargingProfile Accepted and applies none (the
+    // "accepted but ignored" failures of real stations): it draws up to
+    // `capacity` whatever it was given, and its composite schedule says so.
+    void ignore_profiles(double capacity);
     void close();
     // Checks every SetChargingProfile as a station built on EVerest's libocpp
     // would, with these capabilities, and answers Rejected when it finds a
@@ -114,6 +118,8 @@ private:
     std::map<std::string, std::chrono::milliseconds> delays_;
     std::optional<ocpp::ProfileCapabilities> rules_;
     ocpp::HeldProfiles held_;
+    bool ignores_profiles_ = false;
+    double capacity_ = 32;  // what its composite shows where no profile limits it
     std::map<std::string, std::string> awaiting_;  // our CALLs' ids -> action
     std::optional<std::chrono::system_clock::time_point> tx_start_;
     std::string tx_id_;

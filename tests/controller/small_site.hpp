@@ -57,8 +57,11 @@ struct Site {
     void restart_after_kill() {
         process->signal(SIGKILL);
         process->wait_exit(10s);
+        process->wait_for("\x01never", 100ms);  // what it wrote to the end
+        previous_output = process->output();
         launch();
     }
+    std::string previous_output;  // of the run restart_after_kill() ended
     // Starts fuseguard on `config` and learns the port it listens on.
     void launch() {
         process = std::make_unique<ChildProcess>(std::vector<std::string>{FUSEGUARD_BINARY, "--config", config});

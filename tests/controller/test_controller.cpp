@@ -13,6 +13,22 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 
 TEST_SUITE("Controller") {
+    TEST_CASE("a first start knows no failsafe: stations not heard from count at capacity, and say why") {
+        SiteUnderTest site(40, false, "non_ev", false);
+        MqttWatcher mqtt(site.broker.port(), "fg/#");
+        // 40 - meter 10 - EMS 5 - two stations at 32 = -39 A.
+        auto s = mqtt.wait_json("fg/site", [](const json& j) { return phases_are(j["available_a"], -39); });
+        REQUIRE(s);
+        REQUIRE(deduction_of(*s, "charger:A"));
+        CHECK(phases_are((*deduction_of(*s, "charger:A"))["current_a"], 32));
+        CHECK((*deduction_of(*s, "charger:A"))["reason"].get<std::string>().find("fallback not verified") != std::string::npos);
+        auto a = mqtt.wait_json("fg/chargers/A", [](const json& j) { return j.contains("failsafe"); });
+        REQUIRE(a);
+        CHECK(a->at("failsafe").at("state") == "pending");
+        CHECK(a->at("failsafe").at("fallback_a") == 6);
+        CHECK(a->at("failsafe").at("counted_at_fallback_offline") == false);
+    }
+
     TEST_CASE("start-up with nothing connected deducts every fallback and says why") {
         SiteUnderTest site(40, false);
         MqttWatcher mqtt(site.broker.port(), "fg/#");

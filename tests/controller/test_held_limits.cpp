@@ -36,6 +36,19 @@ TEST_SUITE("Controller") {
         CHECK_FALSE(std::filesystem::exists(path + ".new"));
     }
 
+    TEST_CASE("held limits: a verified failsafe is on disk at once, and an earlier file's limits still read") {
+        TempDir dir;
+        const auto path = dir.write("held_limits.json", R"({"A": 20})");  // before failsafes were verified
+        HeldLimitStore store(path);
+        CHECK(store.held("A") == 20);
+        CHECK_FALSE(store.verified("A"));
+        store.set_verified("A", true);
+        CHECK(HeldLimitStore(path).verified("A"));
+        CHECK(HeldLimitStore(path).held("A") == 20);
+        store.set_verified("A", false);
+        CHECK_FALSE(HeldLimitStore(path).verified("A"));
+    }
+
     TEST_CASE("held limits: a file that is not what fuseguard writes is read as empty") {
         TempDir dir;
         for (const char* text : {"", "{", "[1,2]", "{\"A\": \"20\", \"B\": -3}"}) {

@@ -86,6 +86,12 @@ void run_station(const std::string& protocol, config::ProfilePurpose purpose) {
           std::string::npos);
     if (protocol != "ocpp1.6")
         CHECK(node.output().find("\"purpose\":\"TxProfile\",\"kind\":\"Relative\",\"periods\":2") != std::string::npos);
+    // Its composite schedule asked for, schema-checked both ways: the
+    // fallback throughout is within what the failsafe needs.
+    CHECK(node.output().find("{\"step\":\"composite\"") != std::string::npos);
+    const auto checked = fx.next<ocpp::FailsafeChecked>(5s);
+    REQUIRE(checked);
+    CHECK(checked->verdict == ocpp::FailsafeVerdict::Verified);
     CHECK(node.output().find("failed") == std::string::npos);
 }
 }  // namespace

@@ -60,6 +60,7 @@ RandomSite random_site(std::uint64_t seed, const RandomSiteShape& shape) {
         s.rotation = *PhaseRotation::parse(kRotations[r.below(6)], 3);
         s.max_current = Amps::whole(kMax[r.below(std::size(kMax))]);
         if (r.chance(50)) s.fallback = Amps::milli(r.range(0, static_cast<int>(s.max_current.milliamps() / 100)) * 100);
+        s.fallback_trusted = r.chance(75);
         s.priority = r.chance(70) ? 0 : r.range(-1, 3);
         s.state = random_state(r);
         int c = r.range(0, 99);

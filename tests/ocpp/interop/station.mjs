@@ -19,6 +19,7 @@ const client = new RPCClient({
 client.on('strictValidationFailure', (e) => fail(`schema: ${e.error?.message ?? e.message ?? e}`));
 
 let limit = null;
+let fallback = null;
 let txProfile = false;  // 2.0.1: its transaction runs on, and gets a profile of its own
 client.handle('SetChargingProfile', ({ params }) => {
   const profile = protocol === 'ocpp1.6' ? params.csChargingProfiles : params.chargingProfile;
@@ -28,6 +29,7 @@ client.handle('SetChargingProfile', ({ params }) => {
   // Id 1 is the station limit; the fallback layer and the transactions'
   // profiles come beside it.
   if (id === 1) limit = first;
+  if (profile.chargingProfilePurpose === 'TxDefaultProfile') fallback = first;
   if (profile.chargingProfilePurpose === 'TxProfile') txProfile = true;
   say({ step: id === 1 ? 'limit' : 'profile', limit: first, purpose: profile.chargingProfilePurpose,
     kind: profile.chargingProfileKind, periods: schedule.chargingSchedulePeriod.length });
@@ -77,6 +79,17 @@ client.handle('UnlockConnector', () => {
   return { status: protocol === 'ocpp1.6' ? 'Unlocked' : 'Unlocked' };
 });
 client.handle('ClearChargingProfile', () => ({ status: 'Accepted' }));
+// Its composite: the fallback layer alone (no engine here; the schemas are
+// what this station checks).
+client.handle('GetCompositeSchedule', ({ params }) => {
+  say({ step: 'composite', duration: params.duration, unit: params.chargingRateUnit });
+  const schedule = { duration: params.duration, chargingRateUnit: 'A',
+    chargingSchedulePeriod: [{ startPeriod: 0, limit: fallback ?? 0 }] };
+  const start = new Date().toISOString();
+  if (protocol === 'ocpp1.6')
+    return { status: 'Accepted', connectorId: params.connectorId, scheduleStart: start, chargingSchedule: schedule };
+  return { status: 'Accepted', schedule: { evseId: params.evseId, scheduleStart: start, ...schedule } };
+});
 client.handle(({ method }) => { say({ step: 'unhandled', method }); return {}; });
 
 try {
