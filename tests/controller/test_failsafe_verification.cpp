@@ -1,0 +1,76 @@
+// The failsafe verified per station (drivers/ocpp/charger_failsafe.cpp, SPEC 1
+// and 5): what a station's composite schedule shows decides whether, offline,
+// it counts at its fallback or at its capacity. End to end with the real
+// binary, a real mosquitto and AutoStations that answer GetCompositeSchedule
+// from the profiles they really hold.
+#include <doctest/doctest.h>
+
+#include "site_under_test.hpp"
+
+using namespace fuseguard::test;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+bool failsafe_is(const json& charger, const std::string& state) {
+    return charger.contains("failsafe") && charger["failsafe"]["state"] == state;
+}
+}  // namespace
+
+TEST_SUITE("Controller") {
+    TEST_CASE("failsafe: a station refusing GetCompositeSchedule is unverified, notified, counted at capacity offline") {
+        SiteUnderTest site(40, true, "non_ev", false);  // a first start: nothing verified yet
+        MqttWatcher mqtt(site.broker.port(), "fg/#");
+        auto a = site.station("A");
+        a->set_answer("GetCompositeSchedule", "Rejected");
+        a->boot();
+        auto shown = mqtt.wait_json("fg/chargers/A", [](const json& j) { return failsafe_is(j, "unverified"); });
+        REQUIRE(shown);
+        CHECK((*shown)["failsafe"]["reason"] == "it answered GetCompositeSchedule with Rejected");
+        CHECK((*shown)["failsafe"]["counted_at_fallback_offline"] == false);
+        CHECK((*shown)["failsafe"]["fallback_a"] == 6);
+        auto notes = mqtt.wait_json("fg/notifications", [](const json& l) { return has_note(l, "charger:A", "FallbackUnverified"); });
+        REQUIRE(notes);
+        for (const auto& n : *notes)
+            if (n["code"] == "FallbackUnverified") {
+                CHECK(n["info"] == "it answered GetCompositeSchedule with Rejected");
+                CHECK(!n["steps"].empty());
+            }
+        // Gone: its capacity, not its fallback, and not only until a step
+        // nothing showed it holds.
+        a->close();
+        auto s = mqtt.wait_json("fg/site", [](const json& j) {
+            const auto* d = deduction_of(j, "charger:A");
+            return d && (*d)["state"] == "offline";
+        });
+        REQUIRE(s);
+        CHECK(phases_are((*deduction_of(*s, "charger:A"))["current_a"], 32));
+        CHECK((*deduction_of(*s, "charger:A"))["reason"].get<std::string>().find("fallback not verified") != std::string::npos);
+        // Back, answering: verified, the notification cleared, and once lost
+        // again it steps down to what it is counted at.
+        auto again = site.station("A");
+        again->boot();
+        REQUIRE(mqtt.wait_json("fg/chargers/A", [](const json& j) {
+            return failsafe_is(j, "verified") && j["failsafe"]["counted_at_fallback_offline"] == true;
+        }));
+        REQUIRE(mqtt.wait_json("fg/notifications", [](const json& l) { return !has_note(l, "charger:A", "FallbackUnverified"); }));
+        again->close();
+        REQUIRE(mqtt.wait_json("fg/site", [](const json& j) {
+            const auto* d = deduction_of(j, "charger:A");
+            return d && (*d)["state"] == "offline" && phases_are((*d)["current_a"], 6);
+        }, 20s));
+    }
+
+    TEST_CASE("failsafe: a station that accepts its profiles and ignores them is unverified") {
+        SiteUnderTest site(40, true, "non_ev", false);
+        MqttWatcher mqtt(site.broker.port(), "fg/#");
+        auto a = site.station("A");
+        a->ignore_profiles(32);
+        a->boot();
+        auto shown = mqtt.wait_json("fg/chargers/A", [](const json& j) { return failsafe_is(j, "unverified"); });
+        REQUIRE(shown);
+        CHECK((*shown)["failsafe"]["reason"].get<std::string>().find("it allows 32.0 A from +0 s, above its limit") !=
+              std::string::npos);
+        REQUIRE(mqtt.wait_json("fg/notifications", [](const json& l) { return has_note(l, "charger:A", "FallbackUnverified"); }));
+    }
+}
