@@ -180,6 +180,18 @@ void SimStation::on_call(const json& frame) {
         }
     } else if (action == "GetConfiguration" || action == "GetVariables") {
         answer = configuration(action, p);
+    } else if (action == "GetCompositeSchedule") {
+        // What its profiles allow from now on, as fuseguard verifies it.
+        const auto version = v201_ ? ocpp::Version::V201 : ocpp::Version::V16;
+        auto req = ocpp::GetCompositeScheduleRequest::from_json(p, version);
+        if (auto* r = std::get_if<ocpp::GetCompositeScheduleRequest>(&req)) {
+            const ocpp::GetCompositeScheduleResponse res{
+                "Accepted", profiles_.composite(r->connector, std::chrono::system_clock::now(), tx_start_, r->duration_s,
+                                                charger_.max_current_a)};
+            answer = res.to_json(version, r->connector);
+        } else {
+            answer["status"] = "Rejected";
+        }
     } else if (action == "SetVariables") {
         json results = json::array();
         for (const auto& d : p.value("setVariableData", json::array()))

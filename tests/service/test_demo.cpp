@@ -83,12 +83,13 @@ TEST_SUITE("Demo") {
         CHECK(over_since.empty());
         MESSAGE(excesses << " node-phase excesses in " << sites.size() << " site publications");
 
-        int online = 0, charging = 0;
+        int online = 0, charging = 0, verified = 0;
         for (int i = 1; i <= 8; ++i) {
             const auto text = mqtt.last("fuseguard/demo/chargers/CP0" + std::to_string(i));
             REQUIRE(text);
             const auto c = json::parse(*text);
             if (c["state"] == "online") ++online;
+            if (c["failsafe"]["state"] == "verified") ++verified;  // the simulator answers GetCompositeSchedule
             bool car = false;
             for (const auto& con : c["connectors"])
                 car = car || con["status"] == "Charging" || con["status"] == "Occupied" || con["status"] == "SuspendedEV";
@@ -96,6 +97,7 @@ TEST_SUITE("Demo") {
         }
         CHECK(online >= 6);
         CHECK(charging >= 2);
+        CHECK(verified >= 6);
         CHECK(mqtt.last("fuseguard/demo/meters/grid").value_or("").find("\"online\"") != std::string::npos);
 
         fg.signal(SIGTERM);
