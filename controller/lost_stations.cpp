@@ -58,6 +58,8 @@ std::string_view failsafe_state(const policy::StationInput& s, const StationRunt
 }
 
 bool SiteController::fallback_trusted(const StationRuntime& rt) const {
+    // A station that ignores its limit may well ignore its fallback too.
+    if (rt.limit_ignored) return false;
     return cfg_.policy.trust_unverified_fallback || rt.failsafe == ocpp::FailsafeVerdict::Verified;
 }
 
@@ -66,7 +68,7 @@ void SiteController::failsafe_checked(std::size_t i, const ocpp::FailsafeChecked
     auto& rt = stations_[i];
     const bool changed = rt.failsafe != e.verdict || rt.failsafe_reason != e.reason;
     // On disk before it is said: what the log says survives a crash.
-    if (held_limits_) held_limits_->set_verified(s.id, e.verdict == ocpp::FailsafeVerdict::Verified);
+    if (held_limits_) held_limits_->set_verified(s.id, e.verdict == ocpp::FailsafeVerdict::Verified && !rt.limit_ignored);
     if (changed && e.verdict == ocpp::FailsafeVerdict::Unverified)
         log::warning("ocpp: " + s.id + ": failsafe not verified: " + e.reason);
     else if (changed && e.verdict == ocpp::FailsafeVerdict::Verified)

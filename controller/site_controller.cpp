@@ -288,6 +288,7 @@ void SiteController::station_event(std::size_t i, const ocpp::StationEvent& ev) 
                 }
                 refresh_measured(i);
                 s.draw_predates_limit = arrived - rt.raised_at < kVehicleResponse;
+                check_limit_obeyed(i, arrived);
                 request_replan();
             } else if constexpr (std::is_same_v<T, ocpp::LimitAnswered>) {
                 // A station answers our CALLs one at a time, in order.
@@ -309,6 +310,9 @@ void SiteController::station_event(std::size_t i, const ocpp::StationEvent& ev) 
                                      : e.unanswered ? policy::LimitOutcome::Unanswered
                                                     : policy::LimitOutcome::Refused);
                 if (e.accepted && !was_managed) limit_raised(i);  // its draw so far was its own doing
+                if (e.accepted) rt.limit_accepted_at = std::chrono::steady_clock::now();
+                // Accepting is what it always did: only its draw clears it.
+                if (rt.limit_ignored) s.control = Control::Rejected;
                 if (!e.accepted) {
                     rt.rejected = e.detail;
                     log::warning("ocpp: " + s.id + " did not accept its limit of " + policy::format(cmd.limit) + " (" +
@@ -406,14 +410,19 @@ void SiteController::refresh_device_notifications() {
         } else {
             board_.clear(fkey);
         }
-        const auto rkey = device_key(device, "LimitRejected");
-        if (s.state == DeviceState::Online && s.control == Control::Rejected) {
-            if (!board_.active().count(rkey))
-                board_.raise(device_notification(catalogue_, "LimitRejected", device,
+        // Refusing its limit, or accepting it and drawing above it.
+        for (const char* code : {"LimitRejected", "LimitIgnored"}) {
+            const auto rkey = device_key(device, code);
+            const bool ignoring = std::string_view(code) == "LimitIgnored";
+            const bool active = ignoring ? rt.limit_ignored
+                                         : s.state == DeviceState::Online && s.control == Control::Rejected && !rt.limit_ignored;
+            if (!active) {
+                board_.clear(rkey);
+            } else if (!board_.active().count(rkey)) {
+                board_.raise(device_notification(catalogue_, code, device,
                                                  policy::describe(policy::station_deduction(s, i, st.settings), st),
-                                                 stations_[i].rejected, now));
-        } else {
-            board_.clear(rkey);
+                                                 rt.rejected, now));
+            }
         }
     }
     auto device_note = [&](const std::string& device, const char* kind, DeviceState state, const std::string& deduction,

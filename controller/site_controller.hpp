@@ -72,6 +72,11 @@ struct StationRuntime {
     // checked yet, "pending"), and why it is not verified.
     std::optional<ocpp::FailsafeVerdict> failsafe;
     std::string failsafe_reason;
+    // When it last accepted a limit, and since when its reports show it
+    // drawing above it (limit_obeyed.cpp); it ignores its limits.
+    std::chrono::steady_clock::time_point limit_accepted_at{};
+    std::optional<std::chrono::steady_clock::time_point> over_since;
+    bool limit_ignored = false;
 };
 
 // The failsafe as chargers/<id> and --view show it: pending (not checked
@@ -165,6 +170,8 @@ private:
     // or trusted by the installer.
     bool fallback_trusted(const StationRuntime& rt) const;
     void failsafe_checked(std::size_t station, const ocpp::FailsafeChecked& e);
+    // A station drawing above the limit it accepted ignores it.
+    void check_limit_obeyed(std::size_t station, std::chrono::steady_clock::time_point now);
     void refresh_uptime(std::size_t station);
     void station_event(std::size_t i, const ocpp::StationEvent& e);
     std::optional<std::size_t> station_index(const std::string& id) const;

@@ -73,4 +73,33 @@ TEST_SUITE("Controller") {
               std::string::npos);
         REQUIRE(mqtt.wait_json("fg/notifications", [](const json& l) { return has_note(l, "charger:A", "FallbackUnverified"); }));
     }
+
+    TEST_CASE("failsafe: a station drawing above the limit it accepted ignores it: capacity, notified, cleared when it obeys") {
+        SiteUnderTest site;  // 40 A, 4 A non-EV, 2 A for the EMS
+        MqttWatcher mqtt(site.broker.port(), "fg/#");
+        auto a = charging(site, "A");
+        auto b = charging(site, "B");
+        REQUIRE(a->wait_calls("SetChargingProfile", [](auto& c) { return !c.empty() && limit_of(c.back().payload) == 17; }));
+        REQUIRE(b->wait_calls("SetChargingProfile", [](auto& c) { return !c.empty() && limit_of(c.back().payload) == 17; }));
+        // Within its limit and the vehicle's slack: nothing.
+        report_draw(*a, 18);
+        // Well above it, twice, a vehicle's response time apart.
+        const auto until = std::chrono::steady_clock::now() + 20s;
+        std::optional<json> notes;
+        while (!notes && std::chrono::steady_clock::now() < until) {
+            report_draw(*a, 30);
+            notes = mqtt.wait_json("fg/notifications", [](const json& l) { return has_note(l, "charger:A", "LimitIgnored"); }, 1s);
+        }
+        REQUIRE(notes);
+        // Counted at its capacity: 40 - 6 - 32 leaves the other station 2 A,
+        // below the 6 A minimum, so it is paused.
+        REQUIRE(b->wait_calls("SetChargingProfile", [](auto& c) { return limit_of(c.back().payload) == 0; }, 10s));
+        auto shown = mqtt.wait_json("fg/chargers/A", [](const json& j) { return j["managed"] == false; });
+        REQUIRE(shown);
+        CHECK((*shown)["failsafe"]["counted_at_fallback_offline"] == false);
+        // It draws within its limit again: managed, and the notification goes.
+        report_draw(*a, 15);
+        REQUIRE(mqtt.wait_json("fg/notifications", [](const json& l) { return !has_note(l, "charger:A", "LimitIgnored"); }));
+        REQUIRE(b->wait_calls("SetChargingProfile", [](auto& c) { return limit_of(c.back().payload) == 17; }, 10s));
+    }
 }

@@ -26,17 +26,6 @@ bool draw_shown(const json& charger, double amps, int n = 1) {
     return c.is_object() && c["current_a"].is_array() && c["current_a"][0] == amps;
 }
 
-// Current.Import on each of the three phases, as a 1.6 station sends it.
-void report_draw(AutoStation& s, double amps, int connector = 1) {
-    json sampled = json::array();
-    for (const char* phase : {"L1", "L2", "L3"}) {
-        char value[16];
-        std::snprintf(value, sizeof value, "%.1f", amps);
-        sampled.push_back({{"value", value}, {"measurand", "Current.Import"}, {"phase", phase}, {"unit", "A"}});
-    }
-    s.call("MeterValues", {{"connectorId", connector}, {"meterValue", {{{"timestamp", "2026-01-01T00:00:00Z"}, {"sampledValue", sampled}}}}});
-}
-
 // Reports `amps` every 200 ms until the station's last limit is `limit`.
 bool report_until_limit(AutoStation& s, double amps, double limit, std::chrono::milliseconds deadline) {
     const auto end = std::chrono::steady_clock::now() + deadline;
