@@ -12,6 +12,8 @@
 
 #include "charger_session.hpp"
 #include "composite_schedule.hpp"
+#include "drivers/iso8601.hpp"
+#include "drivers/log.hpp"
 #include "server.hpp"
 
 namespace fuseguard::ocpp {
@@ -43,7 +45,9 @@ std::variant<CompositeSchedule, std::string> schedule_of(const ChargerSession::A
 }  // namespace
 
 void ChargerSession::verify_failsafe() {
-    if (verify_requested_ || closed_) return;
+    // Not before its fallback layer is on its way: until then it would only
+    // show that it is not there yet.
+    if (!layers_sent_ || verify_requested_ || closed_) return;
     verify_requested_ = true;
     const auto now = Clock::now();
     verify_timer_.expires_at(last_verified_ ? std::max(*last_verified_ + kVerifyGap, now) : now);
@@ -98,8 +102,9 @@ void ChargerSession::check_composites() {
     for (const auto& c : checks) {
         call("GetCompositeSchedule", GetCompositeScheduleRequest{c.connector, window}.to_json(version_),
              [s = self(), tally, c](const Answer& a) {
+                 auto got = schedule_of(a, s->version_);
+                 if (auto* schedule = std::get_if<CompositeSchedule>(&got)) s->note_station_clock(*schedule);
                  if (!tally->problem) {
-                     auto got = schedule_of(a, s->version_);
                      if (auto* why = std::get_if<std::string>(&got)) tally->problem = *why;
                      else if (auto d = composite_disagreement(std::get<CompositeSchedule>(got), c.expect))
                          tally->problem = "connector " + std::to_string(c.connector) + ": " + *d;
@@ -110,6 +115,30 @@ void ChargerSession::check_composites() {
                                                  tally->problem.value_or("")});
              });
     }
+}
+
+// Its scheduleStart is the station's "now" when it answered; taken as of
+// when the answer arrived, the estimate is behind the station's clock by
+// the answer's transit, so an Absolute step built on it comes a little
+// early, never late.
+void ChargerSession::note_station_clock(const CompositeSchedule& c) {
+    if (!c.schedule_start) return;
+    if (const auto start = parse_iso8601(*c.schedule_start))
+        station_clock_offset_ = *start - std::chrono::system_clock::now();
+}
+
+void ChargerSession::learn_station_clock(std::function<void(bool known)> then) {
+    call("GetCompositeSchedule", GetCompositeScheduleRequest{1, 1}.to_json(version_),
+         [s = self(), then = std::move(then)](const Answer& a) {
+             if (s->closed_) return;
+             if (auto got = schedule_of(a, s->version_); auto* schedule = std::get_if<CompositeSchedule>(&got))
+                 s->note_station_clock(*schedule);
+             if (!s->station_clock_offset_)
+                 log::warning("ocpp: " + s->id_ +
+                              ": its clock is not known (no scheduleStart in its composite schedule): its transactions "
+                              "stay on its fallback layer");
+             then(s->station_clock_offset_.has_value());
+         });
 }
 
 }  // namespace fuseguard::ocpp

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "charger_session.hpp"
+#include "drivers/iso8601.hpp"
 #include "drivers/log.hpp"
 #include "profile_rules.hpp"
 #include "server.hpp"
@@ -116,16 +117,35 @@ void ChargerSession::send_transaction_profile(int connector, LimitDone done) {
         if (done) done(LimitOutcome{true, false, "Accepted"});
         return;
     }
-    const long elapsed = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - it->second.started).count();
+    ChargingProfile p;
+    if (!absolute_transactions_) {
+        const long elapsed = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - it->second.started).count();
+        p = transaction_profile(l, amps, connector, it->second.id, elapsed);
+    } else if (station_clock_offset_) {
+        p = absolute_transaction_profile(l, amps, connector, it->second.id,
+                                         iso8601(std::chrono::system_clock::now() + *station_clock_offset_));
+    } else {
+        return learn_station_clock([s = self(), connector, done](bool known) {
+            if (known) return s->send_transaction_profile(connector, done);
+            if (done) done(LimitOutcome{false, false, "its clock is not known"});
+        });
+    }
     it->second.steps_down_at = Clock::now() + config::seconds(l.failsafe_after_s);
     verify_failsafe();  // queued after the profile: the answer shows it
-    send_profile(connector, transaction_profile(l, amps, connector, it->second.id, elapsed),
-                 [id = id_, connector, done = std::move(done)](const LimitOutcome& o) {
-                     if (!o.accepted)
-                         log::warning("ocpp: " + id + " did not take the limit for the transaction on connector " +
-                                      std::to_string(connector) + ": " + o.detail);
-                     if (done) done(o);
-                 });
+    send_profile(connector, p, [s = self(), connector, relative = p.kind == ProfileKind::Relative, done](const LimitOutcome& o) {
+        // EVerest's rules allow a Relative TxProfile, but not every stack
+        // does: such a station gets Absolute ones from its own clock.
+        if (relative && !o.accepted && !o.unanswered && !s->closed_) {
+            log::info("ocpp: " + s->id_ + " refused a Relative transaction profile (" + o.detail +
+                      "): sending Absolute ones, from its own clock");
+            s->absolute_transactions_ = true;
+            return s->send_transaction_profile(connector, done);
+        }
+        if (!o.accepted)
+            log::warning("ocpp: " + s->id_ + " did not take the limit for the transaction on connector " +
+                         std::to_string(connector) + ": " + o.detail);
+        if (done) done(o);
+    });
 }
 
 void ChargerSession::send_fallback_layer() {

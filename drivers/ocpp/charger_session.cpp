@@ -93,6 +93,7 @@ void ChargerSession::configure() {
             log::info("ocpp: " + s->id_ + " did not say what it samples; keeping " + std::string(kBillingMeasurand));
         s->send_configuration();
         s->send_fallback_layer();
+        s->layers_sent_ = true;
         s->verify_failsafe();
     });
 }

@@ -16,6 +16,7 @@
 #include <variant>
 
 #include "charging_profile.hpp"
+#include "composite_schedule.hpp"
 #include "limit_profiles.hpp"
 #include "rpc.hpp"
 #include "station_configuration.hpp"
@@ -108,6 +109,11 @@ private:
     // once the layers changed, at most once per kVerifyGap.
     void verify_failsafe();
     void check_composites();
+    // The station's clock as its composite schedule's start shows it, for
+    // the Absolute profiles of a station that refuses Relative ones; `then`
+    // learns whether it is known.
+    void note_station_clock(const CompositeSchedule& c);
+    void learn_station_clock(std::function<void(bool known)> then);
 
     // Inbound CALLs, by version (v16_inbound.cpp, v201_inbound.cpp).
     std::variant<nlohmann::json, CallError> dispatch_v16(const Call& call);
@@ -125,6 +131,9 @@ private:
     boost::asio::steady_timer renew_timer_, verify_timer_;
     std::optional<Clock::time_point> last_verified_;
     bool verify_requested_ = false;
+    bool layers_sent_ = false;  // its fallback layer went out after its boot
+    bool absolute_transactions_ = false;  // it refused a Relative TxProfile
+    std::optional<std::chrono::system_clock::duration> station_clock_offset_;  // its clock minus ours
     std::uint64_t next_id_ = 1;
     int next_transaction_ = 1;
     bool status_seen_ = false;

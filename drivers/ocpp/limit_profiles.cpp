@@ -65,4 +65,12 @@ ChargingProfile transaction_profile(const LimitLayers& layers, double amps, int 
     return p;
 }
 
+ChargingProfile absolute_transaction_profile(const LimitLayers& layers, double amps, int connector,
+                                             const std::string& transaction_id, const std::string& station_now) {
+    ChargingProfile p = transaction_profile(layers, amps, connector, transaction_id, 0);
+    p.kind = ProfileKind::Absolute;
+    p.start_schedule = station_now;
+    return p;
+}
+
 }  // namespace fuseguard::ocpp

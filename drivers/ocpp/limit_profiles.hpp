@@ -79,4 +79,11 @@ ChargingProfile fallback_profile(double fallback_a);
 ChargingProfile transaction_profile(const LimitLayers& layers, double amps, int connector,
                                     const std::string& transaction_id, long elapsed_s);
 
+// The same for a station that refuses a Relative TxProfile: Absolute, from
+// `station_now` (ISO 8601, the station's own clock as fuseguard estimates it
+// from its GetCompositeSchedule answers, never fuseguard's clock alone), the
+// step failsafe_after_s after it.
+ChargingProfile absolute_transaction_profile(const LimitLayers& layers, double amps, int connector,
+                                             const std::string& transaction_id, const std::string& station_now);
+
 }  // namespace fuseguard::ocpp

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 
+#include "drivers/iso8601.hpp"
 #include "drivers/ocpp/limit_profiles.hpp"
 #include "drivers/ocpp/v16/set_charging_profile.hpp"
 
@@ -66,7 +67,7 @@ void AutoStation::call(const std::string& action, const json& payload) {
 void AutoStation::start_transaction() {
     {
         std::lock_guard lock(mutex_);
-        tx_start_ = std::chrono::system_clock::now();
+        tx_start_ = station_now();
     }
     call("StartTransaction", {{"connectorId", 1}, {"idTag", "TAG"}, {"meterStart", 0}, {"timestamp", "2026-01-01T00:00:00Z"}});
 }
@@ -93,7 +94,7 @@ void AutoStation::go_deaf() { deaf_ = true; }
 
 double AutoStation::allowed_now(double capacity) {
     std::lock_guard lock(mutex_);
-    return held_.limit_at(1, std::chrono::system_clock::now(), tx_start_).value_or(capacity);
+    return held_.limit_at(1, station_now(), tx_start_).value_or(capacity);
 }
 
 bool AutoStation::wait_allowed(double capacity, const std::function<bool(double)>& pred,
@@ -117,6 +118,20 @@ void AutoStation::status(int connector, const std::string& status, const std::st
 void AutoStation::set_answer(const std::string& action, const std::string& status) {
     std::lock_guard lock(mutex_);
     answers_[action] = status;
+}
+
+void AutoStation::set_clock_offset(std::chrono::system_clock::duration offset) {
+    std::lock_guard lock(mutex_);
+    clock_offset_ = offset;
+}
+
+void AutoStation::refuse_relative_transaction_profiles() {
+    std::lock_guard lock(mutex_);
+    refuses_relative_tx_ = true;
+}
+
+std::chrono::system_clock::time_point AutoStation::station_now() const {
+    return std::chrono::system_clock::now() + clock_offset_;
 }
 
 void AutoStation::ignore_profiles(double capacity) {
@@ -194,6 +209,9 @@ void AutoStation::on_frame(const std::string& text) {
         calls_.push_back({++g_seq, id_, recorded_action(action, frame[3]), action, frame[3]});
         if (auto it = answers_.find(calls_.back().action); it != answers_.end()) status = it->second;
         else if (auto any = answers_.find(action); any != answers_.end()) status = any->second;
+        if (refuses_relative_tx_ && calls_.back().action == "SetChargingProfile/transaction" &&
+            frame[3]["csChargingProfiles"].value("chargingProfileKind", "") == "Relative")
+            status = "Rejected";
         if (rules_ && action == "SetChargingProfile") {
             if (auto why = profile_refusal_of(frame[3]); !why.empty()) {
                 refusals_.push_back(why);
@@ -242,8 +260,9 @@ void AutoStation::answer_next() {
                 auto req = ocpp::GetCompositeScheduleRequest::from_json(calls_[index].payload, ocpp::Version::V16);
                 if (auto* r = std::get_if<ocpp::GetCompositeScheduleRequest>(&req)) {
                     auto f = json::parse(text);
-                    ocpp::GetCompositeScheduleResponse res{"Accepted", held_.composite(r->connector, std::chrono::system_clock::now(),
-                                                                                     tx_start_, r->duration_s, capacity_)};
+                    ocpp::GetCompositeScheduleResponse res{
+                        "Accepted", held_.composite(r->connector, station_now(), tx_start_, r->duration_s, capacity_)};
+                    res.schedule->schedule_start = iso8601(station_now());
                     f[2] = res.to_json(ocpp::Version::V16, r->connector);
                     text = f.dump();
                 }

@@ -65,6 +65,12 @@ public:
     // "accepted but ignored" failures of real stations): it draws up to
     // `capacity` whatever it was given, and its composite schedule says so.
     void ignore_profiles(double capacity);
+    // Its clock runs `offset` ahead of the machine's (behind when negative):
+    // its Absolute schedules, its transactions and its composite schedule's
+    // start all go by it.
+    void set_clock_offset(std::chrono::system_clock::duration offset);
+    // Refuses a Relative TxProfile, as some stacks do; other profiles as before.
+    void refuse_relative_transaction_profiles();
     void close();
     // Checks every SetChargingProfile as a station built on EVerest's libocpp
     // would, with these capabilities, and answers Rejected when it finds a
@@ -119,6 +125,9 @@ private:
     std::optional<ocpp::ProfileCapabilities> rules_;
     ocpp::HeldProfiles held_;
     bool ignores_profiles_ = false;
+    bool refuses_relative_tx_ = false;
+    std::chrono::system_clock::duration clock_offset_{};
+    std::chrono::system_clock::time_point station_now() const;
     double capacity_ = 32;  // what its composite shows where no profile limits it
     std::map<std::string, std::string> awaiting_;  // our CALLs' ids -> action
     std::optional<std::chrono::system_clock::time_point> tx_start_;

@@ -23,7 +23,8 @@ struct ChargingStation {
     Site site{40, {32}, true, ", failsafe_after_s: " + std::to_string(kFailsafeS)};
     AutoStation& s = *site.stations[0];
 
-    ChargingStation() {
+    explicit ChargingStation(const std::function<void(AutoStation&)>& quirks = nullptr) {
+        if (quirks) quirks(s);
         s.apply_profile_rules(fuseguard::ocpp::ProfileCapabilities{});
         s.boot();
         s.status(1, "Charging");
@@ -62,6 +63,25 @@ TEST_SUITE("Controller") {
         CHECK(took <= kFailsafeS + 1);
         CHECK(cs.s.refusals().empty());
         cs.site.process->signal(SIGCONT);  // a stopped fuseguard must still be able to stop
+    }
+
+    TEST_CASE("failsafe: a station refusing Relative transaction profiles, its clock 3 h ahead, steps down by Absolute ones") {
+        ChargingStation cs([](AutoStation& s) {
+            s.set_clock_offset(std::chrono::hours(3));
+            s.refuse_relative_transaction_profiles();
+        });
+        REQUIRE(cs.s.wait_calls("SetChargingProfile/transaction", [](auto& c) {
+            return !c.empty() && c.back().payload["csChargingProfiles"]["chargingProfileKind"] == "Absolute" &&
+                   c.back().answered_seq;
+        }));
+        INFO(cs.site.process->output());
+        // Renewed by its own clock: while fuseguard is there it never steps down.
+        CHECK_FALSE(cs.s.wait_allowed(kCapacity, [](double a) { return a != 32; }, std::chrono::seconds(kFailsafeS + 2)));
+        CHECK(cs.site.process->wait_for("S0: failsafe verified", 1s));
+        CHECK(cs.site.process->output().find("failsafe not verified") == std::string::npos);
+        cs.site.process->signal(SIGKILL);
+        CHECK(cs.s.wait_allowed(kCapacity, [](double a) { return a == 6; }, std::chrono::seconds(kFailsafeS + 1)));
+        CHECK(cs.s.refusals().empty());
     }
 
     TEST_CASE("failsafe: fuseguard back from SIGSTOP renews, and the station is raised again") {
