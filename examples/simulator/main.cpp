@@ -98,13 +98,15 @@ int main(int argc, char** argv) {
                 all.station_limit += s->profile_writes().station_limit;
                 all.transaction += s->profile_writes().transaction;
                 all.fallback_layer += s->profile_writes().fallback_layer;
+                all.composite_reads += s->profile_writes().composite_reads;
             }
             const double hours = t / 3600.0, n = static_cast<double>(stations.size());
             if (hours > 0 && n > 0)
                 std::cerr << "fuseguard-sim: profile writes in " << t << " s per station per hour: station limits "
                           << static_cast<double>(all.station_limit) / n / hours << ", transaction profiles "
                           << static_cast<double>(all.transaction) / n / hours << ", fallback layers "
-                          << static_cast<double>(all.fallback_layer) / n / hours << std::endl;
+                          << static_cast<double>(all.fallback_layer) / n / hours << "; composite schedules read "
+                          << static_cast<double>(all.composite_reads) / n / hours << std::endl;
             std::cerr << "fuseguard-sim: stopping" << std::endl;
             io.stop();
         });

@@ -182,6 +182,7 @@ void SimStation::on_call(const json& frame) {
         answer = configuration(action, p);
     } else if (action == "GetCompositeSchedule") {
         // What its profiles allow from now on, as fuseguard verifies it.
+        ++writes_.composite_reads;
         const auto version = v201_ ? ocpp::Version::V201 : ocpp::Version::V16;
         auto req = ocpp::GetCompositeScheduleRequest::from_json(p, version);
         if (auto* r = std::get_if<ocpp::GetCompositeScheduleRequest>(&req)) {

@@ -39,9 +39,10 @@ public:
     std::array<double, 3> site_draw() const;
     const std::string& id() const { return charger_.id; }
     // SetChargingProfile received, by what it carried (stations write each
-    // to flash: the demo reports them when it stops).
+    // to flash: the demo reports them when it stops), and the
+    // GetCompositeSchedule that verified them (reads, not writes).
     struct ProfileWrites {
-        std::uint64_t station_limit = 0, transaction = 0, fallback_layer = 0;
+        std::uint64_t station_limit = 0, transaction = 0, fallback_layer = 0, composite_reads = 0;
     };
     const ProfileWrites& profile_writes() const { return writes_; }
 
