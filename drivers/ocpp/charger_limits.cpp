@@ -118,7 +118,7 @@ void ChargerSession::send_transaction_profile(int connector, LimitDone done) {
         return;
     }
     ChargingProfile p;
-    if (!absolute_transactions_) {
+    if (!absolute_transactions_ && !it->second.start_unknown) {
         const long elapsed = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - it->second.started).count();
         p = transaction_profile(l, amps, connector, it->second.id, elapsed);
     } else if (station_clock_offset_) {
@@ -157,7 +157,7 @@ void ChargerSession::send_fallback_layer() {
 }
 
 void ChargerSession::transaction_started(int connector, const std::string& transaction_id) {
-    transactions_[connector] = Transaction{transaction_id, Clock::now(), std::nullopt};
+    transactions_[connector] = Transaction{transaction_id, Clock::now(), std::nullopt, false};
     // Until its own profile arrives it gets no more than the fallback layer.
     // Sent once the start is answered: a 1.6 station learns the id from it.
     boost::asio::post(renew_timer_.get_executor(), [s = self(), connector, transaction_id] {
@@ -165,6 +165,16 @@ void ChargerSession::transaction_started(int connector, const std::string& trans
         if (!s->closed_ && it != s->transactions_.end() && it->second.id == transaction_id)
             s->send_transaction_profile(connector, nullptr);
     });
+}
+
+void ChargerSession::transaction_seen(int connector, const std::string& transaction_id) {
+    if (connector <= 0 || closed_) return;
+    const auto it = transactions_.find(connector);
+    if (it != transactions_.end() && it->second.id == transaction_id) return;
+    log::info("ocpp: " + id_ + ": transaction " + transaction_id + " on connector " + std::to_string(connector) +
+              " began before this connection: its profile goes out Absolute, from the station's clock");
+    transactions_[connector] = Transaction{transaction_id, Clock::now(), std::nullopt, true};
+    send_transaction_profile(connector, nullptr);
 }
 
 void ChargerSession::transaction_ended(const std::string& transaction_id) {

@@ -48,6 +48,10 @@ public:
     // (EVSE). A running transaction gets its own profile with the limit.
     void transaction_started(int connector, const std::string& transaction_id);
     void transaction_ended(const std::string& transaction_id);
+    // A transaction the station reports on (meter values) that we did not
+    // see start: one that began before this connection, e.g. before a
+    // restart of fuseguard. It gets its profile as any other.
+    void transaction_seen(int connector, const std::string& transaction_id);
     // Ends the session (replaced by a newer connection, shutdown, silence).
     void close(std::string cause);
 
@@ -96,6 +100,9 @@ private:
         // When the step of its last profile is due, by our clock: the
         // station counts from its own start, so it steps no later.
         std::optional<Clock::time_point> steps_down_at;
+        // Begun before this connection (learnt from its meter values): its
+        // start is not known, so its profile goes out Absolute.
+        bool start_unknown = false;
     };
     LimitLayers layers() const;
     // Sends `p` for `connector` unless the station's stack would refuse it;

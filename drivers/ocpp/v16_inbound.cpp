@@ -1,5 +1,6 @@
 // OCPP 1.6 CALLs from a station: one on_<action> each, one dispatch table.
 #include <chrono>
+#include <limits>
 #include <unordered_map>
 
 #include "charger_session.hpp"
@@ -52,6 +53,12 @@ Result on_meter_values(Context& cx) {
     if (auto* e = std::get_if<PayloadError>(&r)) return payload_error(cx.call, *e);
     const auto& mv = std::get<v16::MeterValuesRequest>(r);
     if (auto draw = mv.current_import()) cx.server.emit(DrawMeasured{cx.station, mv.connector_id, *draw});
+    if (mv.transaction_id) {
+        // Ids we hand out later must not be this one.
+        if (*mv.transaction_id >= cx.next_transaction && *mv.transaction_id < std::numeric_limits<int>::max())
+            cx.next_transaction = *mv.transaction_id + 1;
+        cx.session.transaction_seen(mv.connector_id, std::to_string(*mv.transaction_id));
+    }
     return json::object();
 }
 

@@ -134,6 +134,8 @@ Result on_transaction_event(Context& cx) {
         cx.server.emit(TransactionChanged{cx.station, evse, type == "Started", tx, reason});
         if (type == "Started" && evse > 0) cx.session.transaction_started(evse, tx);
         if (type == "Ended") cx.session.transaction_ended(tx);
+    } else if (evse > 0) {
+        cx.session.transaction_seen(evse, tx);
     }
     if (cx.call.payload.contains("meterValue"))
         if (auto draw = current_import(cx.call.payload["meterValue"]))

@@ -72,6 +72,20 @@ void AutoStation::start_transaction() {
     call("StartTransaction", {{"connectorId", 1}, {"idTag", "TAG"}, {"meterStart", 0}, {"timestamp", "2026-01-01T00:00:00Z"}});
 }
 
+void AutoStation::resume_transaction(const std::string& id, std::chrono::seconds began_ago, double drawing_a) {
+    {
+        std::lock_guard lock(mutex_);
+        tx_id_ = id;
+        tx_start_ = station_now() - began_ago;
+    }
+    json sampled = json::array();
+    for (const char* phase : {"L1", "L2", "L3"})
+        sampled.push_back({{"value", std::to_string(drawing_a)}, {"measurand", "Current.Import"}, {"phase", phase}, {"unit", "A"}});
+    call("MeterValues", {{"connectorId", 1},
+                         {"transactionId", std::stoi(id)},
+                         {"meterValue", {{{"timestamp", iso8601(station_now())}, {"sampledValue", sampled}}}}});
+}
+
 void AutoStation::stop_transaction() {
     std::string tx;
     {

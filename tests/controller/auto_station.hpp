@@ -82,6 +82,9 @@ public:
     // id; StopTransaction ends it (and its TxProfiles, as a station drops them).
     void start_transaction();
     void stop_transaction();
+    // A transaction `id` that began `began_ago` (before this connection: a
+    // restart of fuseguard), made known only by a MeterValues carrying it.
+    void resume_transaction(const std::string& id, std::chrono::seconds began_ago, double drawing_a);
     std::string transaction_id();
     // Drops every frame from the server from now on, but keeps the socket
     // open and answers pings: the link is up, nothing gets through.

@@ -84,6 +84,26 @@ TEST_SUITE("Controller") {
         CHECK(cs.s.refusals().empty());
     }
 
+    TEST_CASE("failsafe: a transaction begun before this connection is learnt from its meter values, its profile Absolute") {
+        Site site{40, {32}, true, ", failsafe_after_s: " + std::to_string(kFailsafeS)};
+        auto& s = *site.stations[0];
+        s.apply_profile_rules(fuseguard::ocpp::ProfileCapabilities{});
+        s.set_clock_offset(-std::chrono::hours(2));
+        s.boot();
+        s.status(1, "Charging");
+        // Begun an hour ago, under a fuseguard that has since restarted: a
+        // Relative step counted from its start would be long past.
+        s.resume_transaction("7", std::chrono::hours(1), 20);
+        REQUIRE(s.wait_calls("SetChargingProfile/transaction", [](auto& c) {
+            return !c.empty() && c.back().payload["csChargingProfiles"]["chargingProfileKind"] == "Absolute" &&
+                   c.back().payload["csChargingProfiles"]["transactionId"] == 7 && c.back().answered_seq;
+        }));
+        REQUIRE(s.wait_allowed(kCapacity, [](double a) { return a == 32; }, 5s));
+        site.process->signal(SIGKILL);
+        CHECK(s.wait_allowed(kCapacity, [](double a) { return a == 6; }, std::chrono::seconds(kFailsafeS + 1)));
+        CHECK(s.refusals().empty());
+    }
+
     TEST_CASE("failsafe: fuseguard back from SIGSTOP renews, and the station is raised again") {
         ChargingStation cs;
         cs.site.process->signal(SIGSTOP);
