@@ -29,6 +29,7 @@
 #include "config/load.hpp"
 #include "controller/catalogue.hpp"
 #include "controller/site_controller.hpp"
+#include "controller/terminal_view.hpp"
 #include "controller/uptime.hpp"
 
 using namespace fuseguard;
@@ -340,5 +341,24 @@ TEST_SUITE("Controller") {
         CHECK(h.site->model().state.stations[0].measured_peak() == policy::Amps::whole(10));
         h.meter(30, step, std::chrono::milliseconds(1500));  // 1.5 s later: it holds the rise
         CHECK(h.site->model().state.stations[0].measured_peak() == policy::Amps::whole(20));
+    }
+}
+
+// --view shows each station's failsafe, and why one is not verified.
+TEST_SUITE("Controller") {
+    TEST_CASE("--view shows each station's failsafe state and why it is not verified") {
+        Harness h(1);
+        h.station(ocpp::FailsafeChecked{"S1", ocpp::FailsafeVerdict::Unverified, "it answered GetCompositeSchedule with Rejected"});
+        const std::string view = render_view(*h.site);
+        INFO(view);
+        const auto row = [&view](const std::string& id) {
+            const auto at = view.find("\n  " + id + " ");
+            return at == std::string::npos ? std::string() : view.substr(at + 1, view.find('\n', at + 1) - at - 1);
+        };
+        CHECK(row("S0").find(" verified ") != std::string::npos);
+        CHECK(row("S1").find(" unverified ") != std::string::npos);
+        CHECK(view.find("failsafe: it answered GetCompositeSchedule with Rejected") != std::string::npos);
+        // Offline, the unverified one counts at its capacity.
+        CHECK(view.find("charger:S1 unknown, fallback not verified -> capacity 32 A") != std::string::npos);
     }
 }
