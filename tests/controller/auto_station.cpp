@@ -108,7 +108,18 @@ void AutoStation::go_deaf() { deaf_ = true; }
 
 double AutoStation::allowed_now(double capacity) {
     std::lock_guard lock(mutex_);
-    return held_.limit_at(1, station_now(), tx_start_).value_or(capacity);
+    // What it worked out at its last evaluation: a step of a schedule takes
+    // effect at the first evaluation after it is due. (Profiles installed
+    // since count at once: the tests are about steps.)
+    auto t = station_now();
+    if (evaluation_interval_.count() > 0) t -= (t - evaluated_from_) % evaluation_interval_;
+    return held_.limit_at(1, t, tx_start_).value_or(capacity);
+}
+
+void AutoStation::set_evaluation_interval(std::chrono::seconds interval) {
+    std::lock_guard lock(mutex_);
+    evaluation_interval_ = interval;
+    evaluated_from_ = station_now();
 }
 
 bool AutoStation::wait_allowed(double capacity, const std::function<bool(double)>& pred,

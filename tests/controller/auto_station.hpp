@@ -71,6 +71,9 @@ public:
     void set_clock_offset(std::chrono::system_clock::duration offset);
     // Refuses a Relative TxProfile, as some stacks do; other profiles as before.
     void refuse_relative_transaction_profiles();
+    // Evaluates its schedules only every `interval` from now on (stacks do,
+    // some every 30 s or more): allowed_now() is what it worked out last.
+    void set_evaluation_interval(std::chrono::seconds interval);
     void close();
     // Checks every SetChargingProfile as a station built on EVerest's libocpp
     // would, with these capabilities, and answers Rejected when it finds a
@@ -130,6 +133,8 @@ private:
     bool ignores_profiles_ = false;
     bool refuses_relative_tx_ = false;
     std::chrono::system_clock::duration clock_offset_{};
+    std::chrono::seconds evaluation_interval_{0};
+    std::chrono::system_clock::time_point evaluated_from_{};
     std::chrono::system_clock::time_point station_now() const;
     double capacity_ = 32;  // what its composite shows where no profile limits it
     std::map<std::string, std::string> awaiting_;  // our CALLs' ids -> action

@@ -118,7 +118,15 @@ TEST_SUITE("Controller") {
 
 TEST_SUITE("Controller") {
     TEST_CASE("failsafe: a lost station's share is handed out only once its own profiles have stepped it down") {
-        Site site{40, {32, 32}, true, ", failsafe_after_s: " + std::to_string(kFailsafeS) + ", profile_eval_delay_s: 0"};
+        // Stations that act on a step at once, and stations that evaluate
+        // their schedules every 12 s, one evaluation just after the loss, so
+        // that the step (due 3-6 s after it) is applied 12 s after it, with
+        // profile_eval_delay_s saying so.
+        int evaluation_s = 0;
+        SUBCASE("evaluated at once") {}
+        SUBCASE("evaluated every 12 s") { evaluation_s = 12; }
+        Site site{40, {32, 32}, true,
+                  ", failsafe_after_s: " + std::to_string(kFailsafeS) + ", profile_eval_delay_s: " + std::to_string(evaluation_s)};
         auto& a = *site.stations[0];
         auto& b = *site.stations[1];
         for (auto* s : {&a, &b}) {
@@ -131,11 +139,12 @@ TEST_SUITE("Controller") {
         REQUIRE(b.wait_allowed(kCapacity, [](double v) { return v == 20; }, 10s));
         // Only a verified failsafe makes its fallback what it is counted at.
         REQUIRE(site.process->wait_for("S1: failsafe verified", 10s));
+        b.set_evaluation_interval(std::chrono::seconds(evaluation_s));
         b.close();
         // From the stations' side, by what their profiles allow: never above
         // the 40 A fuse, until A has its 32 A (once B is down to 6 A).
         double peak = 0;
-        const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2 * kFailsafeS + 10);
+        const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2 * kFailsafeS + 2 * evaluation_s + 10);
         bool raised = false;
         while (!raised && std::chrono::steady_clock::now() < until) {
             const double sum = a.allowed_now(kCapacity) + b.allowed_now(kCapacity);
@@ -146,6 +155,7 @@ TEST_SUITE("Controller") {
         INFO("peak ", peak, " A");
         CHECK(raised);
         CHECK(peak <= 40);
+        // Its step applied by the time A is raised.
         CHECK(b.allowed_now(kCapacity) == 6);
     }
 }
