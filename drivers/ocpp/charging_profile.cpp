@@ -26,7 +26,8 @@ std::string_view name(ProfileKind k) {
     return "Absolute";
 }
 
-json ChargingProfile::to_json(Version v) const {
+json charging_schedule_json(const std::string& rate_unit, const std::vector<SchedulePeriod>& periods,
+                            const std::optional<std::string>& start_schedule, std::optional<int> duration_s) {
     json out_periods = json::array();
     for (const auto& p : periods) {
         json period = {{"startPeriod", p.start_s}, {"limit", round_down_to_tenth(p.limit_a)}};
@@ -36,6 +37,11 @@ json ChargingProfile::to_json(Version v) const {
     json schedule = {{"chargingRateUnit", rate_unit}, {"chargingSchedulePeriod", std::move(out_periods)}};
     if (start_schedule) schedule["startSchedule"] = *start_schedule;
     if (duration_s) schedule["duration"] = *duration_s;
+    return schedule;
+}
+
+json ChargingProfile::to_json(Version v) const {
+    json schedule = charging_schedule_json(rate_unit, periods, start_schedule, duration_s);
 
     json profile = {{"stackLevel", stack_level},
                     {"chargingProfilePurpose", name(purpose, v)},

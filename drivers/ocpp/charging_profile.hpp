@@ -47,6 +47,11 @@ struct ChargingProfile {
     static std::variant<ChargingProfile, PayloadError> from_json(const nlohmann::json& j, Version v);
 };
 
+// A chargingSchedule object (limits rounded down to 0.1 A); the schedule
+// of a profile, and of a GetCompositeSchedule answer.
+nlohmann::json charging_schedule_json(const std::string& rate_unit, const std::vector<SchedulePeriod>& periods,
+                                      const std::optional<std::string>& start_schedule, std::optional<int> duration_s);
+
 // Reads a chargingSchedule object (duration, startSchedule, rate unit,
 // periods) into `out`'s schedule fields; GetCompositeSchedule answers carry
 // one too.

@@ -15,14 +15,6 @@ std::string amps_text(double a) {
     std::snprintf(buf, sizeof buf, "%.1f A", a);
     return buf;
 }
-
-json schedule_json(const CompositeSchedule& c) {
-    json periods = json::array();
-    for (const auto& p : c.periods) periods.push_back({{"startPeriod", p.start_s}, {"limit", p.limit_a}});
-    json j = {{"chargingRateUnit", c.rate_unit}, {"chargingSchedulePeriod", std::move(periods)}};
-    if (c.duration_s) j["duration"] = *c.duration_s;
-    return j;
-}
 }  // namespace
 
 json GetCompositeScheduleRequest::to_json(Version v) const {
@@ -46,15 +38,16 @@ std::variant<GetCompositeScheduleRequest, PayloadError> GetCompositeScheduleRequ
 json GetCompositeScheduleResponse::to_json(Version v, int connector) const {
     json j = {{"status", status}};
     if (!schedule) return j;
-    json s = schedule_json(*schedule);
-    const std::string start = schedule->schedule_start.value_or("1970-01-01T00:00:00Z");
+    json s = charging_schedule_json(schedule->rate_unit, schedule->periods, std::nullopt, schedule->duration_s);
+    // The station's "now": fuseguard learns the station's clock from it, so
+    // it is written only when there is one (2.0.1 requires it).
     if (v == Version::V16) {
         j["connectorId"] = connector;
-        j["scheduleStart"] = start;
+        if (schedule->schedule_start) j["scheduleStart"] = *schedule->schedule_start;
         j["chargingSchedule"] = std::move(s);
     } else {
         s["evseId"] = connector;
-        s["scheduleStart"] = start;
+        if (schedule->schedule_start) s["scheduleStart"] = *schedule->schedule_start;
         s["duration"] = schedule->duration_s.value_or(0);
         j["schedule"] = std::move(s);
     }

@@ -78,6 +78,7 @@ std::optional<double> HeldProfiles::limit_at(int connector, WallTime now, std::o
 CompositeSchedule HeldProfiles::composite(int connector, WallTime now, std::optional<WallTime> transaction_start,
                                           int duration_s, double capacity) const {
     CompositeSchedule c;
+    c.schedule_start = iso8601(now);
     c.duration_s = duration_s;
     for (int t = 0; t < std::max(duration_s, 1); ++t) {
         const double v = limit_at(connector, now + std::chrono::seconds(t), transaction_start).value_or(capacity);

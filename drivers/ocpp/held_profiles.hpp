@@ -32,7 +32,8 @@ public:
     // the same clock; none when no profile limits it.
     std::optional<double> limit_at(int connector, WallTime now, std::optional<WallTime> transaction_start) const;
     // What GetCompositeSchedule answers: the limit second by second over
-    // `duration_s` from `now`, `capacity` where no profile limits it.
+    // `duration_s` from `now` (its scheduleStart), `capacity` where no
+    // profile limits it.
     CompositeSchedule composite(int connector, WallTime now, std::optional<WallTime> transaction_start,
                                 int duration_s, double capacity) const;
 

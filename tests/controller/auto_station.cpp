@@ -285,9 +285,8 @@ void AutoStation::answer_next() {
                 auto req = ocpp::GetCompositeScheduleRequest::from_json(calls_[index].payload, ocpp::Version::V16);
                 if (auto* r = std::get_if<ocpp::GetCompositeScheduleRequest>(&req)) {
                     auto f = json::parse(text);
-                    ocpp::GetCompositeScheduleResponse res{
+                    const ocpp::GetCompositeScheduleResponse res{
                         "Accepted", held_.composite(r->connector, station_now(), tx_start_, r->duration_s, capacity_)};
-                    res.schedule->schedule_start = iso8601(station_now());
                     f[2] = res.to_json(ocpp::Version::V16, r->connector);
                     text = f.dump();
                 }
