@@ -50,20 +50,20 @@ void SiteController::refresh_device_notifications() {
         } else {
             board_.clear(fkey);
         }
-        // Refusing its limit, or accepting it and drawing above it.
-        for (const char* code : {"LimitRejected", "LimitIgnored"}) {
-            const auto rkey = device_key(device, code);
-            const bool ignoring = std::string_view(code) == "LimitIgnored";
-            const bool active = ignoring ? rt.limit_ignored
-                                         : s.state == DeviceState::Online && s.control == Control::Rejected && !rt.limit_ignored;
+        // Refusing its limit, or accepting it and drawing above it: raised
+        // once with what it was then, cleared when it no longer holds.
+        auto limit_note = [&](const char* code, bool active) {
+            const auto note_key = device_key(device, code);
             if (!active) {
-                board_.clear(rkey);
-            } else if (!board_.active().count(rkey)) {
+                board_.clear(note_key);
+            } else if (!board_.active().count(note_key)) {
                 board_.raise(device_notification(catalogue_, code, device,
                                                  policy::describe(policy::station_deduction(s, i, st.settings), st),
                                                  rt.rejected, now));
             }
-        }
+        };
+        limit_note("LimitRejected", s.state == DeviceState::Online && s.control == Control::Rejected && !rt.limit_ignored);
+        limit_note("LimitIgnored", rt.limit_ignored);
     }
     auto device_note = [&](const std::string& device, const char* kind, DeviceState state, const std::string& deduction,
                            const std::string& cause) {

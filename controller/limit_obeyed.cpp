@@ -5,6 +5,8 @@
 // has been in force for that long. Such a station is counted at its capacity
 // and not allocated (Control::Rejected) until a report shows it within its
 // limit again; offline, its fallback is not trusted either (SPEC 5).
+#include <algorithm>
+
 #include "drivers/log.hpp"
 #include "site_controller.hpp"
 
@@ -23,19 +25,13 @@ void SiteController::check_limit_obeyed(std::size_t i, std::chrono::steady_clock
     auto& s = model_.state.stations[i];
     auto& rt = stations_[i];
     if (!(s.control == Control::Managed || rt.limit_ignored)) return;
-    // The raw reports, not capped at any limit: the point is what it draws.
-    double peak = 0;
-    bool reported = false;
-    for (const auto& [n, c] : rt.connectors) {
-        if (!c.current_a) continue;
-        reported = true;
-        for (double v : *c.current_a) peak = std::max(peak, v);
-    }
-    if (!reported) return;
+    // Its reports as they are, not capped at any limit: the point is what
+    // it draws.
+    const auto draw = reported_total(i);
+    if (!draw) return;
+    const Amps peak = std::max({(*draw)[0], (*draw)[1], (*draw)[2]});
     const double limit = s.limit_in_force.amps();
-    const std::string detail = "it draws " + policy::format(Amps::round_up(peak)) + " with a limit of " +
-                               policy::format(s.limit_in_force) + " in force";
-    if (peak <= limit + ignore_tolerance(limit)) {
+    if (peak.amps() <= limit + ignore_tolerance(limit)) {
         rt.over_since.reset();
         if (!rt.limit_ignored) return;
         log::info("ocpp: " + s.id + " draws within its limit again: managed");
@@ -52,6 +48,8 @@ void SiteController::check_limit_obeyed(std::size_t i, std::chrono::steady_clock
         return;
     }
     if (now - *rt.over_since < kVehicleResponse) return;
+    const std::string detail =
+        "it draws " + policy::format(peak) + " with a limit of " + policy::format(s.limit_in_force) + " in force";
     log::warning("ocpp: " + s.id + " ignores its limit (" + detail + "): counted at its capacity");
     rt.limit_ignored = true;
     rt.rejected = detail;

@@ -26,7 +26,7 @@ void SiteController::restore_held_limits() {
         // Verified in the previous run: it holds the same layers now.
         if (held_limits_->verified(s.id)) {
             stations_[i].failsafe = ocpp::FailsafeVerdict::Verified;
-            s.fallback_trusted = true;
+            s.fallback_trusted = fallback_trusted(stations_[i]);
         }
         if (!held || !s.fallback) continue;
         s.limit_in_force = policy::min(Amps::round_up(*held), s.max_current);

@@ -156,6 +156,9 @@ private:
     // A meter was read: caps reports at the limits in force, lets reports of
     // a higher draw count (see refresh_measured).
     void on_meter_read(std::chrono::steady_clock::time_point at);
+    // What its connectors report together, per terminal phase; reported_draw
+    // is that capped at report_cap.
+    std::optional<std::array<policy::Amps, 3>> reported_total(std::size_t station) const;
     std::optional<std::array<policy::Amps, 3>> reported_draw(std::size_t station) const;
     bool raise_held(std::size_t station, std::chrono::steady_clock::time_point now) const;
     // The policy's `measured` from the connectors' reports and report_cap.

@@ -41,7 +41,7 @@ void SiteController::on_meter_read(std::chrono::steady_clock::time_point at) {
 // Connector (1.6) or EVSE (2.0.1) 0 is the station as a whole: its report
 // and the sum of the others measure the same draw, and adding them would
 // take it off a total meter twice. With both, the smaller counts.
-std::optional<std::array<Amps, 3>> SiteController::reported_draw(std::size_t i) const {
+std::optional<std::array<Amps, 3>> SiteController::reported_total(std::size_t i) const {
     const auto& rt = stations_[i];
     std::optional<std::array<Amps, 3>> whole, sum;
     for (const auto& [n, con] : rt.connectors) {
@@ -54,9 +54,14 @@ std::optional<std::array<Amps, 3>> SiteController::reported_draw(std::size_t i) 
         for (std::size_t p = 0; p < 3; ++p) (*sum)[p] = policy::min((*sum)[p], (*whole)[p]);
     else if (whole)
         sum = whole;
-    if (sum && rt.report_cap)
-        for (auto& v : *sum) v = policy::min(v, *rt.report_cap);
     return sum;
+}
+
+std::optional<std::array<Amps, 3>> SiteController::reported_draw(std::size_t i) const {
+    auto draw = reported_total(i);
+    if (draw && stations_[i].report_cap)
+        for (auto& v : *draw) v = policy::min(v, *stations_[i].report_cap);
+    return draw;
 }
 
 // What the policy takes as the station's draw. A report of more than is
