@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 
 #include "drivers/iso8601.hpp"
 #include "drivers/ocpp/limit_profiles.hpp"
@@ -78,12 +79,20 @@ void AutoStation::resume_transaction(const std::string& id, std::chrono::seconds
         tx_id_ = id;
         tx_start_ = station_now() - began_ago;
     }
+    send_meter_values(drawing_a, 1, std::stoi(id));
+}
+
+void AutoStation::send_meter_values(double amps, int connector, std::optional<int> transaction_id) {
     json sampled = json::array();
-    for (const char* phase : {"L1", "L2", "L3"})
-        sampled.push_back({{"value", std::to_string(drawing_a)}, {"measurand", "Current.Import"}, {"phase", phase}, {"unit", "A"}});
-    call("MeterValues", {{"connectorId", 1},
-                         {"transactionId", std::stoi(id)},
-                         {"meterValue", {{{"timestamp", iso8601(station_now())}, {"sampledValue", sampled}}}}});
+    for (const char* phase : {"L1", "L2", "L3"}) {
+        char value[16];
+        std::snprintf(value, sizeof value, "%.1f", amps);
+        sampled.push_back({{"value", value}, {"measurand", "Current.Import"}, {"phase", phase}, {"unit", "A"}});
+    }
+    json payload = {{"connectorId", connector},
+                    {"meterValue", {{{"timestamp", iso8601(station_now())}, {"sampledValue", sampled}}}}};
+    if (transaction_id) payload["transactionId"] = *transaction_id;
+    call("MeterValues", payload);
 }
 
 void AutoStation::stop_transaction() {

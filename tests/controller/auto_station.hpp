@@ -88,6 +88,9 @@ public:
     // A transaction `id` that began `began_ago` (before this connection: a
     // restart of fuseguard), made known only by a MeterValues carrying it.
     void resume_transaction(const std::string& id, std::chrono::seconds began_ago, double drawing_a);
+    // MeterValues with Current.Import at `amps` on each of the three phases,
+    // as a 1.6 station sends them.
+    void send_meter_values(double amps, int connector = 1, std::optional<int> transaction_id = std::nullopt);
     std::string transaction_id();
     // Drops every frame from the server from now on, but keeps the socket
     // open and answers pings: the link is up, nothing gets through.

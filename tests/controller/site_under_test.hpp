@@ -6,7 +6,6 @@
 //   stations A and B, 3-phase, 32 A max, 6 A fallback, on the site; a lost
 //   station steps down 5 s after its last renewal (+ 5 s for its vehicle).
 #include <csignal>
-#include <cstdio>
 #include <memory>
 #include <regex>
 #include <string>
@@ -120,16 +119,7 @@ inline std::unique_ptr<AutoStation> charging(SiteUnderTest& site, const std::str
     return s;
 }
 
-// Current.Import on each of the three phases, as a 1.6 station sends it.
-inline void report_draw(AutoStation& s, double amps, int connector = 1) {
-    nlohmann::json sampled = nlohmann::json::array();
-    for (const char* phase : {"L1", "L2", "L3"}) {
-        char value[16];
-        std::snprintf(value, sizeof value, "%.1f", amps);
-        sampled.push_back({{"value", value}, {"measurand", "Current.Import"}, {"phase", phase}, {"unit", "A"}});
-    }
-    s.call("MeterValues",
-           {{"connectorId", connector}, {"meterValue", {{{"timestamp", "2026-01-01T00:00:00Z"}, {"sampledValue", sampled}}}}});
-}
+// Current.Import on each of the three phases, as a 1.6 station reports it.
+inline void report_draw(AutoStation& s, double amps, int connector = 1) { s.send_meter_values(amps, connector); }
 
 }  // namespace fuseguard::test
