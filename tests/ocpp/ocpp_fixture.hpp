@@ -139,6 +139,14 @@ public:
         ws_.text(true);
         ws_.write(net::buffer(text));
     }
+    // A send the server may cut short: it can close the connection before it has read the whole
+    // frame (an oversized one), and the write then fails with a broken pipe or a reset.
+    bool try_send(const std::string& text) {
+        ws_.text(true);
+        beast::error_code ec;
+        ws_.write(net::buffer(text), ec);
+        return !ec;
+    }
     // The next text frame, or nothing if the connection ended or went quiet.
     std::optional<std::string> receive() {
         beast::flat_buffer buf;

@@ -116,7 +116,8 @@ TEST_SUITE("OcppServer") {
         StationClient bad, good;
         REQUIRE(bad.connect(fx.port, "/ocpp/BAD") == 101);
         REQUIRE(good.connect(fx.port, "/ocpp/GOOD") == 101);
-        bad.send(R"([2,"d","DataTransfer",{"vendorId":"x","data":")" + std::string(100 * 1024, 'x') + R"("}])");
+        // The server closes at 64 KiB, possibly before it has read the rest: the write may fail.
+        bad.try_send(R"([2,"d","DataTransfer",{"vendorId":"x","data":")" + std::string(100 * 1024, 'x') + R"("}])");
         auto gone = fx.wait_for<ocpp::StationDisconnected>([](auto& d) { return d.id == "BAD"; });
         REQUIRE(gone);
         CHECK(gone->cause == "sent a frame over 64 KiB");
