@@ -112,6 +112,10 @@ struct ChargerConfig {
     std::optional<double> fallback_current_a;
     int priority = 0;
     std::optional<std::string> password;
+    // Local controller (backend:): who the station is to the CSMS, when not
+    // its own identity, and the basic-auth password fuseguard gives there.
+    std::optional<std::string> backend_identity;
+    std::optional<std::string> backend_password;
     SourceMark mark;
 };
 
@@ -145,6 +149,40 @@ struct OcppConfig {
     double profile_eval_delay_s = 30;
 };
 
+// The operator's CSMS, with fuseguard as OCPP local controller (SPEC 5,
+// docs/ocpp.md "Local controller").
+struct BackendConfig {
+    std::string url;  // as written
+    bool tls = false;  // wss://
+    std::string host;
+    std::uint16_t port = 80;
+    std::string path = "/";  // ends with '/': the station's identity follows
+    std::optional<std::string> ca;  // trusted CAs for wss (default: the system's)
+    std::optional<std::string> cert;  // fuseguard's client certificate (security profile 3)
+    std::optional<std::string> key;
+    std::optional<std::string> password;  // basic auth for stations without their own backend_password
+    // How long a station's CALL waits for the CSMS's answer before fuseguard
+    // answers it (and, for transaction messages, keeps it for the replay).
+    double answer_timeout_s = 10;
+    // Reconnection backs off from 1 s to this, with jitter, per station.
+    double reconnect_max_s = 60;
+    // Transaction messages kept per station while the CSMS is unreachable;
+    // past it MeterValues are dropped first.
+    int queue_limit = 10000;
+};
+
+struct AuthorizedTag {
+    std::string id;
+    int priority = 0;
+    SourceMark mark;
+};
+
+// Tags allowed to charge without a CSMS, or while it is unreachable.
+struct AuthorizationConfig {
+    bool accept_unknown = false;  // unknown_tags: accept | reject
+    std::vector<AuthorizedTag> tags;
+};
+
 struct MqttTlsConfig {
     std::optional<std::string> ca;
     std::optional<std::string> cert;
@@ -171,6 +209,8 @@ struct Config {
     std::vector<EmsConfig> ems;
     std::vector<ChargerConfig> chargers;
     OcppConfig ocpp;
+    std::optional<BackendConfig> backend;
+    std::optional<AuthorizationConfig> authorization;
     std::optional<MqttConfig> mqtt;
     std::string state_dir = "/var/lib/fuseguard";
 };

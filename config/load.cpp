@@ -26,7 +26,8 @@ LoadResult load_string(std::string_view yaml, const std::string& source) {
         r.error({1, 1}, "", "the file is empty; expected at least the site, chargers and ocpp sections");
         return result;
     }
-    if (!r.map(root, "", {"site", "policy", "meters", "ems", "chargers", "ocpp", "mqtt", "state_dir"}))
+    if (!r.map(root, "", {"site", "policy", "meters", "ems", "chargers", "ocpp", "backend", "authorization", "mqtt",
+                           "state_dir"}))
         if (!root.IsMap()) return result;
 
     Config c;
@@ -38,6 +39,16 @@ LoadResult load_string(std::string_view yaml, const std::string& source) {
     if (auto e = r.find(root, "ems")) read_ems(r, e->value, c.ems);
     if (auto e = r.find(root, "chargers")) read_chargers(r, e->value, c.chargers);
     if (auto e = r.find(root, "ocpp")) read_ocpp(r, e->value, c.ocpp);
+    if (auto e = r.find(root, "backend")) {
+        BackendConfig b;
+        read_backend(r, e->value, b);
+        c.backend = b;
+    }
+    if (auto e = r.find(root, "authorization")) {
+        AuthorizationConfig a;
+        read_authorization(r, e->value, a);
+        c.authorization = a;
+    }
     if (auto e = r.find(root, "mqtt")) {
         MqttConfig m;
         read_mqtt(r, e->value, m);

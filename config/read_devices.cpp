@@ -165,7 +165,7 @@ void read_chargers(Reader& r, const YAML::Node& n, std::vector<ChargerConfig>& o
         const std::string key = indexed_key("chargers", i);
         const YAML::Node& m = n[i];
         if (!r.map(m, key, {"id", "circuit", "phases", "phase_rotation", "max_current_a", "fallback_current_a",
-                            "priority", "password"}))
+                            "priority", "password", "backend_identity", "backend_password"}))
             continue;
         ChargerConfig c;
         c.mark = Reader::mark_of(m);
@@ -178,6 +178,8 @@ void read_chargers(Reader& r, const YAML::Node& n, std::vector<ChargerConfig>& o
         r.number(m, key, "fallback_current_a", c.fallback_current_a, Bound::NonNegative);
         r.integer(m, key, "priority", c.priority, -1000, 1000);
         r.text(m, key, "password", c.password);
+        r.text(m, key, "backend_identity", c.backend_identity);
+        r.text(m, key, "backend_password", c.backend_password);
         out.push_back(std::move(c));
     }
 }

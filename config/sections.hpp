@@ -11,6 +11,8 @@ void read_meters(Reader& r, const YAML::Node& n, std::vector<MeterConfig>& out);
 void read_ems(Reader& r, const YAML::Node& n, std::vector<EmsConfig>& out);
 void read_chargers(Reader& r, const YAML::Node& n, std::vector<ChargerConfig>& out);
 void read_ocpp(Reader& r, const YAML::Node& n, OcppConfig& out);
+void read_backend(Reader& r, const YAML::Node& n, BackendConfig& out);
+void read_authorization(Reader& r, const YAML::Node& n, AuthorizationConfig& out);
 void read_mqtt(Reader& r, const YAML::Node& n, MqttConfig& out);
 
 // Cross-checks over the whole file: ids, references, limits, addresses.

@@ -174,6 +174,22 @@ void validate(Reader& r, Config& c) {
                 break;
             }
 
+    for (std::size_t i = 0; i < c.chargers.size(); ++i) {
+        const auto& ch = c.chargers[i];
+        const std::string key = indexed_key("chargers", i);
+        if ((ch.backend_identity || ch.backend_password) && !c.backend)
+            r.fail(key + (ch.backend_identity ? ".backend_identity" : ".backend_password"),
+                   "set only with a backend: section (fuseguard as local controller)");
+        if (ch.backend_identity && !ocpp_identity(*ch.backend_identity))
+            r.fail(key + ".backend_identity",
+                   "expected an OCPP identity of at most 48 letters, digits or '-', '_', '.', '~', ':', '*', got '" +
+                       *ch.backend_identity + "'");
+    }
+    if (c.backend && !c.backend->tls && (c.backend->password ||
+                                         std::any_of(c.chargers.begin(), c.chargers.end(),
+                                                     [](const auto& ch) { return ch.backend_password.has_value(); })))
+        r.warn("backend.url", "passwords go to the CSMS without TLS (ws://): they cross the network in clear");
+
     if (c.mqtt) {
         auto& m = *c.mqtt;
         if (m.topic_prefix.empty()) m.topic_prefix = "fuseguard/" + c.site.id;

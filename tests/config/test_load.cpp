@@ -166,6 +166,56 @@ ocpp: { listen: 127.0.0.1:9000 }
         CHECK(r.warnings[0].message.find("above its parent") != std::string::npos);
     }
 
+    TEST_CASE("backend and authorization read into typed values, with the CSMS path ready for an identity") {
+        auto r = load_string(R"(site: { id: s1, fuse_limit_a: 100 }
+chargers:
+  - id: CP1
+    max_current_a: 32
+    backend_identity: "DE*FG*E0001"
+    backend_password: upstream-secret
+ocpp: { listen: 127.0.0.1:9000 }
+backend:
+  url: wss://[::1]/ocpp/v16
+  ca: /etc/fuseguard/csms-ca.pem
+  cert: /etc/fuseguard/fg.pem
+  key: /etc/fuseguard/fg.key
+  answer_timeout_s: 4
+authorization:
+  unknown_tags: accept
+  tags:
+    - { id: 04A2B3C4, priority: 2 }
+    - { id: FLEET-7 }
+)",
+                             "<test>");
+        REQUIRE_MESSAGE(r.ok(), to_string(r.errors));
+        const auto& b = *r.config->backend;
+        CHECK(b.tls);
+        CHECK(b.host == "::1");
+        CHECK(b.port == 443);
+        CHECK(b.path == "/ocpp/v16/");
+        CHECK(b.cert == "/etc/fuseguard/fg.pem");
+        CHECK(b.answer_timeout_s == 4);
+        CHECK(b.reconnect_max_s == 60);
+        CHECK(r.config->chargers[0].backend_identity == "DE*FG*E0001");
+        CHECK(r.config->chargers[0].backend_password == "upstream-secret");
+        const auto& a = *r.config->authorization;
+        CHECK(a.accept_unknown);
+        REQUIRE(a.tags.size() == 2);
+        CHECK(a.tags[0].id == "04A2B3C4");
+        CHECK(a.tags[0].priority == 2);
+        CHECK(a.tags[1].priority == 0);
+
+        auto plain = load_string(std::string(kMinimal) + "backend: { url: 'ws://csms.local:8180', password: p }\n",
+                                 "<test>");
+        REQUIRE_MESSAGE(plain.ok(), to_string(plain.errors));
+        CHECK_FALSE(plain.config->backend->tls);
+        CHECK(plain.config->backend->port == 8180);
+        CHECK(plain.config->backend->path == "/");
+        CHECK_FALSE(plain.config->authorization);
+        REQUIRE(plain.warnings.size() == 1);
+        CHECK(plain.warnings[0].message.find("in clear") != std::string::npos);
+    }
+
     TEST_CASE("a missing file is an error / not a crash") {
         auto r = load_file("/nonexistent/fuseguard.yaml");
         REQUIRE_FALSE(r.ok());
