@@ -23,6 +23,14 @@ bool same_listener(const config::OcppConfig& a, const config::OcppConfig& b) {
            a.offline_after_s == b.offline_after_s && a.profile_purpose == b.profile_purpose;
 }
 
+// A changed backend reconnects every station (and so its link to the CSMS).
+bool same_backend(const std::optional<config::BackendConfig>& a, const std::optional<config::BackendConfig>& b) {
+    if (!a || !b) return !a && !b;
+    return a->url == b->url && a->ca == b->ca && a->cert == b->cert && a->key == b->key &&
+           a->password == b->password && a->answer_timeout_s == b->answer_timeout_s &&
+           a->reconnect_max_s == b->reconnect_max_s && a->queue_limit == b->queue_limit;
+}
+
 bool same_broker(const std::optional<config::MqttConfig>& a, const std::optional<config::MqttConfig>& b) {
     if (!a || !b) return !a && !b;
     auto tls = [](const std::optional<config::MqttTlsConfig>& t) {
@@ -34,7 +42,11 @@ bool same_broker(const std::optional<config::MqttConfig>& a, const std::optional
 
 std::vector<ocpp::Server::Station> station_list(const config::Config& cfg) {
     std::vector<ocpp::Server::Station> list;
-    for (const auto& c : cfg.chargers) list.push_back({c.id, c.password, c.fallback_current_a, c.max_current_a});
+    for (const auto& c : cfg.chargers) {
+        list.push_back({c.id, c.password, c.fallback_current_a, c.max_current_a});
+        list.back().backend_identity = c.backend_identity;
+        list.back().backend_password = c.backend_password;
+    }
     return list;
 }
 
@@ -172,7 +184,7 @@ void Service::apply(const config::Config& cfg) {
         for (const auto& d : policy::all_deductions(site_->target())) log::info("deduct " + policy::describe(d, model.state));
     if (mqtt_) publisher_ = std::make_unique<StatePublisher>(io_, *site_, *mqtt_);
     last_budget_.clear();
-    if (ocpp_ && same_listener(ocpp_->config(), cfg.ocpp)) {
+    if (ocpp_ && same_listener(ocpp_->config(), cfg.ocpp) && same_backend(ocpp_->backend(), cfg.backend)) {
         ocpp_->set_stations(station_list(cfg));
     } else {
         if (ocpp_) ocpp_->stop();
@@ -184,9 +196,11 @@ void Service::apply(const config::Config& cfg) {
 }
 
 void Service::start_ocpp() {
-    ocpp_ = std::make_unique<ocpp::Server>(io_, config_.ocpp, station_list(config_), [this](ocpp::StationEvent e) {
-        if (site_) site_->on_station_event(e);
-    });
+    ocpp_ = std::make_unique<ocpp::Server>(
+        io_, config_.ocpp, station_list(config_), [this](ocpp::StationEvent e) {
+            if (site_) site_->on_station_event(e);
+        },
+        config_.backend);
     try {
         const auto port = ocpp_->start();
         log::info("ocpp: listening on " + config_.ocpp.listen_host + ":" + std::to_string(port) +

@@ -9,8 +9,6 @@ namespace fuseguard::ocpp {
 using config::seconds;
 
 namespace {
-// How long we wait for the answer to one of our CALLs.
-constexpr auto kCallTimeout = std::chrono::seconds(30);
 // Before a silent station is declared offline: one more ping, and this long
 // for any frame. A fuseguard that was not running (SIGSTOP, a paused VM, a
 // loaded machine) reads what arrived meanwhile first; its timers can fire
@@ -30,7 +28,9 @@ ChargerSession::ChargerSession(boost::asio::any_io_executor ex, Server& server, 
       call_timer_(ex),
       status_timer_(ex),
       renew_timer_(ex),
-      verify_timer_(ex) {}
+      verify_timer_(ex),
+      answer_timer_(ex),
+      backend_call_timer_(ex) {}
 
 void ChargerSession::opened() {
     if (server_alive_.expired()) return shutdown();  // accepted just as the server went away
@@ -41,6 +41,7 @@ void ChargerSession::opened() {
     do_ping();
     do_watch();
     do_renew();
+    open_backend();
     // A station that reconnects without telling us its connectors' status
     // is asked for it, so that no stale status drives the allocation.
     status_timer_.expires_after(kStatusGrace);
@@ -62,24 +63,36 @@ void ChargerSession::handle(const std::string& text) {
     auto& frame = std::get<Frame>(parsed);
     if (auto* c = std::get_if<Call>(&frame)) {
         auto result = version_ == Version::V16 ? dispatch_v16(*c) : dispatch_v201(*c);
-        const bool accepted = std::holds_alternative<nlohmann::json>(result);
-        if (auto* payload = std::get_if<nlohmann::json>(&result))
-            send(serialize(Frame{CallResult{c->id, std::move(*payload)}}, version_));
-        else
-            send(serialize(Frame{std::get<CallError>(result)}, version_));
-        if (accepted && c->action == "StatusNotification") status_seen_ = true;
-        if (accepted && c->action == "BootNotification") configure();
+        Frame answer = std::holds_alternative<nlohmann::json>(result)
+                           ? Frame{CallResult{c->id, std::move(std::get<nlohmann::json>(result))}}
+                           : Frame{std::get<CallError>(result)};
+        if (backend_state_ != BackendState::None) return relay_station_call(*c, text, std::move(answer));
+        std::string wire = serialize(answer, version_);
+        answer_station(*c, answer, std::move(wire));
         return;
     }
-    // An answer: only the one to our outstanding CALL is taken.
+    // An answer: to the CSMS's CALL it is relaying, or to our outstanding one.
     const std::string& id = std::holds_alternative<CallResult>(frame) ? std::get<CallResult>(frame).id
                                                                         : std::get<CallError>(frame).id;
+    if (backend_in_flight_ && backend_in_flight_->id == id) {
+        send_to_backend(text);
+        return finish_backend_call();
+    }
     if (!in_flight_ || in_flight_->frame.id != id) {
         log::warning("ocpp: " + id_ + ": answer to unknown message " + id + " ignored");
         return;
     }
     if (auto* r = std::get_if<CallResult>(&frame)) finish_call(*r);
     else finish_call(std::get<CallError>(frame));
+}
+
+void ChargerSession::answer_station(const Call& call, const Frame& answer, std::string text) {
+    send(std::move(text));
+    const auto* r = std::get_if<CallResult>(&answer);
+    if (!r) return;
+    if (call.action == "StatusNotification") status_seen_ = true;
+    else if (call.action == "BootNotification" && outbound::answer_status(r->payload) == "Accepted") configure();
+    else if (call.action == "StartTransaction" && version_ == Version::V16) start_transaction_answered(call, r->payload);
 }
 
 void ChargerSession::configure() {
@@ -145,12 +158,16 @@ void ChargerSession::probe_silence() {
 }
 
 void ChargerSession::call(std::string action, nlohmann::json payload, Done done) {
-    calls_.push_back({Call{std::to_string(next_id_++), std::move(action), std::move(payload)}, std::move(done)});
+    // Our own id space: a CSMS relayed to this station never uses "fg-" ids
+    // at the same time (one CALL at a time), and a late answer to one of
+    // ours is never taken for one of its.
+    calls_.push_back({Call{"fg-" + std::to_string(next_id_++), std::move(action), std::move(payload)}, std::move(done)});
     if (!in_flight_) send_next_call();
 }
 
 void ChargerSession::send_next_call() {
-    if (in_flight_ || calls_.empty() || closed_) return;
+    // One CALL at a time at the station, ours or the CSMS's.
+    if (in_flight_ || backend_in_flight_ || calls_.empty() || closed_) return;
     in_flight_ = std::move(calls_.front());
     calls_.pop_front();
     send(serialize(Frame{in_flight_->frame}, version_));
@@ -167,6 +184,9 @@ void ChargerSession::finish_call(const Answer& answer) {
     auto done = std::move(in_flight_->done);
     in_flight_.reset();
     if (done) done(answer);
+    // A CSMS call that waited for this one goes before our next: neither
+    // side waits longer than one CALL of the other.
+    if (!backend_calls_.empty()) send_next_backend_call();
     send_next_call();
 }
 
@@ -179,6 +199,10 @@ void ChargerSession::close(std::string cause) {
     status_timer_.cancel();
     renew_timer_.cancel();
     verify_timer_.cancel();
+    answer_timer_.cancel();
+    backend_call_timer_.cancel();
+    // The CSMS sees the station go, as it would without us in between.
+    if (backend_) backend_->stop();
     // Whatever we were waiting for will not come.
     if (in_flight_) {
         auto done = std::move(in_flight_->done);

@@ -15,6 +15,7 @@
 #include <string>
 #include <variant>
 
+#include "backend_link.hpp"
 #include "charging_profile.hpp"
 #include "composite_schedule.hpp"
 #include "limit_profiles.hpp"
@@ -24,6 +25,9 @@
 namespace fuseguard::ocpp {
 
 class Server;
+
+// How long a CALL to a station (ours, or a CSMS's we relay) waits for its answer.
+inline constexpr auto kCallTimeout = std::chrono::seconds(30);
 
 class ChargerSession {
 public:
@@ -125,6 +129,35 @@ private:
     // Inbound CALLs, by version (v16_inbound.cpp, v201_inbound.cpp).
     std::variant<nlohmann::json, CallError> dispatch_v16(const Call& call);
     std::variant<nlohmann::json, CallError> dispatch_v201(const Call& call);
+    // Sends the answer to a station's CALL (`text` is `answer` as it goes on
+    // the wire: ours, or the CSMS's unchanged) and acts on what it said.
+    void answer_station(const Call& call, const Frame& answer, std::string text);
+    // A 1.6 StartTransaction was answered: the transaction has the id the
+    // answer gave it (v16_inbound.cpp).
+    void start_transaction_answered(const Call& call, const nlohmann::json& answer);
+
+    // The link to the CSMS, when fuseguard is a local controller
+    // (charger_relay.cpp, docs/ocpp.md "Local controller").
+    enum class BackendState { None, Connecting, Open, Down };
+    struct StationCall {  // a station's CALL waiting for the CSMS's answer
+        Call call;
+        std::string text;
+        Frame local_answer;  // what fuseguard answers when the CSMS does not in time
+        bool sent = false;
+    };
+    struct BackendCall {  // a CSMS CALL for the station
+        std::string id, action, text;
+    };
+    void open_backend();
+    void backend_opened();
+    void backend_lost(const std::string& cause);
+    void from_backend(const std::string& text);
+    void relay_station_call(const Call& call, const std::string& text, Frame local_answer);
+    void answer_locally();
+    void relay_backend_call(const Call& call, const std::string& text);
+    void send_next_backend_call();
+    void finish_backend_call();
+    void send_to_backend(std::string text);
 
     std::string id_;
     Version version_;
@@ -141,6 +174,12 @@ private:
     bool layers_sent_ = false;  // its fallback layer went out after its boot
     bool absolute_transactions_ = false;  // it refused a Relative TxProfile
     std::optional<std::chrono::system_clock::duration> station_clock_offset_;  // its clock minus ours
+    std::shared_ptr<BackendLink> backend_;
+    BackendState backend_state_ = BackendState::None;
+    std::optional<StationCall> station_call_;
+    std::deque<BackendCall> backend_calls_;
+    std::optional<BackendCall> backend_in_flight_;
+    boost::asio::steady_timer answer_timer_, backend_call_timer_;
     std::uint64_t next_id_ = 1;
     int next_transaction_ = 1;
     bool status_seen_ = false;

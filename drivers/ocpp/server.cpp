@@ -3,6 +3,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 
+#include "backend_link.hpp"
 #include "charger_session.hpp"
 #include "drivers/log.hpp"
 #include "http_session.hpp"
@@ -12,8 +13,9 @@ namespace fuseguard::ocpp {
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
-Server::Server(net::io_context& io, config::OcppConfig cfg, std::vector<Station> stations, StationSink sink)
-    : io_(io), cfg_(std::move(cfg)), sink_(std::move(sink)) {
+Server::Server(net::io_context& io, config::OcppConfig cfg, std::vector<Station> stations, StationSink sink,
+               std::optional<config::BackendConfig> backend)
+    : io_(io), cfg_(std::move(cfg)), sink_(std::move(sink)), backend_(std::move(backend)) {
     for (auto& s : stations) stations_.emplace(s.id, std::move(s));
 }
 
@@ -32,6 +34,7 @@ std::uint16_t Server::start() {
             tls_->set_verify_mode(net::ssl::verify_peer | net::ssl::verify_fail_if_no_peer_cert);
         }
     }
+    if (backend_ && backend_->tls) backend_tls_.emplace(backend_tls_context(backend_->ca, backend_->cert, backend_->key));
     const tcp::endpoint ep{net::ip::make_address(cfg_.listen_host), cfg_.listen_port};
     acceptor_.emplace(io_);
     acceptor_->open(ep.protocol());

@@ -37,9 +37,17 @@ public:
         // none: it holds the station limit alone.
         std::optional<double> fallback_a;
         double max_current_a = 0;  // its capacity: what a transaction's profile allows under a station maximum
+        // Who it is to the CSMS and the password fuseguard gives there
+        // (local controller); its own identity and backend.password when unset.
+        std::optional<std::string> backend_identity;
+        std::optional<std::string> backend_password;
     };
 
-    Server(boost::asio::io_context& io, config::OcppConfig cfg, std::vector<Station> stations, StationSink sink);
+    // `backend`: the operator's CSMS, each station relayed to it over a link
+    // of its own (docs/ocpp.md "Local controller"); none: fuseguard is the
+    // stations' only endpoint.
+    Server(boost::asio::io_context& io, config::OcppConfig cfg, std::vector<Station> stations, StationSink sink,
+           std::optional<config::BackendConfig> backend = std::nullopt);
     ~Server();
 
     // Loads the TLS certificates if any, binds and starts accepting; returns
@@ -67,6 +75,9 @@ public:
     const Station* station(const std::string& id) const;
     void attach(const std::shared_ptr<ChargerSession>& s);
     bool tls() const { return tls_.has_value(); }
+    const std::optional<config::BackendConfig>& backend() const { return backend_; }
+    // The client context for a wss:// backend (loaded by start()).
+    boost::asio::ssl::context* backend_tls() { return backend_tls_ ? &*backend_tls_ : nullptr; }
     // Expires when the server is destroyed: a session still finishing its
     // handshake after a reload replaced the server checks it first.
     std::weak_ptr<const bool> lifetime() const { return alive_; }
@@ -83,6 +94,8 @@ private:
     StationSink sink_;
     std::optional<boost::asio::ip::tcp::acceptor> acceptor_;
     std::optional<boost::asio::ssl::context> tls_;  // security profiles 2 and 3
+    std::optional<config::BackendConfig> backend_;
+    std::optional<boost::asio::ssl::context> backend_tls_;
     std::map<std::string, std::weak_ptr<ChargerSession>> sessions_;
     std::shared_ptr<const bool> alive_ = std::make_shared<const bool>(true);
 };

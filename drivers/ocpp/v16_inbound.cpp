@@ -9,6 +9,7 @@
 #include "v16/meter_values.hpp"
 #include "v16/notifications.hpp"
 #include "drivers/iso8601.hpp"
+#include "drivers/log.hpp"
 #include "v16/status_notification.hpp"
 #include "v16/transactions.hpp"
 
@@ -71,12 +72,11 @@ Result on_authorize(Context& cx) {
 Result on_start_transaction(Context& cx) {
     auto r = v16::StartTransactionRequest::from_json(cx.call.payload);
     if (auto* e = std::get_if<PayloadError>(&r)) return payload_error(cx.call, *e);
-    const auto& req = std::get<v16::StartTransactionRequest>(r);
     // Unique per station for this process's life; a restart begins again at 1,
-    // which 1.6 allows (the station only echoes it back).
+    // which 1.6 allows (the station only echoes it back). The transaction
+    // begins once the answer is out: with a CSMS, it is the CSMS's answer
+    // and its id (start_transaction_answered).
     const int tx = cx.next_transaction++;
-    cx.server.emit(TransactionChanged{cx.station, req.connector_id, true, std::to_string(tx), std::nullopt});
-    cx.session.transaction_started(req.connector_id, std::to_string(tx));
     return json{{"transactionId", tx}, {"idTagInfo", v16::accepted_id_tag_info()}};
 }
 
@@ -132,6 +132,21 @@ const std::unordered_map<std::string_view, Handler>& table() {
 }
 
 }  // namespace
+
+void ChargerSession::start_transaction_answered(const Call& call, const json& answer) {
+    const auto req = v16::StartTransactionRequest::from_json(call.payload);
+    const auto tx = answer.find("transactionId");
+    if (!std::holds_alternative<v16::StartTransactionRequest>(req) || tx == answer.end() || !tx->is_number_integer()) {
+        log::warning("ocpp: " + id_ + ": StartTransaction without a usable connector or transactionId; not followed");
+        return;
+    }
+    const int connector = std::get<v16::StartTransactionRequest>(req).connector_id;
+    const auto id = tx->get<std::int64_t>();
+    // Ids we hand out later (while the CSMS is away) must not be this one.
+    if (id >= next_transaction_ && id < std::numeric_limits<int>::max()) next_transaction_ = static_cast<int>(id) + 1;
+    server_.emit(TransactionChanged{id_, connector, true, std::to_string(id), std::nullopt});
+    transaction_started(connector, std::to_string(id));
+}
 
 std::variant<json, CallError> ChargerSession::dispatch_v16(const Call& call) {
     const auto it = table().find(call.action);

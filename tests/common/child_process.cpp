@@ -13,8 +13,8 @@ namespace fuseguard::test {
 using Clock = std::chrono::steady_clock;
 
 ChildProcess::ChildProcess(const std::vector<std::string>& argv) {
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+    int fds[2], in[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0 || ::pipe2(in, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
     const pid_t parent = ::getpid();
     pid_ = ::fork();
     if (pid_ < 0) throw std::runtime_error("fork failed");
@@ -23,6 +23,7 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv) {
         // broker, fuseguard or simulator holding ports for the next run.
         ::prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (::getppid() != parent) ::_exit(127);
+        ::dup2(in[0], STDIN_FILENO);
         ::dup2(fds[1], STDOUT_FILENO);
         ::dup2(fds[1], STDERR_FILENO);
         std::vector<char*> args;
@@ -32,7 +33,9 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv) {
         ::_exit(127);
     }
     ::close(fds[1]);
+    ::close(in[0]);
     fd_ = fds[0];
+    stdin_fd_ = in[1];
 }
 
 ChildProcess::~ChildProcess() {
@@ -41,6 +44,18 @@ ChildProcess::~ChildProcess() {
         wait_exit(std::chrono::seconds(5));
     }
     if (fd_ >= 0) ::close(fd_);
+    if (stdin_fd_ >= 0) ::close(stdin_fd_);
+}
+
+void ChildProcess::write(std::string_view text) const {
+    // A child that has gone makes this an error, not a SIGPIPE for the suite.
+    static const bool pipe_ignored = (::signal(SIGPIPE, SIG_IGN), true);
+    (void)pipe_ignored;
+    while (!text.empty()) {
+        const ssize_t n = ::write(stdin_fd_, text.data(), text.size());
+        if (n <= 0) throw std::runtime_error("cannot write to the child's stdin");
+        text.remove_prefix(static_cast<std::size_t>(n));
+    }
 }
 
 void ChildProcess::drain(int timeout_ms) {
@@ -49,6 +64,13 @@ void ChildProcess::drain(int timeout_ms) {
     char buf[4096];
     const ssize_t n = ::read(fd_, buf, sizeof buf);
     if (n > 0) output_.append(buf, static_cast<std::size_t>(n));
+}
+
+void ChildProcess::read_available() {
+    for (std::size_t before = output_.size() + 1; output_.size() != before;) {
+        before = output_.size();
+        drain(0);
+    }
 }
 
 bool ChildProcess::wait_for(std::string_view needle, std::chrono::milliseconds deadline, std::size_t from) {

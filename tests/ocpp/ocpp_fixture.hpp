@@ -27,14 +27,18 @@ namespace http = beast::http;
 
 class OcppFixture {
 public:
-    explicit OcppFixture(std::vector<ocpp::Server::Station> stations, config::OcppConfig cfg = defaults()) {
+    explicit OcppFixture(std::vector<ocpp::Server::Station> stations, config::OcppConfig cfg = defaults(),
+                         std::optional<config::BackendConfig> backend = std::nullopt) {
         cfg.listen_host = "127.0.0.1";
         cfg.listen_port = 0;
-        server_ = std::make_unique<ocpp::Server>(io_, cfg, std::move(stations), [this](ocpp::StationEvent e) {
-            std::lock_guard lock(mutex_);
-            events_.push_back(std::move(e));
-            cv_.notify_all();
-        });
+        server_ = std::make_unique<ocpp::Server>(
+            io_, cfg, std::move(stations),
+            [this](ocpp::StationEvent e) {
+                std::lock_guard lock(mutex_);
+                events_.push_back(std::move(e));
+                cv_.notify_all();
+            },
+            std::move(backend));
         port = server_->start();
         thread_ = std::thread([this] { io_.run(); });
     }

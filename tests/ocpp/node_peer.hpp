@@ -1,0 +1,75 @@
+#pragma once
+// A node peer from tests/ocpp/interop (ocpp-rpc CSMS or station) that prints
+// one JSON object per line and takes commands on stdin, one per line.
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "common/child_process.hpp"
+#include "common/ocpp_rpc.hpp"
+
+namespace fuseguard::test {
+
+class NodePeer {
+public:
+    NodePeer(const std::string& script, const std::vector<std::string>& args)
+        : proc_(ocpp_rpc_command(script, args)) {}
+
+    // The lines printed so far that are JSON objects.
+    std::vector<nlohmann::json> lines() {
+        proc_.read_available();
+        std::vector<nlohmann::json> out;
+        std::istringstream in(proc_.output());
+        for (std::string line; std::getline(in, line);) {
+            auto j = nlohmann::json::parse(line, nullptr, false);
+            if (j.is_object()) out.push_back(std::move(j));
+        }
+        return out;
+    }
+    // The first line from the `from`th on matching `pred`, waiting up to
+    // `deadline` for it.
+    std::optional<nlohmann::json> wait(const std::function<bool(const nlohmann::json&)>& pred,
+                                       std::chrono::milliseconds deadline = std::chrono::seconds(10),
+                                       std::size_t from = 0) {
+        const auto until = std::chrono::steady_clock::now() + deadline;
+        do {
+            const auto all = lines();
+            for (std::size_t i = from; i < all.size(); ++i)
+                if (pred(all[i])) return all[i];
+            proc_.wait_for("\x01never", std::chrono::milliseconds(20));
+        } while (std::chrono::steady_clock::now() < until);
+        return std::nullopt;
+    }
+    // The first line whose `step` is `step` and whose fields include `fields`.
+    std::optional<nlohmann::json> wait_step(const std::string& step, const nlohmann::json& fields = nlohmann::json::object(),
+                                            std::chrono::milliseconds deadline = std::chrono::seconds(10)) {
+        return wait(
+            [&](const nlohmann::json& j) {
+                if (j.value("step", "") != step) return false;
+                for (auto& [k, v] : fields.items())
+                    if (!j.contains(k) || j[k] != v) return false;
+                return true;
+            },
+            deadline);
+    }
+    // The frames it printed (step "frame") in direction `dir` ("in" or "out").
+    std::vector<std::string> frames(const std::string& dir) {
+        std::vector<std::string> out;
+        for (auto& j : lines())
+            if (j.value("step", "") == "frame" && j.value("dir", "") == dir) out.push_back(j["message"].get<std::string>());
+        return out;
+    }
+    void command(const nlohmann::json& cmd) { proc_.write(cmd.dump() + "\n"); }
+    const std::string& output() const { return proc_.output(); }
+    ChildProcess& process() { return proc_; }
+
+private:
+    ChildProcess proc_;
+};
+
+}  // namespace fuseguard::test

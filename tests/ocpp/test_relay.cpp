@@ -1,0 +1,278 @@
+// fuseguard as local controller (charger_relay.cpp): ocpp-rpc stations in
+// strict mode behind it, an ocpp-rpc CSMS in strict mode in front of it,
+// checking basic auth; nothing here was written to fit fuseguard.
+#include <doctest/doctest.h>
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include <algorithm>
+#include <thread>
+
+#include "node_peer.hpp"
+#include "ocpp_fixture.hpp"
+
+using namespace fuseguard;
+using namespace fuseguard::test;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+config::BackendConfig backend_at(std::uint16_t port, double answer_timeout_s = 5) {
+    config::BackendConfig b;
+    b.url = "ws://127.0.0.1:" + std::to_string(port) + "/ocpp";
+    b.host = "127.0.0.1";
+    b.port = port;
+    b.path = "/ocpp/";
+    b.answer_timeout_s = answer_timeout_s;
+    b.reconnect_max_s = 1;
+    return b;
+}
+
+ocpp::Server::Station relayed(const std::string& id, std::optional<std::string> backend_password) {
+    ocpp::Server::Station s{id, std::nullopt, 6.0, 32.0};
+    s.backend_password = std::move(backend_password);
+    return s;
+}
+
+// The CSMS: ocpp-rpc's RPCServer, its port read from its first line.
+struct Csms {
+    explicit Csms(const std::string& password, int answer_delay_ms = 0)
+        : peer("csms.mjs", {password, std::to_string(answer_delay_ms)}) {
+        auto listening = peer.wait_step("listening");
+        INFO(peer.output());
+        REQUIRE(listening);
+        port = static_cast<std::uint16_t>((*listening)["port"].get<int>());
+    }
+    NodePeer peer;
+    std::uint16_t port = 0;
+};
+
+struct Station {
+    Station(std::uint16_t port, const std::string& id, const std::string& protocol = "ocpp1.6")
+        : peer("driven_station.mjs", {std::to_string(port), id, protocol}) {
+        INFO(peer.output());
+        REQUIRE(peer.wait_step("connected"));
+    }
+    // Calls `method` and returns its result (or the error line).
+    json call(const std::string& method, const json& params, std::chrono::milliseconds deadline = 10s) {
+        const auto before = peer.lines().size();
+        peer.command({{"call", method}, {"params", params}});
+        auto line = peer.wait(
+            [&](const json& j) {
+                return (j.value("step", "") == "result" || j.value("step", "") == "error") &&
+                       j.value("method", "") == method;
+            },
+            deadline, before);
+        INFO(peer.output());
+        REQUIRE(line);
+        return *line;
+    }
+    NodePeer peer;
+};
+
+json boot_params() { return {{"chargePointVendor", "Relay"}, {"chargePointModel", "Strict"}}; }
+
+}  // namespace
+
+TEST_SUITE("OcppRelay") {
+    TEST_CASE("a station behind fuseguard reaches the CSMS byte for byte, both ways, and fuseguard's calls stay apart") {
+        Csms csms("upstream-secret");
+        OcppFixture fx({relayed("RELAY1", "upstream-secret")}, OcppFixture::defaults(), backend_at(csms.port));
+        Station st(fx.port, "RELAY1");
+        REQUIRE(csms.peer.wait_step("connected", {{"identity", "RELAY1"}, {"protocol", "ocpp1.6"}}));
+
+        // The CSMS's answers, not fuseguard's (its heartbeat interval is 60).
+        auto boot = st.call("BootNotification", boot_params());
+        CHECK(boot["result"]["interval"] == 300);
+        REQUIRE(fx.next<ocpp::StationBooted>());  // fuseguard still reads what passes
+        auto vendor = st.call("DataTransfer", {{"vendorId", "com.vendor.x"}, {"messageId", "m"}, {"data", "opaque"}});
+        CHECK(vendor["result"]["data"] == "csms saw opaque");
+        const json signed_value = {
+            {"connectorId", 1},
+            {"meterValue",
+             {{{"timestamp", "2026-12-06T00:00:00Z"},
+               {"sampledValue",
+                {{{"value", "OCMF|{\"FV\":\"1.0\",\"RD\":[{\"RV\":1.234}]}|{\"SA\":\"ECDSA\",\"SD\":\"3045\"}"},
+                  {"format", "SignedData"},
+                  {"measurand", "Energy.Active.Import.Register"}},
+                 {{"value", "9.5"}, {"measurand", "Current.Import"}, {"phase", "L1"}, {"unit", "A"}}}}}}}};
+        st.call("MeterValues", signed_value);
+        auto draw = fx.next<ocpp::DrawMeasured>();
+        REQUIRE(draw);
+        CHECK(draw->current_a[0] == doctest::Approx(9.5));
+        CHECK(st.call("Authorize", {{"idTag", "TAG1"}})["result"]["idTagInfo"]["status"] == "Accepted");
+        CHECK(st.call("Authorize", {{"idTag", "BAD1"}})["result"]["idTagInfo"]["status"] == "Invalid");
+        auto start = st.call("StartTransaction",
+                             {{"connectorId", 1}, {"idTag", "TAG1"}, {"meterStart", 0}, {"timestamp", "2026-12-06T00:00:01Z"}});
+        CHECK(start["result"]["transactionId"] == 4242);  // the CSMS's id
+        auto started = fx.next<ocpp::TransactionChanged>();
+        REQUIRE(started);
+        CHECK(started->transaction_id == "4242");
+
+        // The CSMS's calls reach the station and its answers come back.
+        for (const auto& [method, params] :
+             std::vector<std::pair<std::string, json>>{{"RemoteStartTransaction", {{"idTag", "TAG1"}, {"connectorId", 1}}},
+                                                      {"Reset", {{"type", "Soft"}}},
+                                                      {"ChangeConfiguration", {{"key", "MeterValueSampleInterval"}, {"value", "30"}}}}) {
+            const auto seen = st.peer.lines().size();
+            csms.peer.command({{"call", method}, {"identity", "RELAY1"}, {"params", params}});
+            auto result = csms.peer.wait_step("result", {{"method", method}});
+            INFO(csms.peer.output());
+            REQUIRE(result);
+            CHECK((*result)["result"]["status"] == "Accepted");
+            CHECK(st.peer.wait([&](const json& j) { return j.value("step", "") == "handled" && j["method"] == method; },
+                               10s, seen));
+        }
+
+        // Byte for byte: what the station sent is what the CSMS got, and
+        // what the CSMS sent is what the station got, in order.
+        // fuseguard's own calls to the station ("fg-" ids) and their answers
+        // never reach the CSMS.
+        auto ours = [](const std::string& f) { return json::parse(f)[1].get<std::string>().rfind("fg-", 0) == 0; };
+        auto station_out = st.peer.frames("out");
+        auto station_in = st.peer.frames("in");
+        const auto own_calls = std::erase_if(station_in, ours);
+        const auto own_answers = std::erase_if(station_out, ours);
+        CHECK(own_calls >= 3);  // GetConfiguration, the profiles... did go to the station
+        CHECK(own_answers == own_calls);
+        CHECK(station_out == csms.peer.frames("in"));
+        CHECK(station_in == csms.peer.frames("out"));
+        const auto csms_in = csms.peer.frames("in");
+        CHECK(csms_in.size() == 9);  // the station's six calls, its three answers
+        for (const auto& f : csms_in) CHECK(json::parse(f)[1].get<std::string>().rfind("fg-", 0) != 0);
+        CHECK(csms.peer.output().find("\"step\":\"schema\"") == std::string::npos);
+        CHECK(st.peer.output().find("\"step\":\"schema\"") == std::string::npos);
+    }
+
+    TEST_CASE("a CSMS profile never reaches the station: fuseguard owns its limits") {
+        Csms csms("-");
+        OcppFixture fx({relayed("RELAY2", std::nullopt)}, OcppFixture::defaults(), backend_at(csms.port));
+        Station st(fx.port, "RELAY2");
+        REQUIRE(csms.peer.wait_step("connected", {{"identity", "RELAY2"}}));
+        st.call("BootNotification", boot_params());
+        const json profile = {{"connectorId", 0},
+                              {"csChargingProfiles",
+                               {{"chargingProfileId", 1},
+                                {"stackLevel", 0},
+                                {"chargingProfilePurpose", "ChargePointMaxProfile"},
+                                {"chargingProfileKind", "Absolute"},
+                                {"chargingSchedule",
+                                 {{"startSchedule", "2026-12-06T00:00:00Z"},
+                                  {"chargingRateUnit", "A"},
+                                  {"chargingSchedulePeriod", {{{"startPeriod", 0}, {"limit", 32.0}}}}}}}}};
+        csms.peer.command({{"call", "SetChargingProfile"}, {"identity", "RELAY2"}, {"params", profile}});
+        auto result = csms.peer.wait_step("result", {{"method", "SetChargingProfile"}});
+        INFO(csms.peer.output());
+        REQUIRE(result);
+        CHECK((*result)["result"]["status"] == "Rejected");
+        // The station saw only fuseguard's own profiles.
+        for (const auto& f : st.peer.frames("in")) {
+            const auto j = json::parse(f);
+            if (j[0] == 2 && j[2] == "SetChargingProfile") CHECK(j[1].get<std::string>().rfind("fg-", 0) == 0);
+        }
+    }
+
+    TEST_CASE("a CSMS that refuses the connection (401) leaves the station charging under fuseguard") {
+        Csms csms("the-right-one");
+        OcppFixture fx({relayed("RELAY3", "a-wrong-one")}, OcppFixture::defaults(), backend_at(csms.port));
+        Station st(fx.port, "RELAY3");
+        auto refused = csms.peer.wait_step("refused", {{"identity", "RELAY3"}, {"password", "a-wrong-one"}});
+        INFO(csms.peer.output());
+        REQUIRE(refused);
+        // Answered by fuseguard (interval 60) at once, not after a timeout.
+        const auto asked = std::chrono::steady_clock::now();
+        auto boot = st.call("BootNotification", boot_params());
+        CHECK(boot["result"]["interval"] == 60);
+        CHECK(std::chrono::steady_clock::now() - asked < 2s);
+        // Load management goes on.
+        fx.on_server([](ocpp::Server& s) { s.set_limit("RELAY3", 10); });
+        auto answered = fx.wait_for<ocpp::LimitAnswered>([](const auto& a) { return a.limit_a == 10; }, 10s);
+        REQUIRE(answered);
+        CHECK(answered->accepted);
+    }
+
+    TEST_CASE("a CSMS that takes the connection and never answers, or answers late, holds nothing up") {
+        // A TCP listener that accepts and then says nothing.
+        net::io_context io;
+        net::ip::tcp::acceptor silent(io, {net::ip::make_address("127.0.0.1"), 0});
+        net::ip::tcp::socket held(io);
+        std::thread taker([&] {
+            boost::system::error_code ec;
+            silent.accept(held, ec);
+        });
+        OcppFixture fx({relayed("RELAY4", std::nullopt)}, OcppFixture::defaults(), backend_at(silent.local_endpoint().port(), 1));
+        Station st(fx.port, "RELAY4");
+        const auto asked = std::chrono::steady_clock::now();
+        auto boot = st.call("BootNotification", boot_params());
+        CHECK(boot["result"]["interval"] == 60);  // fuseguard's, after answer_timeout_s
+        CHECK(std::chrono::steady_clock::now() - asked < 3s);
+        taker.join();
+
+        Csms slow("-", 2500);  // answers after 2.5 s; fuseguard waits 1 s
+        OcppFixture fx2({relayed("RELAY5", std::nullopt)}, OcppFixture::defaults(), backend_at(slow.port, 1));
+        Station st2(fx2.port, "RELAY5");
+        REQUIRE(slow.peer.wait_step("connected", {{"identity", "RELAY5"}}));
+        CHECK(st2.call("BootNotification", boot_params())["result"]["interval"] == 60);
+        CHECK(st2.call("Heartbeat", json::object()).value("step", "") == "result");
+        // The late answers are not relayed: the station got one answer per call.
+        REQUIRE(slow.peer.wait([](const json& j) {
+            return j.value("step", "") == "frame" && j.value("dir", "") == "out" &&
+                   j["message"].get<std::string>().find("currentTime") != std::string::npos &&
+                   j["message"].get<std::string>().find("interval") == std::string::npos;
+        }));
+        // A CSMS call sent after the late answers, on the same link: once the
+        // station has it, fuseguard has read the late answers before it.
+        slow.peer.command({{"call", "Reset"}, {"identity", "RELAY5"}, {"params", {{"type", "Soft"}}}});
+        REQUIRE(st2.peer.wait_step("handled", {{"method", "Reset"}}));
+        int answers = 0;
+        for (const auto& f : st2.peer.frames("in")) answers += json::parse(f)[0] == 3 && json::parse(f)[1].get<std::string>().rfind("fg-", 0) != 0;
+        CHECK(answers == 2);
+    }
+
+    TEST_CASE("a CSMS that drops the link: the station stays, fuseguard answers, and the link comes back") {
+        Csms csms("-");
+        OcppFixture fx({relayed("RELAY6", std::nullopt)}, OcppFixture::defaults(), backend_at(csms.port));
+        Station st(fx.port, "RELAY6");
+        REQUIRE(csms.peer.wait_step("connected", {{"identity", "RELAY6"}}));
+        CHECK(st.call("BootNotification", boot_params())["result"]["interval"] == 300);
+        csms.peer.command({{"close", "RELAY6"}});
+        REQUIRE(csms.peer.wait_step("closed", {{"identity", "RELAY6"}}));
+        // Until it is back, fuseguard answers (and the station stays connected).
+        auto hb = st.call("Heartbeat", json::object());
+        CHECK(hb.value("step", "") == "result");
+        // It comes back by itself within the backoff (at most 1 s here).
+        auto connections = [&] {
+            const auto lines = csms.peer.lines();
+            return std::count_if(lines.begin(), lines.end(), [](const json& j) {
+                return j.value("step", "") == "connected" && j.value("identity", "") == "RELAY6";
+            });
+        };
+        const auto until = std::chrono::steady_clock::now() + 5s;
+        while (connections() < 2 && std::chrono::steady_clock::now() < until) csms.peer.wait_step("\x01never", {}, 20ms);
+        INFO(csms.peer.output());
+        REQUIRE(connections() == 2);
+        CHECK(st.call("DataTransfer", {{"vendorId", "v"}, {"data", "again"}})["result"]["data"] == "csms saw again");
+        CHECK(st.peer.output().find("\"step\":\"closed\"") == std::string::npos);
+    }
+
+    TEST_CASE("bad frames from the CSMS get a CALLERROR and leave the station alone") {
+        Csms csms("-");
+        OcppFixture fx({relayed("RELAY7", std::nullopt)}, OcppFixture::defaults(), backend_at(csms.port));
+        Station st(fx.port, "RELAY7");
+        REQUIRE(csms.peer.wait_step("connected", {{"identity", "RELAY7"}}));
+        st.call("BootNotification", boot_params());
+        for (const char* bad : {"not json", "[2,\"x1\"]", "{\"a\":1}", "[2,\"x2\",42,{}]"})
+            csms.peer.command({{"raw", "RELAY7"}, {"text", bad}});
+        auto error = csms.peer.wait([](const json& j) {
+            return j.value("step", "") == "frame" && j.value("dir", "") == "in" &&
+                   j["message"].get<std::string>().find("[4,\"x2\"") == 0;
+        });
+        INFO(csms.peer.output());
+        CHECK(error);
+        // None of it reached the station, which goes on through fuseguard.
+        for (const auto& f : st.peer.frames("in")) CHECK(f.find("x1") == std::string::npos);
+        CHECK(st.call("Heartbeat", json::object()).value("step", "") == "result");
+        CHECK(st.peer.output().find("\"step\":\"closed\"") == std::string::npos);
+    }
+}
