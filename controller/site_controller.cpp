@@ -63,6 +63,7 @@ void SiteController::adopt(const SiteController& previous) {
         s.limit_in_force = was.limit_in_force;
         s.limit_known = was.limit_known;
         s.measured = was.measured;
+        if (cfg_.backend) s.backend_limit = was.backend_limit;  // the CSMS's profiles live on in the OCPP side
         s.wants_current = was.wants_current;
         s.draw_predates_limit = was.draw_predates_limit;
         s.holds_last_limit = was.holds_last_limit;
@@ -330,6 +331,13 @@ void SiteController::station_event(std::size_t i, const ocpp::StationEvent& ev) 
                 changed_();
             } else if constexpr (std::is_same_v<T, ocpp::FailsafeChecked>) {
                 failsafe_checked(i, e);
+            } else if constexpr (std::is_same_v<T, ocpp::BackendLimitChanged>) {
+                // An upper bound the operator's CSMS set (SPEC 3): never below 0.
+                s.backend_limit = e.limit_a ? std::optional(policy::Amps::round_down(std::max(*e.limit_a, 0.0)))
+                                            : std::nullopt;
+                log::info("ocpp: " + s.id + ": backend limit " +
+                          (s.backend_limit ? policy::format(*s.backend_limit) : std::string("none")));
+                request_replan();
             } else if constexpr (std::is_same_v<T, ocpp::TransactionChanged>) {
                 changed_();
             }

@@ -21,6 +21,7 @@ std::string_view name(LimitReason r) {
     case LimitReason::Paused: return "paused";
     case LimitReason::AtMaximum: return "at_maximum";
     case LimitReason::FollowsDraw: return "follows_draw";
+    case LimitReason::BackendLimit: return "backend_limit";
     case LimitReason::FairShare: return "fair_share";
     }
     return "unknown";
@@ -77,10 +78,10 @@ private:
         // Every field set here, in place: value-initialising first cost a
         // rep stos per station, and a copy built on the stack stalled.
         Candidate(Index station_, const StationInput& s, Index span_, PhaseSet phases_, Amps base_, Amps start_,
-                  Amps cap_, std::int64_t cap_steps_, bool follows_draw_)
+                  Amps cap_, std::int64_t cap_steps_, bool follows_draw_, bool backend_bound_)
             : base(base_), start(start_), cap(cap_), level(start_), cap_steps(cap_steps_),
               least_held(s.least_held()), station(station_), span(span_), phases(phases_),
-              follows_draw(follows_draw_), managed(s.control == Control::Managed) {}
+              follows_draw(follows_draw_), backend_bound(backend_bound_), managed(s.control == Control::Managed) {}
         // One cache line: the allocator walks this array many times.
         Amps base;   // counted even at 0 A: in strict mode its reserve (fallback, else capacity)
         Amps start;  // the minimum it charges at once admitted
@@ -93,6 +94,7 @@ private:
         Index bound_by = kNone;
         PhaseSet phases;
         bool follows_draw : 1;  // cap lowered to draw + reclaim margin
+        bool backend_bound : 1; // cap is the limit its backend set
         bool managed : 1;       // its limit in force is confirmed
         bool admitted : 1 = true;  // until admit() finds the minimum does not fit
         bool frozen : 1 = false;
@@ -239,9 +241,10 @@ void Allocator::classify(NodeLoadSum& sum) {
             continue;
         }
         const std::int64_t start = strict ? std::max(least_start, base.steps_above(step)) : least_start;
-        const std::int64_t full = s.max_current.steps_below(step);
+        const bool backend_bound = s.backend_limit && *s.backend_limit < s.max_current;
+        const std::int64_t full = (backend_bound ? *s.backend_limit : s.max_current).steps_below(step);
         if (full < start || full <= 0) {
-            d.reason = LimitReason::NoCapacity;
+            d.reason = backend_bound ? LimitReason::BackendLimit : LimitReason::NoCapacity;
             at_zero_.push_back({i, s.control == Control::Managed, s.least_held()});
             continue;
         }
@@ -261,7 +264,8 @@ void Allocator::classify(NodeLoadSum& sum) {
         const Index span = span_for(s.node, phases);
         span_need_[span] += amps(start) - base;
         if (start != least_start) uniform_start_ = false;
-        candidates_.emplace_back(i, s, span, phases, base, amps(start), amps(cap), cap, cap < full);
+        candidates_.emplace_back(i, s, span, phases, base, amps(start), amps(cap), cap, cap < full,
+                                 backend_bound && cap == full);
     }
 }
 
@@ -618,7 +622,9 @@ Allocation Allocator::finish() {
         }
         allocated.add_station(d.deduction.node, given);
         if (c.level >= c.cap) {
-            d.reason = c.follows_draw ? LimitReason::FollowsDraw : LimitReason::AtMaximum;
+            d.reason = c.follows_draw    ? LimitReason::FollowsDraw
+                       : c.backend_bound ? LimitReason::BackendLimit
+                                         : LimitReason::AtMaximum;
         } else {
             d.reason = LimitReason::FairShare;
             Index& t = tightest_of_span[c.span];
@@ -714,6 +720,9 @@ std::string describe(const StationDecision& d, const StationInput& s, const Fuse
     case LimitReason::AtMaximum: return s.id + " at its maximum -> " + limit;
     case LimitReason::FollowsDraw: return s.id + " draws less than its share -> " + limit;
     case LimitReason::FairShare: return s.id + " fair share of " + where + " -> " + limit;
+    case LimitReason::BackendLimit:
+        return s.id + " backend limit " + format(s.backend_limit.value_or(Amps{})) + " -> " +
+               (d.target ? limit : std::string("0 A"));
     }
     return s.id;
 }

@@ -26,6 +26,7 @@ enum class LimitReason : std::uint8_t {
     AtMaximum,   // got its max_current_a
     FollowsDraw, // draws less than it could: limit kept a margin above its draw
     FairShare,   // its share of what `bound_by` leaves
+    BackendLimit,  // held to the limit its backend (CSMS) set, or paused when that is below the minimum
 };
 std::string_view name(LimitReason r);
 

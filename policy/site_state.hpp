@@ -57,6 +57,9 @@ struct alignas(64) StationInput {
     // only then is its fallback what it draws on its own (SPEC 1).
     bool fallback_trusted = false;
     std::optional<Amps> fallback;        // what it draws on its own when it loses us
+    // The most the operator's backend (CSMS) allows it now, when fuseguard
+    // is its local controller: an upper bound, never a way past a fuse.
+    std::optional<Amps> backend_limit;
     // Per station terminal L1..L3 as the station reported it, capped by the
     // controller at any lower limit a meter was read under since; none when
     // it reported nothing recent (counts as 0 drawn, the safe direction).

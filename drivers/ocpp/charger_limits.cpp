@@ -158,6 +158,7 @@ void ChargerSession::send_fallback_layer() {
 
 void ChargerSession::transaction_started(int connector, const std::string& transaction_id) {
     transactions_[connector] = Transaction{transaction_id, Clock::now(), std::nullopt, false};
+    report_backend_limit();
     // Until its own profile arrives it gets no more than the fallback layer.
     // Sent once the start is answered: a 1.6 station learns the id from it.
     boost::asio::post(renew_timer_.get_executor(), [s = self(), connector, transaction_id] {
@@ -178,7 +179,16 @@ void ChargerSession::transaction_seen(int connector, const std::string& transact
 }
 
 void ChargerSession::transaction_ended(const std::string& transaction_id) {
-    std::erase_if(transactions_, [&](const auto& entry) { return entry.second.id == transaction_id; });
+    for (auto it = transactions_.begin(); it != transactions_.end();) {
+        if (it->second.id != transaction_id) {
+            ++it;
+            continue;
+        }
+        // The CSMS's profile for the transaction ends with it, as on a station.
+        if (backend_state_ != BackendState::None) server_.backend_profiles(id_).transaction_ended(it->first);
+        it = transactions_.erase(it);
+    }
+    report_backend_limit();
 }
 
 // Every transaction's profile again, each half of failsafe_after_s, so that

@@ -39,6 +39,7 @@ void ChargerSession::open_backend() {
          }});
     backend_state_ = BackendState::Connecting;
     backend_->start();
+    report_backend_limit();  // what the CSMS set before a reconnection still holds
 }
 
 void ChargerSession::backend_opened() {
@@ -121,17 +122,9 @@ void ChargerSession::from_backend(const std::string& text) {
 }
 
 void ChargerSession::relay_backend_call(const Call& call, const std::string& text) {
-    // fuseguard owns the limits (SPEC 3): the station holds only the
-    // profiles it composed, so a CSMS profile never replaces its failsafe.
-    if (call.action == "SetChargingProfile" || call.action == "ClearChargingProfile") {
-        log::warning("ocpp: " + id_ + ": the CSMS sent " + call.action +
-                     "; refused, fuseguard sets this station's limits");
-        send_to_backend(serialize(Frame{CallResult{call.id, {{"status", call.action == "SetChargingProfile"
-                                                                                ? "Rejected"
-                                                                                : "Unknown"}}}},
-                                  version_));
-        return;
-    }
+    // fuseguard owns the limits (SPEC 3): charger_backend_limit.cpp.
+    if (call.action == "SetChargingProfile") return take_backend_profile(call);
+    if (call.action == "ClearChargingProfile") return clear_backend_profiles(call);
     if (backend_calls_.size() >= kMaxWaitingBackendCalls) {
         send_to_backend(serialize(
             Frame{CallError{call.id, ErrorCode::GenericError,

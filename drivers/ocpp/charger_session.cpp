@@ -30,7 +30,8 @@ ChargerSession::ChargerSession(boost::asio::any_io_executor ex, Server& server, 
       renew_timer_(ex),
       verify_timer_(ex),
       answer_timer_(ex),
-      backend_call_timer_(ex) {}
+      backend_call_timer_(ex),
+      backend_limit_timer_(ex) {}
 
 void ChargerSession::opened() {
     if (server_alive_.expired()) return shutdown();  // accepted just as the server went away
@@ -201,6 +202,7 @@ void ChargerSession::close(std::string cause) {
     verify_timer_.cancel();
     answer_timer_.cancel();
     backend_call_timer_.cancel();
+    backend_limit_timer_.cancel();
     // The CSMS sees the station go, as it would without us in between.
     if (backend_) backend_->stop();
     // Whatever we were waiting for will not come.

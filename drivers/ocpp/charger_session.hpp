@@ -158,6 +158,11 @@ private:
     void send_next_backend_call();
     void finish_backend_call();
     void send_to_backend(std::string text);
+    // The CSMS's profiles as upper bounds (charger_backend_limit.cpp).
+    void take_backend_profile(const Call& call);
+    void clear_backend_profiles(const Call& call);
+    std::optional<double> backend_limit_now() const;
+    void report_backend_limit();
 
     std::string id_;
     Version version_;
@@ -179,7 +184,9 @@ private:
     std::optional<StationCall> station_call_;
     std::deque<BackendCall> backend_calls_;
     std::optional<BackendCall> backend_in_flight_;
-    boost::asio::steady_timer answer_timer_, backend_call_timer_;
+    boost::asio::steady_timer answer_timer_, backend_call_timer_, backend_limit_timer_;
+    std::optional<double> backend_limit_;  // the last one reported
+    bool backend_limit_reported_ = false;
     std::uint64_t next_id_ = 1;
     int next_transaction_ = 1;
     bool status_seen_ = false;

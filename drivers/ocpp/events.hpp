@@ -71,6 +71,12 @@ struct FailsafeChecked {
     FailsafeVerdict verdict = FailsafeVerdict::Unverified;
     std::string reason;  // why not verified; empty when verified
 };
+// What the operator's CSMS allows a station now (fuseguard as its local
+// controller): the limit its charging profiles give, none when they set none.
+struct BackendLimitChanged {
+    std::string id;
+    std::optional<double> limit_a;
+};
 struct StationDisconnected {
     std::string id;
     std::string cause;
@@ -78,7 +84,7 @@ struct StationDisconnected {
 
 using StationEvent = std::variant<StationConnected, StationBooted, ConnectorStatusChanged, DrawMeasured, LimitAnswered,
                                   TransactionChanged, SecurityEventReported, ProblemReported, FailsafeChecked,
-                                  StationDisconnected>;
+                                  BackendLimitChanged, StationDisconnected>;
 using StationSink = std::function<void(StationEvent)>;
 
 }  // namespace fuseguard::ocpp

@@ -46,6 +46,15 @@ void HeldProfiles::install(int connector, const ChargingProfile& p) {
     held_.push_back({connector, p});
 }
 
+int HeldProfiles::clear(std::optional<int> id, std::optional<int> connector, std::optional<ProfilePurpose> purpose,
+                        std::optional<int> stack_level) {
+    return static_cast<int>(std::erase_if(held_, [&](const Held& h) {
+        if (id) return h.profile.id == *id;  // an id alone says which
+        return (!connector || h.connector == *connector) && (!purpose || h.profile.purpose == *purpose) &&
+               (!stack_level || h.profile.stack_level == *stack_level);
+    }));
+}
+
 void HeldProfiles::transaction_ended(int connector) {
     std::erase_if(held_, [&](const Held& h) { return h.connector == connector && h.profile.purpose == ProfilePurpose::Tx; });
 }

@@ -31,6 +31,15 @@ public:
     // clock, with its transaction (if any) begun at `transaction_start` by
     // the same clock; none when no profile limits it.
     std::optional<double> limit_at(int connector, WallTime now, std::optional<WallTime> transaction_start) const;
+    // The station maximum (ChargePointMaxProfile, 2.0.1 ChargingStationMax)
+    // in force at `now`; none when there is none.
+    std::optional<double> station_max_at(WallTime now) const {
+        return layer(ProfilePurpose::ChargePointMax, 0, now, std::nullopt);
+    }
+    // Removes what a ClearChargingProfile with these criteria removes (each
+    // one given must match); returns how many went.
+    int clear(std::optional<int> id, std::optional<int> connector, std::optional<ProfilePurpose> purpose,
+              std::optional<int> stack_level);
     // What GetCompositeSchedule answers: the limit second by second over
     // `duration_s` from `now` (its scheduleStart), `capacity` where no
     // profile limits it.

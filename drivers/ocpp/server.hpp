@@ -16,6 +16,7 @@
 
 #include "config/config.hpp"
 #include "events.hpp"
+#include "held_profiles.hpp"
 #include "outbound.hpp"
 
 namespace fuseguard::ocpp {
@@ -76,6 +77,9 @@ public:
     void attach(const std::shared_ptr<ChargerSession>& s);
     bool tls() const { return tls_.has_value(); }
     const std::optional<config::BackendConfig>& backend() const { return backend_; }
+    // The charging profiles the CSMS set for station `id`, kept as the
+    // station would keep them, across its reconnections.
+    HeldProfiles& backend_profiles(const std::string& id) { return backend_profiles_[id]; }
     // The client context for a wss:// backend (loaded by start()).
     boost::asio::ssl::context* backend_tls() { return backend_tls_ ? &*backend_tls_ : nullptr; }
     // Expires when the server is destroyed: a session still finishing its
@@ -96,6 +100,7 @@ private:
     std::optional<boost::asio::ssl::context> tls_;  // security profiles 2 and 3
     std::optional<config::BackendConfig> backend_;
     std::optional<boost::asio::ssl::context> backend_tls_;
+    std::map<std::string, HeldProfiles> backend_profiles_;
     std::map<std::string, std::weak_ptr<ChargerSession>> sessions_;
     std::shared_ptr<const bool> alive_ = std::make_shared<const bool>(true);
 };

@@ -15,8 +15,19 @@ namespace fuseguard::test {
 
 using namespace std::chrono_literals;
 
+// Waits until the station's last limit is `amps` and it has answered it.
+inline bool holds(AutoStation& s, double amps, std::chrono::milliseconds deadline = 5s) {
+    return s.wait_calls(
+        "SetChargingProfile",
+        [&](const std::vector<ReceivedCall>& c) {
+            return !c.empty() && limit_of(c.back().payload) == amps && c.back().answered_seq;
+        },
+        deadline);
+}
+
+// `sections`: more top-level sections (backend:, authorization: ...).
 inline std::string small_site_yaml(const TempDir& dir, int fuse, const std::vector<int>& max_a,
-                                   const std::string& ocpp_extra = "") {
+                                   const std::string& ocpp_extra = "", const std::string& sections = "") {
     std::string y = "site: { id: transitions, fuse_limit_a: " + std::to_string(fuse) + " }\n"
                     "policy: { min_current_a: 6 }\n"
                     "chargers:\n";
@@ -24,12 +35,13 @@ inline std::string small_site_yaml(const TempDir& dir, int fuse, const std::vect
         y += "  - { id: S" + std::to_string(i) + ", max_current_a: " + std::to_string(max_a[i]) +
              ", fallback_current_a: 6 }\n";
     y += "ocpp: { listen: 127.0.0.1:0, ping_interval_s: 1, offline_after_s: 5" + ocpp_extra + " }\n"
-         "state_dir: " + (dir.path / "state").string() + "\n";
+         "state_dir: " + (dir.path / "state").string() + "\n" + sections;
     return y;
 }
 
 struct Site {
     std::string ocpp_extra;  // more keys for the ocpp: section, each with a leading ", "
+    std::string sections;    // more top-level sections
     TempDir dir;
     std::string config;
     std::unique_ptr<ChildProcess> process;
@@ -37,8 +49,11 @@ struct Site {
     std::vector<std::unique_ptr<AutoStation>> stations;
 
     // With `own_stations` false the test brings its own (ocpp-rpc) stations.
-    Site(int fuse, const std::vector<int>& max_a, bool own_stations = true, std::string ocpp_keys = "")
-        : ocpp_extra(std::move(ocpp_keys)), config(dir.write("site.yaml", small_site_yaml(dir, fuse, max_a, ocpp_extra))) {
+    Site(int fuse, const std::vector<int>& max_a, bool own_stations = true, std::string ocpp_keys = "",
+         std::string more_sections = "")
+        : ocpp_extra(std::move(ocpp_keys)),
+          sections(std::move(more_sections)),
+          config(dir.write("site.yaml", small_site_yaml(dir, fuse, max_a, ocpp_extra, sections))) {
         launch();
         for (std::size_t i = 0; own_stations && i < max_a.size(); ++i) stations.push_back(std::make_unique<AutoStation>("S" + std::to_string(i), port));
     }
@@ -71,7 +86,7 @@ struct Site {
         port = static_cast<std::uint16_t>(std::stoi(m[1]));
     }
     void reload(int fuse, const std::vector<int>& max_a) {
-        dir.write("site.yaml", small_site_yaml(dir, fuse, max_a, ocpp_extra));
+        dir.write("site.yaml", small_site_yaml(dir, fuse, max_a, ocpp_extra, sections));
         const auto from = process->output().size();
         process->signal(SIGHUP);
         REQUIRE(process->wait_for("reloaded", 10s, from));

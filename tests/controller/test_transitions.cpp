@@ -16,17 +16,6 @@
 using namespace fuseguard::test;
 using namespace std::chrono_literals;
 
-namespace {
-
-// Waits until the station's last limit is `amps` and it has answered it.
-bool holds(AutoStation& s, double amps, std::chrono::milliseconds deadline = 5s) {
-    return s.wait_calls(
-        "SetChargingProfile",
-        [&](const std::vector<ReceivedCall>& c) { return !c.empty() && limit_of(c.back().payload) == amps && c.back().answered_seq; },
-        deadline);
-}
-
-}  // namespace
 
 TEST_SUITE("Controller") {
     TEST_CASE("a reload that lowers one station's cap raises the others only once its lowering is answered") {

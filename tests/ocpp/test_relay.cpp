@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <thread>
 
-#include "node_peer.hpp"
+#include "common/node_peer.hpp"
 #include "ocpp_fixture.hpp"
 
 using namespace fuseguard;
@@ -34,19 +34,6 @@ ocpp::Server::Station relayed(const std::string& id, std::optional<std::string> 
     s.backend_password = std::move(backend_password);
     return s;
 }
-
-// The CSMS: ocpp-rpc's RPCServer, its port read from its first line.
-struct Csms {
-    explicit Csms(const std::string& password, int answer_delay_ms = 0)
-        : peer("csms.mjs", {password, std::to_string(answer_delay_ms)}) {
-        auto listening = peer.wait_step("listening");
-        INFO(peer.output());
-        REQUIRE(listening);
-        port = static_cast<std::uint16_t>((*listening)["port"].get<int>());
-    }
-    NodePeer peer;
-    std::uint16_t port = 0;
-};
 
 struct Station {
     Station(std::uint16_t port, const std::string& id, const std::string& protocol = "ocpp1.6")
@@ -77,7 +64,7 @@ json boot_params() { return {{"chargePointVendor", "Relay"}, {"chargePointModel"
 
 TEST_SUITE("OcppRelay") {
     TEST_CASE("a station behind fuseguard reaches the CSMS byte for byte, both ways, and fuseguard's calls stay apart") {
-        Csms csms("upstream-secret");
+        CsmsPeer csms("upstream-secret");
         OcppFixture fx({relayed("RELAY1", "upstream-secret")}, OcppFixture::defaults(), backend_at(csms.port));
         Station st(fx.port, "RELAY1");
         REQUIRE(csms.peer.wait_step("connected", {{"identity", "RELAY1"}, {"protocol", "ocpp1.6"}}));
@@ -145,36 +132,72 @@ TEST_SUITE("OcppRelay") {
         CHECK(st.peer.output().find("\"step\":\"schema\"") == std::string::npos);
     }
 
-    TEST_CASE("a CSMS profile never reaches the station: fuseguard owns its limits") {
-        Csms csms("-");
+    TEST_CASE("a CSMS profile is an upper bound that never reaches the station: fuseguard owns its limits") {
+        std::string protocol = "ocpp1.6";
+        SUBCASE("OCPP 1.6") {}
+        SUBCASE("OCPP 2.0.1") { protocol = "ocpp2.0.1"; }
+        const bool v16 = protocol == "ocpp1.6";
+        CsmsPeer csms("-");
         OcppFixture fx({relayed("RELAY2", std::nullopt)}, OcppFixture::defaults(), backend_at(csms.port));
-        Station st(fx.port, "RELAY2");
+        Station st(fx.port, "RELAY2", protocol);
         REQUIRE(csms.peer.wait_step("connected", {{"identity", "RELAY2"}}));
-        st.call("BootNotification", boot_params());
-        const json profile = {{"connectorId", 0},
-                              {"csChargingProfiles",
-                               {{"chargingProfileId", 1},
-                                {"stackLevel", 0},
-                                {"chargingProfilePurpose", "ChargePointMaxProfile"},
-                                {"chargingProfileKind", "Absolute"},
-                                {"chargingSchedule",
-                                 {{"startSchedule", "2026-12-06T00:00:00Z"},
-                                  {"chargingRateUnit", "A"},
-                                  {"chargingSchedulePeriod", {{{"startPeriod", 0}, {"limit", 32.0}}}}}}}}};
-        csms.peer.command({{"call", "SetChargingProfile"}, {"identity", "RELAY2"}, {"params", profile}});
-        auto result = csms.peer.wait_step("result", {{"method", "SetChargingProfile"}});
-        INFO(csms.peer.output());
-        REQUIRE(result);
-        CHECK((*result)["result"]["status"] == "Rejected");
-        // The station saw only fuseguard's own profiles.
+        auto first = fx.next<ocpp::BackendLimitChanged>();  // none yet
+        REQUIRE(first);
+        CHECK_FALSE(first->limit_a);
+        auto csms_call = [&](const std::string& method, const json& params) { return csms.call("RELAY2", method, params); };
+        auto profile = [&](int id, const std::string& purpose, double limit, const std::string& unit) {
+            json schedule = {{"chargingRateUnit", unit}, {"chargingSchedulePeriod", {{{"startPeriod", 0}, {"limit", limit}}}}};
+            json p = {{"stackLevel", 0}, {"chargingProfilePurpose", purpose}, {"chargingProfileKind", "Relative"}};
+            if (v16) {
+                p["chargingProfileId"] = id;
+                p["chargingSchedule"] = schedule;
+                return json{{"connectorId", purpose == "TxDefaultProfile" ? 1 : 0}, {"csChargingProfiles", p}};
+            }
+            p["id"] = id;
+            schedule["id"] = id;
+            p["chargingSchedule"] = json::array({schedule});
+            return json{{"evseId", purpose == "TxDefaultProfile" ? 1 : 0}, {"chargingProfile", p}};
+        };
+        const std::string max = v16 ? "ChargePointMaxProfile" : "ChargingStationMaxProfile";
+        // A station maximum in watts: 7,590 W on 3 phases at 230 V is 11 A.
+        auto absolute = profile(7, max, 7590, "W");
+        (v16 ? absolute["csChargingProfiles"] : absolute["chargingProfile"])["chargingProfileKind"] = "Absolute";
+        (v16 ? absolute["csChargingProfiles"]["chargingSchedule"] : absolute["chargingProfile"]["chargingSchedule"][0])
+            ["startSchedule"] = "2026-01-01T00:00:00Z";
+        CHECK(csms_call("SetChargingProfile", absolute) == "Accepted");
+        auto bound = fx.next<ocpp::BackendLimitChanged>();
+        REQUIRE(bound);
+        REQUIRE(bound->limit_a);
+        CHECK(*bound->limit_a == doctest::Approx(11.0));
+        // A lower default for connector 1 binds under it.
+        CHECK(csms_call("SetChargingProfile", profile(8, "TxDefaultProfile", 8, "A")) == "Accepted");
+        bound = fx.next<ocpp::BackendLimitChanged>();
+        REQUIRE(bound);
+        CHECK(bound->limit_a == doctest::Approx(8.0));
+        // Cleared by id: the station maximum alone again; then nothing.
+        const json clear8 = v16 ? json{{"id", 8}} : json{{"chargingProfileId", 8}};
+        CHECK(csms_call("ClearChargingProfile", clear8) == "Accepted");
+        bound = fx.next<ocpp::BackendLimitChanged>();
+        REQUIRE(bound);
+        CHECK(bound->limit_a == doctest::Approx(11.0));
+        CHECK(csms_call("ClearChargingProfile", clear8) == "Unknown");
+        CHECK(csms_call("ClearChargingProfile", json::object()) == "Accepted");  // all of them
+        bound = fx.next<ocpp::BackendLimitChanged>();
+        REQUIRE(bound);
+        CHECK_FALSE(bound->limit_a);
+        // A TxProfile for the whole station makes no sense: refused.
+        CHECK(csms_call("SetChargingProfile", profile(9, "TxProfile", 8, "A")) == "Rejected");
+        // The station saw only fuseguard's own profiles, and the schemas held.
         for (const auto& f : st.peer.frames("in")) {
             const auto j = json::parse(f);
-            if (j[0] == 2 && j[2] == "SetChargingProfile") CHECK(j[1].get<std::string>().rfind("fg-", 0) == 0);
+            if (j[0] == 2 && (j[2] == "SetChargingProfile" || j[2] == "ClearChargingProfile"))
+                CHECK(j[1].get<std::string>().rfind("fg-", 0) == 0);
         }
+        CHECK(csms.peer.output().find("\"step\":\"schema\"") == std::string::npos);
     }
 
     TEST_CASE("a CSMS that refuses the connection (401) leaves the station charging under fuseguard") {
-        Csms csms("the-right-one");
+        CsmsPeer csms("the-right-one");
         OcppFixture fx({relayed("RELAY3", "a-wrong-one")}, OcppFixture::defaults(), backend_at(csms.port));
         Station st(fx.port, "RELAY3");
         auto refused = csms.peer.wait_step("refused", {{"identity", "RELAY3"}, {"password", "a-wrong-one"}});
@@ -209,7 +232,7 @@ TEST_SUITE("OcppRelay") {
         CHECK(std::chrono::steady_clock::now() - asked < 3s);
         taker.join();
 
-        Csms slow("-", 2500);  // answers after 2.5 s; fuseguard waits 1 s
+        CsmsPeer slow("-", 2500);  // answers after 2.5 s; fuseguard waits 1 s
         OcppFixture fx2({relayed("RELAY5", std::nullopt)}, OcppFixture::defaults(), backend_at(slow.port, 1));
         Station st2(fx2.port, "RELAY5");
         REQUIRE(slow.peer.wait_step("connected", {{"identity", "RELAY5"}}));
@@ -231,7 +254,7 @@ TEST_SUITE("OcppRelay") {
     }
 
     TEST_CASE("a CSMS that drops the link: the station stays, fuseguard answers, and the link comes back") {
-        Csms csms("-");
+        CsmsPeer csms("-");
         OcppFixture fx({relayed("RELAY6", std::nullopt)}, OcppFixture::defaults(), backend_at(csms.port));
         Station st(fx.port, "RELAY6");
         REQUIRE(csms.peer.wait_step("connected", {{"identity", "RELAY6"}}));
@@ -257,7 +280,7 @@ TEST_SUITE("OcppRelay") {
     }
 
     TEST_CASE("bad frames from the CSMS get a CALLERROR and leave the station alone") {
-        Csms csms("-");
+        CsmsPeer csms("-");
         OcppFixture fx({relayed("RELAY7", std::nullopt)}, OcppFixture::defaults(), backend_at(csms.port));
         Station st(fx.port, "RELAY7");
         REQUIRE(csms.peer.wait_step("connected", {{"identity", "RELAY7"}}));

@@ -44,6 +44,31 @@ TEST_SUITE("Allocation") {
         CHECK(describe(decision(a, site, "CP1"), site.stations[0], tree) == "CP1 fair share of site L1 -> 30 A");
     }
 
+    TEST_CASE("a backend limit is an upper bound for its station, never a way past the fuse") {
+        FuseTree tree("site", A(40));
+        SiteState site;
+        site.stations = {charging(station("CP1", 32)), charging(station("CP2", 32))};
+        site.stations[0].backend_limit = A(11);
+        auto a = allocate(tree, site);
+        CHECK(target(a, site, "CP1") == A(11));
+        CHECK(target(a, site, "CP2") == A(29));  // what CP1 may not use
+        CHECK(decision(a, site, "CP1").reason == LimitReason::BackendLimit);
+        CHECK(describe(decision(a, site, "CP1"), site.stations[0], tree) == "CP1 backend limit 11 A -> 11 A");
+
+        site.stations[0].backend_limit = A(40);  // above its share: the fuse decides
+        a = allocate(tree, site);
+        CHECK(target(a, site, "CP1") == A(20));
+        CHECK(decision(a, site, "CP1").reason == LimitReason::FairShare);
+
+        site.stations[0].backend_limit = A(4);  // below the minimum: paused
+        a = allocate(tree, site);
+        CHECK(target(a, site, "CP1") == A(0));
+        CHECK(decision(a, site, "CP1").reason == LimitReason::BackendLimit);
+        CHECK(describe(decision(a, site, "CP1"), site.stations[0], tree) == "CP1 backend limit 4 A -> 0 A");
+        CHECK(target(a, site, "CP2") == A(32));
+        CHECK(check_safety(tree, site.settings, a.loads).empty());
+    }
+
     TEST_CASE("shares are equal to 0.1 A and nothing useful is left over") {
         FuseTree tree("site", A(40));
         SiteState site;

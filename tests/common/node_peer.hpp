@@ -10,8 +10,10 @@
 #include <string>
 #include <vector>
 
-#include "common/child_process.hpp"
-#include "common/ocpp_rpc.hpp"
+#include <doctest/doctest.h>
+
+#include "child_process.hpp"
+#include "ocpp_rpc.hpp"
 
 namespace fuseguard::test {
 
@@ -70,6 +72,36 @@ public:
 
 private:
     ChildProcess proc_;
+};
+
+// The operator's CSMS (tests/ocpp/interop/csms.mjs): ocpp-rpc's RPCServer in
+// strict mode on a free port; `password` "-" takes any.
+struct CsmsPeer {
+    explicit CsmsPeer(const std::string& password, int answer_delay_ms = 0)
+        : peer("csms.mjs", {password, std::to_string(answer_delay_ms)}) {
+        auto listening = peer.wait_step("listening");
+        INFO(peer.output());
+        REQUIRE(listening);
+        port = static_cast<std::uint16_t>((*listening)["port"].get<int>());
+    }
+    // Calls `method` on station `identity` and returns the status of its
+    // answer ("" when it had none; the error's code when it failed).
+    std::string call(const std::string& identity, const std::string& method, const nlohmann::json& params) {
+        const auto from = peer.lines().size();
+        peer.command({{"call", method}, {"identity", identity}, {"params", params}});
+        auto r = peer.wait(
+            [&](const nlohmann::json& j) {
+                return (j.value("step", "") == "result" || j.value("step", "") == "error") && j["method"] == method;
+            },
+            std::chrono::seconds(20), from);
+        INFO(peer.output());
+        REQUIRE(r);
+        if ((*r)["step"] == "error") return "error: " + (*r)["why"].get<std::string>();
+        return (*r)["result"].value("status", "");
+    }
+    std::string url() const { return "ws://127.0.0.1:" + std::to_string(port) + "/ocpp"; }
+    NodePeer peer;
+    std::uint16_t port = 0;
 };
 
 }  // namespace fuseguard::test
