@@ -64,6 +64,24 @@ void SiteController::refresh_device_notifications() {
         };
         limit_note("LimitRejected", s.state == DeviceState::Online && s.control == Control::Rejected && !rt.limit_ignored);
         limit_note("LimitIgnored", rt.limit_ignored);
+        // Its CSMS unreachable while the station is here: the text follows
+        // the queue, `since` stays.
+        const auto bkey = device_key(device, "BackendOffline");
+        if (s.state == DeviceState::Online && rt.backend_link == "offline") {
+            const std::string detail = rt.backend_cause + "; " + std::to_string(rt.backend_queued) +
+                                       " transaction messages wait for it";
+            const auto it = board_.active().find(bkey);
+            if (it == board_.active().end() || it->second.info != detail) {
+                auto n = device_notification(catalogue_, "BackendOffline", device,
+                                             policy::describe(policy::station_deduction(s, i, st.settings), st), detail,
+                                             now);
+                n.info = detail;
+                if (it != board_.active().end()) n.since = it->second.since;
+                board_.raise(std::move(n));
+            }
+        } else {
+            board_.clear(bkey);
+        }
     }
     auto device_note = [&](const std::string& device, const char* kind, DeviceState state, const std::string& deduction,
                            const std::string& cause) {

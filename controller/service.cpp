@@ -186,6 +186,7 @@ void Service::apply(const config::Config& cfg) {
     last_budget_.clear();
     if (ocpp_ && same_listener(ocpp_->config(), cfg.ocpp) && same_backend(ocpp_->backend(), cfg.backend)) {
         ocpp_->set_stations(station_list(cfg));
+        ocpp_->authorization().configure(cfg.authorization, cfg.backend.has_value());
     } else {
         if (ocpp_) ocpp_->stop();
         ocpp_.reset();
@@ -200,7 +201,7 @@ void Service::start_ocpp() {
         io_, config_.ocpp, station_list(config_), [this](ocpp::StationEvent e) {
             if (site_) site_->on_station_event(e);
         },
-        config_.backend);
+        config_.backend, config_.authorization, config_.state_dir);
     try {
         const auto port = ocpp_->start();
         log::info("ocpp: listening on " + config_.ocpp.listen_host + ":" + std::to_string(port) +

@@ -338,11 +338,36 @@ void SiteController::station_event(std::size_t i, const ocpp::StationEvent& ev) 
                 log::info("ocpp: " + s.id + ": backend limit " +
                           (s.backend_limit ? policy::format(*s.backend_limit) : std::string("none")));
                 request_replan();
+            } else if constexpr (std::is_same_v<T, ocpp::BackendLinkChanged>) {
+                rt.backend_link = e.state;
+                rt.backend_cause = e.cause;
+                rt.backend_queued = e.queued;
+                refresh_device_notifications();
+                changed_();
             } else if constexpr (std::is_same_v<T, ocpp::TransactionChanged>) {
+                // A tag with a priority in the installer's list lifts its
+                // station while its transaction runs (seed 000).
+                const int priority = transaction_priority(s.id, e.started ? e.id_tag : std::nullopt);
+                if (priority != s.priority) {
+                    log::info("ocpp: " + s.id + ": priority " + std::to_string(priority) +
+                              (e.started ? " for tag " + e.id_tag.value_or("") : std::string(" again")));
+                    s.priority = priority;
+                    request_replan();
+                }
                 changed_();
             }
         },
         ev);
+}
+
+int SiteController::transaction_priority(const std::string& station, const std::optional<std::string>& tag) const {
+    int priority = 0;
+    for (const auto& c : cfg_.chargers)
+        if (c.id == station) priority = c.priority;
+    if (tag && cfg_.authorization)
+        for (const auto& t : cfg_.authorization->tags)
+            if (t.id == *tag) priority = std::max(priority, t.priority);
+    return priority;
 }
 
 void SiteController::on_device_event(const modbus::DeviceEvent& e) {

@@ -71,6 +71,10 @@ struct StationRuntime {
     // What GetCompositeSchedule last showed of its failsafe (none: not
     // checked yet, "pending"), and why it is not verified.
     std::optional<ocpp::FailsafeVerdict> failsafe;
+    // Its link to the CSMS (local controller): none without a backend.
+    std::optional<std::string> backend_link;
+    std::string backend_cause;
+    std::size_t backend_queued = 0;
     std::string failsafe_reason;
     // When it last accepted a limit, and since when its reports show it
     // drawing above it (limit_obeyed.cpp); it ignores its limits.
@@ -173,6 +177,9 @@ private:
     // or trusted by the installer.
     bool fallback_trusted(const StationRuntime& rt) const;
     void failsafe_checked(std::size_t station, const ocpp::FailsafeChecked& e);
+    // The station's configured priority, or `tag`'s in the authorization
+    // list when that is higher.
+    int transaction_priority(const std::string& station, const std::optional<std::string>& tag) const;
     // A station drawing above the limit it accepted ignores it.
     void check_limit_obeyed(std::size_t station, std::chrono::steady_clock::time_point now);
     void refresh_uptime(std::size_t station);

@@ -106,6 +106,11 @@ json StatePublisher::charger_json(std::size_t i) const {
         {"counted_at_fallback_offline", s.fallback && s.fallback_trusted},
         {"reason", !s.fallback ? json("no fallback_current_a is configured")
                    : rt.failsafe_reason.empty() ? json(nullptr) : json(rt.failsafe_reason)}};
+    // Its link to the operator's CSMS (local controller); null without one.
+    body["backend"] = rt.backend_link ? json{{"state", *rt.backend_link},
+                                             {"queued", rt.backend_queued},
+                                             {"cause", rt.backend_cause.empty() ? json(nullptr) : json(rt.backend_cause)}}
+                                      : json(nullptr);
     json connectors = json::array();
     for (const auto& [n, c] : rt.connectors) {
         json cj{{"connector", n}, {"status", c.status}, {"errorCode", c.error_code}};

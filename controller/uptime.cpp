@@ -6,8 +6,11 @@
 #include <stdexcept>
 
 #include "drivers/log.hpp"
+#include "drivers/sqlite_statement.hpp"
 
 namespace fuseguard::controller {
+
+using sqlite::Statement;
 
 namespace {
 
@@ -18,42 +21,6 @@ constexpr double kDay = 86400;
 constexpr double kKeep = 31 * kDay;  // older history is dropped at start
 
 double overlap(double a0, double a1, double b0, double b1) { return std::max(0.0, std::min(a1, b1) - std::max(a0, b0)); }
-
-// A prepared statement that finalizes itself.
-class Statement {
-public:
-    Statement(sqlite3* db, const char* sql) {
-        if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK)
-            throw std::runtime_error(sqlite3_errmsg(db));
-    }
-    ~Statement() { sqlite3_finalize(stmt_); }
-    Statement(const Statement&) = delete;
-    Statement& operator=(const Statement&) = delete;
-    Statement& bind(int i, double v) { return check(sqlite3_bind_double(stmt_, i, v)); }
-    Statement& bind(int i, std::int64_t v) { return check(sqlite3_bind_int64(stmt_, i, v)); }
-    Statement& bind(int i, const std::string& v) {
-        return check(sqlite3_bind_text(stmt_, i, v.c_str(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
-    }
-    bool step() {
-        const int rc = sqlite3_step(stmt_);
-        if (rc == SQLITE_ROW) return true;
-        if (rc == SQLITE_DONE) return false;
-        throw std::runtime_error(sqlite3_errmsg(sqlite3_db_handle(stmt_)));
-    }
-    double real(int col) const { return sqlite3_column_double(stmt_, col); }
-    std::int64_t integer(int col) const { return sqlite3_column_int64(stmt_, col); }
-    std::string text(int col) const {
-        const auto* p = sqlite3_column_text(stmt_, col);
-        return p ? reinterpret_cast<const char*>(p) : "";
-    }
-
-private:
-    Statement& check(int rc) {
-        if (rc != SQLITE_OK) throw std::runtime_error("sqlite bind failed");
-        return *this;
-    }
-    sqlite3_stmt* stmt_ = nullptr;
-};
 
 }  // namespace
 
@@ -81,14 +48,7 @@ UptimeTracker::~UptimeTracker() {
     sqlite3_close(db_);
 }
 
-void UptimeTracker::exec(const char* sql) {
-    char* err = nullptr;
-    if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-        std::string msg = err ? err : "sqlite error";
-        sqlite3_free(err);
-        throw std::runtime_error(msg);
-    }
-}
+void UptimeTracker::exec(const char* sql) { sqlite::exec(db_, sql); }
 
 void UptimeTracker::open(const std::string& path, double now) {
     if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK) throw std::runtime_error(db_ ? sqlite3_errmsg(db_) : "out of memory");

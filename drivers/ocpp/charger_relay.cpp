@@ -38,6 +38,7 @@ void ChargerSession::open_backend() {
              if (auto s = weak.lock()) s->backend_lost(cause);
          }});
     backend_state_ = BackendState::Connecting;
+    report_backend_link();
     backend_->start();
     report_backend_limit();  // what the CSMS set before a reconnection still holds
 }
@@ -46,6 +47,12 @@ void ChargerSession::backend_opened() {
     if (closed_) return;
     backend_state_ = BackendState::Open;
     log::info("ocpp: " + id_ + ": connected to the CSMS");
+    report_backend_link();
+    if (needs_replay()) {
+        // What the CSMS missed goes first: a call held for the link joins it.
+        if (station_call_ && !station_call_->sent) answer_locally();
+        return start_replay();
+    }
     if (station_call_ && !station_call_->sent) {
         station_call_->sent = true;
         send_to_backend(station_call_->text);
@@ -62,6 +69,19 @@ void ChargerSession::backend_lost(const std::string& cause) {
     // station can no longer reach it (its answer goes nowhere).
     if (station_call_) answer_locally();
     backend_calls_.clear();
+    stop_replay();
+    report_backend_link(cause);
+}
+
+void ChargerSession::report_backend_link(const std::string& cause) {
+    if (closed_ || backend_state_ == BackendState::None) return;
+    const char* state = backend_state_ == BackendState::Open   ? "online"
+                        : backend_state_ == BackendState::Down ? "offline"
+                                                               : "connecting";
+    if (!cause.empty()) backend_cause_ = cause;
+    auto* queue = server_.offline_queue();
+    server_.emit(BackendLinkChanged{id_, state, backend_state_ == BackendState::Down ? backend_cause_ : "",
+                                    queue ? queue->depth(id_) : 0});
 }
 
 void ChargerSession::send_to_backend(std::string text) {
@@ -72,14 +92,16 @@ void ChargerSession::relay_station_call(const Call& call, const std::string& tex
     // A station sends one CALL at a time; one that does not gets the older
     // answered by us rather than lost.
     if (station_call_) answer_locally();
-    if (backend_state_ == BackendState::Down) {
-        std::string wire = serialize(local_answer, version_);
-        return answer_station(call, local_answer, std::move(wire));
-    }
+    note_for_replay(call);
+    // While the CSMS is away or catching up, fuseguard answers: the call
+    // joins the queue behind what the CSMS has not seen yet.
+    std::optional<std::string> upstream = text;
+    if (backend_state_ == BackendState::Open && !replaying_) upstream = with_backend_transaction(call, text);
     station_call_ = StationCall{call, text, std::move(local_answer), false};
+    if (backend_state_ == BackendState::Down || replaying_ || !upstream) return answer_locally();
     if (backend_state_ == BackendState::Open) {
         station_call_->sent = true;
-        send_to_backend(text);
+        send_to_backend(*upstream);
     }
     answer_timer_.expires_after(config::seconds(server_.backend()->answer_timeout_s));
     answer_timer_.async_wait([s = self(), id = call.id](boost::system::error_code ec) {
@@ -96,6 +118,11 @@ void ChargerSession::answer_locally() {
     auto pending = std::move(*station_call_);
     station_call_.reset();
     std::string wire = serialize(pending.local_answer, version_);
+    // Sent and not answered in time, the CSMS may have it: not sent again
+    // (a StartTransaction twice is two transactions), its late answer still
+    // maps the id. Never sent: kept for the replay.
+    if (pending.sent) note_late_start(pending.call, pending.local_answer);
+    else keep_for_replay(pending.call, pending.local_answer);
     answer_station(pending.call, pending.local_answer, std::move(wire));
 }
 
@@ -111,14 +138,38 @@ void ChargerSession::from_backend(const std::string& text) {
     if (auto* c = std::get_if<Call>(&frame)) return relay_backend_call(*c, text);
     const std::string& id = std::holds_alternative<CallResult>(frame) ? std::get<CallResult>(frame).id
                                                                         : std::get<CallError>(frame).id;
+    if (upstream_call_ && upstream_call_->id == id) return finish_upstream_call(&frame);
     if (!station_call_ || !station_call_->sent || station_call_->call.id != id) {
+        if (map_late_start(id, frame)) return;
         log::info("ocpp: " + id_ + ": the CSMS answered " + id + " after fuseguard did; not relayed");
         return;
     }
     answer_timer_.cancel();
     auto pending = std::move(*station_call_);
     station_call_.reset();
+    learn_tag(pending.call, frame);
     answer_station(pending.call, frame, text);  // the CSMS's own bytes
+}
+
+void ChargerSession::learn_tag(const Call& call, const Frame& answer) {
+    const auto* r = std::get_if<CallResult>(&answer);
+    if (!r || !r->payload.is_object() || !call.payload.is_object()) return;
+    const bool v16 = version_ == Version::V16;
+    const bool about_a_tag = call.action == "Authorize" || call.action == (v16 ? "StartTransaction" : "TransactionEvent");
+    if (!about_a_tag) return;
+    const nlohmann::json* tag = nullptr;
+    if (v16) {
+        const auto it = call.payload.find("idTag");
+        if (it != call.payload.end()) tag = &*it;
+    } else if (const auto token = call.payload.find("idToken"); token != call.payload.end() && token->is_object()) {
+        const auto it = token->find("idToken");
+        if (it != token->end()) tag = &*it;
+    }
+    const auto info = r->payload.find(v16 ? "idTagInfo" : "idTokenInfo");
+    if (!tag || !tag->is_string() || info == r->payload.end() || !info->is_object()) return;
+    const auto status = info->find("status");
+    if (status == info->end() || !status->is_string()) return;
+    server_.authorization().learn(tag->get<std::string>(), status->get<std::string>());
 }
 
 void ChargerSession::relay_backend_call(const Call& call, const std::string& text) {

@@ -31,7 +31,8 @@ ChargerSession::ChargerSession(boost::asio::any_io_executor ex, Server& server, 
       verify_timer_(ex),
       answer_timer_(ex),
       backend_call_timer_(ex),
-      backend_limit_timer_(ex) {}
+      backend_limit_timer_(ex),
+      upstream_timer_(ex) {}
 
 void ChargerSession::opened() {
     if (server_alive_.expired()) return shutdown();  // accepted just as the server went away
@@ -203,6 +204,7 @@ void ChargerSession::close(std::string cause) {
     answer_timer_.cancel();
     backend_call_timer_.cancel();
     backend_limit_timer_.cancel();
+    upstream_timer_.cancel();
     // The CSMS sees the station go, as it would without us in between.
     if (backend_) backend_->stop();
     // Whatever we were waiting for will not come.

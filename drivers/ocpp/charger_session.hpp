@@ -155,9 +155,27 @@ private:
     void relay_station_call(const Call& call, const std::string& text, Frame local_answer);
     void answer_locally();
     void relay_backend_call(const Call& call, const std::string& text);
+    // What the CSMS answered for a tag, for when it is away (authorization.hpp).
+    void learn_tag(const Call& call, const Frame& answer);
     void send_next_backend_call();
     void finish_backend_call();
     void send_to_backend(std::string text);
+    // Tells the controller the link's state and the queue's depth.
+    void report_backend_link(const std::string& cause = "");
+    // What the CSMS missed, sent once it is back (charger_replay.cpp).
+    void note_for_replay(const Call& call);
+    void keep_for_replay(const Call& call, const Frame& local_answer);
+    void note_late_start(const Call& call, const Frame& local_answer);
+    bool map_late_start(const std::string& id, const Frame& answer);
+    // `text`, or the call with the CSMS's id for a transaction fuseguard
+    // started; none while the CSMS has not seen that start.
+    std::optional<std::string> with_backend_transaction(const Call& call, const std::string& text);
+    bool needs_replay();
+    void start_replay();
+    void stop_replay();
+    void replay_next();
+    void upstream_call(std::string action, nlohmann::json payload, std::function<void(const Frame*)> done);
+    void finish_upstream_call(const Frame* answer);  // none: no answer
     // The CSMS's profiles as upper bounds (charger_backend_limit.cpp).
     void take_backend_profile(const Call& call);
     void clear_backend_profiles(const Call& call);
@@ -186,6 +204,19 @@ private:
     std::optional<BackendCall> backend_in_flight_;
     boost::asio::steady_timer answer_timer_, backend_call_timer_, backend_limit_timer_;
     std::optional<double> backend_limit_;  // the last one reported
+    std::string backend_cause_;  // why the link is down
+    bool replaying_ = false;
+    bool boot_unsent_ = false;  // its BootNotification was answered by fuseguard
+    bool statuses_due_ = false;
+    std::map<int, nlohmann::json> last_status_;  // StatusNotification payloads by connector
+    std::deque<nlohmann::json> status_replay_;
+    std::map<std::string, std::string> late_starts_;  // StartTransaction call id -> the id fuseguard answered
+    struct UpstreamCall {  // one of fuseguard's own calls to the CSMS (the replay)
+        std::string id;
+        std::function<void(const Frame*)> done;
+    };
+    std::optional<UpstreamCall> upstream_call_;
+    boost::asio::steady_timer upstream_timer_;
     bool backend_limit_reported_ = false;
     std::uint64_t next_id_ = 1;
     int next_transaction_ = 1;

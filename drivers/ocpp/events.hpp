@@ -47,6 +47,7 @@ struct TransactionChanged {
     bool started = false;  // false: stopped
     std::optional<std::string> transaction_id;
     std::optional<std::string> reason;  // stop reason, when given
+    std::optional<std::string> id_tag;  // the tag it was started with, when given
 };
 struct SecurityEventReported {
     std::string id;
@@ -77,6 +78,14 @@ struct BackendLimitChanged {
     std::string id;
     std::optional<double> limit_a;
 };
+// The state of a station's link to the CSMS (local controller) and how many
+// of its transaction messages wait for the CSMS.
+struct BackendLinkChanged {
+    std::string id;
+    std::string state;  // "connecting", "online", "offline"
+    std::string cause;  // why offline
+    std::size_t queued = 0;
+};
 struct StationDisconnected {
     std::string id;
     std::string cause;
@@ -84,7 +93,7 @@ struct StationDisconnected {
 
 using StationEvent = std::variant<StationConnected, StationBooted, ConnectorStatusChanged, DrawMeasured, LimitAnswered,
                                   TransactionChanged, SecurityEventReported, ProblemReported, FailsafeChecked,
-                                  BackendLimitChanged, StationDisconnected>;
+                                  BackendLimitChanged, BackendLinkChanged, StationDisconnected>;
 using StationSink = std::function<void(StationEvent)>;
 
 }  // namespace fuseguard::ocpp

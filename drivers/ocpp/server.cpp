@@ -14,9 +14,16 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
 Server::Server(net::io_context& io, config::OcppConfig cfg, std::vector<Station> stations, StationSink sink,
-               std::optional<config::BackendConfig> backend)
-    : io_(io), cfg_(std::move(cfg)), sink_(std::move(sink)), backend_(std::move(backend)) {
+               std::optional<config::BackendConfig> backend, std::optional<config::AuthorizationConfig> authorization,
+               const std::string& state_dir)
+    : io_(io),
+      cfg_(std::move(cfg)),
+      sink_(std::move(sink)),
+      backend_(std::move(backend)),
+      authorization_(std::move(authorization), backend_.has_value()) {
     for (auto& s : stations) stations_.emplace(s.id, std::move(s));
+    if (backend_)
+        offline_queue_ = std::make_unique<OfflineQueue>(state_dir.empty() ? ":memory:" : state_dir + "/backend_queue.sqlite");
 }
 
 Server::~Server() { stop(); }

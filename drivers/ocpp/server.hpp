@@ -15,8 +15,10 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "authorization.hpp"
 #include "events.hpp"
 #include "held_profiles.hpp"
+#include "offline_queue.hpp"
 #include "outbound.hpp"
 
 namespace fuseguard::ocpp {
@@ -48,7 +50,9 @@ public:
     // of its own (docs/ocpp.md "Local controller"); none: fuseguard is the
     // stations' only endpoint.
     Server(boost::asio::io_context& io, config::OcppConfig cfg, std::vector<Station> stations, StationSink sink,
-           std::optional<config::BackendConfig> backend = std::nullopt);
+           std::optional<config::BackendConfig> backend = std::nullopt,
+           std::optional<config::AuthorizationConfig> authorization = std::nullopt,
+           const std::string& state_dir = "");
     ~Server();
 
     // Loads the TLS certificates if any, binds and starts accepting; returns
@@ -77,6 +81,10 @@ public:
     void attach(const std::shared_ptr<ChargerSession>& s);
     bool tls() const { return tls_.has_value(); }
     const std::optional<config::BackendConfig>& backend() const { return backend_; }
+    // Who may charge when fuseguard answers a station itself.
+    LocalAuthorization& authorization() { return authorization_; }
+    // What the CSMS missed while unreachable (in state_dir; none without a backend).
+    OfflineQueue* offline_queue() { return offline_queue_.get(); }
     // The charging profiles the CSMS set for station `id`, kept as the
     // station would keep them, across its reconnections.
     HeldProfiles& backend_profiles(const std::string& id) { return backend_profiles_[id]; }
@@ -101,6 +109,8 @@ private:
     std::optional<config::BackendConfig> backend_;
     std::optional<boost::asio::ssl::context> backend_tls_;
     std::map<std::string, HeldProfiles> backend_profiles_;
+    LocalAuthorization authorization_;
+    std::unique_ptr<OfflineQueue> offline_queue_;
     std::map<std::string, std::weak_ptr<ChargerSession>> sessions_;
     std::shared_ptr<const bool> alive_ = std::make_shared<const bool>(true);
 };

@@ -66,7 +66,8 @@ Result on_meter_values(Context& cx) {
 Result on_authorize(Context& cx) {
     auto r = v16::AuthorizeRequest::from_json(cx.call.payload);
     if (auto* e = std::get_if<PayloadError>(&r)) return payload_error(cx.call, *e);
-    return json{{"idTagInfo", v16::accepted_id_tag_info()}};
+    const auto& tag = std::get<v16::AuthorizeRequest>(r).id_tag;
+    return json{{"idTagInfo", v16::id_tag_info(cx.server.authorization().status(tag))}};
 }
 
 Result on_start_transaction(Context& cx) {
@@ -77,16 +78,17 @@ Result on_start_transaction(Context& cx) {
     // begins once the answer is out: with a CSMS, it is the CSMS's answer
     // and its id (start_transaction_answered).
     const int tx = cx.next_transaction++;
-    return json{{"transactionId", tx}, {"idTagInfo", v16::accepted_id_tag_info()}};
+    const auto& tag = std::get<v16::StartTransactionRequest>(r).id_tag;
+    return json{{"transactionId", tx}, {"idTagInfo", v16::id_tag_info(cx.server.authorization().status(tag))}};
 }
 
 Result on_stop_transaction(Context& cx) {
     auto r = v16::StopTransactionRequest::from_json(cx.call.payload);
     if (auto* e = std::get_if<PayloadError>(&r)) return payload_error(cx.call, *e);
     const auto& req = std::get<v16::StopTransactionRequest>(r);
-    cx.server.emit(TransactionChanged{cx.station, 0, false, std::to_string(req.transaction_id), req.reason});
+    cx.server.emit(TransactionChanged{cx.station, 0, false, std::to_string(req.transaction_id), req.reason, req.id_tag});
     cx.session.transaction_ended(std::to_string(req.transaction_id));
-    return json{{"idTagInfo", v16::accepted_id_tag_info()}};
+    return json{{"idTagInfo", v16::id_tag_info("Accepted")}};  // ending is always allowed
 }
 
 Result on_data_transfer(Context& cx) {
@@ -144,7 +146,8 @@ void ChargerSession::start_transaction_answered(const Call& call, const json& an
     const auto id = tx->get<std::int64_t>();
     // Ids we hand out later (while the CSMS is away) must not be this one.
     if (id >= next_transaction_ && id < std::numeric_limits<int>::max()) next_transaction_ = static_cast<int>(id) + 1;
-    server_.emit(TransactionChanged{id_, connector, true, std::to_string(id), std::nullopt});
+    server_.emit(TransactionChanged{id_, connector, true, std::to_string(id), std::nullopt,
+                                    std::get<v16::StartTransactionRequest>(req).id_tag});
     transaction_started(connector, std::to_string(id));
 }
 

@@ -110,6 +110,22 @@ Result on_notify_event(Context& cx) {
     return json::object();
 }
 
+// The idToken of `p` (required or not): its id, or none (and `p` failed
+// when it is there and wrong).
+std::optional<std::string> read_id_token(PayloadReader& p, bool required) {
+    const auto* token = p.object("idToken", required);
+    if (!token) return std::nullopt;
+    std::string id, type;
+    PayloadReader t(*token);
+    t.text("idToken", id, 36);
+    t.text("type", type, 32);
+    if (!t.ok()) {
+        p.fail(t.error()->code, "idToken: " + t.error()->description);
+        return std::nullopt;
+    }
+    return id;
+}
+
 Result on_transaction_event(Context& cx) {
     PayloadReader p(cx.call.payload);
     std::string type, timestamp, trigger;
@@ -119,6 +135,7 @@ Result on_transaction_event(Context& cx) {
     p.text("triggerReason", trigger, 64);
     p.integer("seqNo", seq, 0);
     const auto* info = p.object("transactionInfo", true);
+    const auto tag = read_id_token(p, false);
     if (!p.ok()) return error(cx, *p.error());
     std::string tx;
     PayloadReader t(*info);
@@ -131,7 +148,7 @@ Result on_transaction_event(Context& cx) {
         std::optional<std::string> reason;
         if (info->contains("stoppedReason") && (*info)["stoppedReason"].is_string())
             reason = (*info)["stoppedReason"].get<std::string>();
-        cx.server.emit(TransactionChanged{cx.station, evse, type == "Started", tx, reason});
+        cx.server.emit(TransactionChanged{cx.station, evse, type == "Started", tx, reason, tag});
         if (type == "Started" && evse > 0) cx.session.transaction_started(evse, tx);
         if (type == "Ended") cx.session.transaction_ended(tx);
     } else if (evse > 0) {
@@ -140,6 +157,7 @@ Result on_transaction_event(Context& cx) {
     if (cx.call.payload.contains("meterValue"))
         if (auto draw = current_import(cx.call.payload["meterValue"]))
             cx.server.emit(DrawMeasured{cx.station, evse, *draw});
+    if (tag) return json{{"idTokenInfo", {{"status", cx.server.authorization().status(*tag)}}}};
     return json::object();
 }
 
@@ -167,15 +185,9 @@ Result on_security_event_notification(Context& cx) {
 
 Result on_authorize(Context& cx) {
     PayloadReader p(cx.call.payload);
-    if (const auto* token = p.object("idToken", true)) {
-        std::string id, type;
-        PayloadReader t(*token);
-        t.text("idToken", id, 36);
-        t.text("type", type, 32);
-        if (!t.ok()) p.fail(t.error()->code, "idToken: " + t.error()->description);
-    }
+    const auto tag = read_id_token(p, true);
     if (!p.ok()) return error(cx, *p.error());
-    return json{{"idTokenInfo", {{"status", "Accepted"}}}};
+    return json{{"idTokenInfo", {{"status", cx.server.authorization().status(*tag)}}}};
 }
 
 Result on_notify_report(Context& cx) {

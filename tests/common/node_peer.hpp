@@ -77,8 +77,11 @@ private:
 // The operator's CSMS (tests/ocpp/interop/csms.mjs): ocpp-rpc's RPCServer in
 // strict mode on a free port; `password` "-" takes any.
 struct CsmsPeer {
-    explicit CsmsPeer(const std::string& password, int answer_delay_ms = 0)
-        : peer("csms.mjs", {password, std::to_string(answer_delay_ms)}) {
+    // `port` 0: any free one. `first_transaction`: the first transactionId it gives.
+    explicit CsmsPeer(const std::string& password, int answer_delay_ms = 0, std::uint16_t listen_port = 0,
+                      int first_transaction = 4242)
+        : peer("csms.mjs", {password, std::to_string(answer_delay_ms), std::to_string(listen_port),
+                            std::to_string(first_transaction)}) {
         auto listening = peer.wait_step("listening");
         INFO(peer.output());
         REQUIRE(listening);

@@ -65,12 +65,12 @@ void AutoStation::call(const std::string& action, const json& payload) {
     });
 }
 
-void AutoStation::start_transaction() {
+void AutoStation::start_transaction(const std::string& id_tag) {
     {
         std::lock_guard lock(mutex_);
         tx_start_ = station_now();
     }
-    call("StartTransaction", {{"connectorId", 1}, {"idTag", "TAG"}, {"meterStart", 0}, {"timestamp", "2026-01-01T00:00:00Z"}});
+    call("StartTransaction", {{"connectorId", 1}, {"idTag", id_tag}, {"meterStart", 0}, {"timestamp", "2026-01-01T00:00:00Z"}});
 }
 
 void AutoStation::resume_transaction(const std::string& id, std::chrono::seconds began_ago, double drawing_a) {

@@ -83,7 +83,7 @@ public:
 
     // A transaction on connector 1: StartTransaction, whose answer gives its
     // id; StopTransaction ends it (and its TxProfiles, as a station drops them).
-    void start_transaction();
+    void start_transaction(const std::string& id_tag = "TAG");
     void stop_transaction();
     // A transaction `id` that began `began_ago` (before this connection: a
     // restart of fuseguard), made known only by a MeterValues carrying it.

@@ -3,7 +3,10 @@
 // from the stations' side.
 #include <doctest/doctest.h>
 
+#include <boost/asio/ip/tcp.hpp>
+
 #include "common/node_peer.hpp"
+#include "site_under_test.hpp"
 #include "small_site.hpp"
 
 using namespace fuseguard::test;
@@ -28,6 +31,23 @@ json station_max(int id, double amps) {
                {{"startSchedule", "2026-01-01T00:00:00Z"},
                 {"chargingRateUnit", "A"},
                 {"chargingSchedulePeriod", {{{"startPeriod", 0}, {"limit", amps}}}}}}}}};
+}
+
+// A loopback port nothing listens on (yet).
+std::uint16_t unused_port() {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::acceptor a(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+    return a.local_endpoint().port();
+}
+
+// Calls `method` on a driven_station.mjs station and waits for its result.
+json station_call(NodePeer& st, const std::string& method, const json& params) {
+    const auto from = st.lines().size();
+    st.command({{"call", method}, {"params", params}});
+    auto r = st.wait([&](const json& j) { return j.value("step", "") == "result" && j["method"] == method; }, 10s, from);
+    INFO(st.output());
+    REQUIRE(r);
+    return (*r)["result"];
 }
 
 }  // namespace
@@ -64,5 +84,105 @@ TEST_SUITE("LocalController") {
         // The CSMS's profiles never reached the stations.
         for (auto& s : site.stations)
             for (const auto& c : s->calls("SetChargingProfile")) CHECK(c.payload.dump().find("2026-01-01") == std::string::npos);
+    }
+
+    TEST_CASE("a tag with a priority lifts its station while its transaction runs") {
+        Site site(40, {32, 32}, true, "", "authorization: { tags: [ { id: VIP, priority: 5 }, { id: STAFF } ] }\n");
+        for (auto& s : site.stations) {
+            s->boot();
+            s->status(1, "Charging");
+        }
+        for (auto& s : site.stations) REQUIRE(holds(*s, 20));
+        auto& vip = *site.stations[1];
+        vip.start_transaction("VIP");
+        CHECK(holds(vip, 32));
+        CHECK(holds(*site.stations[0], 8));
+        vip.stop_transaction();
+        CHECK(holds(*site.stations[0], 20));
+        CHECK(holds(vip, 20));
+    }
+
+    TEST_CASE("fuseguard restarted with messages the CSMS has not seen loses none of them") {
+        const auto port = unused_port();
+        Site site(40, {32}, false, "",
+                  "backend: { url: 'ws://127.0.0.1:" + std::to_string(port) +
+                      "/ocpp', reconnect_max_s: 1, answer_timeout_s: 1 }\nauthorization: { tags: [ { id: TAG1 } ] }\n");
+        {
+            NodePeer st("driven_station.mjs", {std::to_string(site.port), "S0", "ocpp1.6"});
+            REQUIRE(st.wait_step("connected"));
+            CHECK(station_call(st, "BootNotification", {{"chargePointVendor", "Keep"}, {"chargePointModel", "It"}})
+                      ["interval"] == 60);  // fuseguard's: no CSMS
+            auto start = station_call(st, "StartTransaction", {{"connectorId", 1}, {"idTag", "TAG1"}, {"meterStart", 0},
+                                                               {"timestamp", "2026-12-06T02:00:00Z"}});
+            REQUIRE(start["idTagInfo"]["status"] == "Accepted");
+            const int tx = start["transactionId"].get<int>();
+            station_call(st, "MeterValues",
+                         {{"connectorId", 1},
+                          {"transactionId", tx},
+                          {"meterValue",
+                           {{{"timestamp", "2026-12-06T02:05:00Z"},
+                             {"sampledValue", {{{"value", "1234"}, {"measurand", "Energy.Active.Import.Register"}}}}}}}});
+            site.restart_after_kill();
+        }
+        // Back after the restart, the CSMS up at last: it hears of the
+        // station first, then everything it missed, in order.
+        CsmsPeer csms("-", 0, port);
+        NodePeer again("driven_station.mjs", {std::to_string(site.port), "S0", "ocpp1.6"});
+        REQUIRE(again.wait_step("connected"));
+        auto last = csms.peer.wait(
+            [](const json& j) {
+                return j.value("step", "") == "frame" && j.value("dir", "") == "in" &&
+                       j["message"].get<std::string>().find("MeterValues") != std::string::npos;
+            },
+            20s);
+        INFO(csms.peer.output());
+        INFO(site.process->output());
+        REQUIRE(last);
+        std::vector<json> calls;
+        for (const auto& f : csms.peer.frames("in")) calls.push_back(json::parse(f));
+        REQUIRE(calls.size() >= 3);
+        CHECK(calls[0][2] == "BootNotification");
+        CHECK(calls[0][3]["chargePointVendor"] == "Keep");
+        CHECK(calls[1][2] == "StartTransaction");
+        CHECK(calls[1][3]["timestamp"] == "2026-12-06T02:00:00Z");
+        CHECK(calls[2][2] == "MeterValues");
+        CHECK(calls[2][3]["transactionId"] == 4242);  // the CSMS's id for it
+        CHECK(calls[2][3]["meterValue"][0]["timestamp"] == "2026-12-06T02:05:00Z");
+    }
+
+    TEST_CASE("the CSMS link and its queue are shown per station, BackendOffline raised while it is away") {
+        const auto port = unused_port();
+        SiteUnderTest site;
+        site.stop();
+        site.dir.write("site.yaml", site.yaml(40) + "backend: { url: 'ws://127.0.0.1:" + std::to_string(port) +
+                                        "/ocpp', reconnect_max_s: 1, answer_timeout_s: 1 }\n"
+                                        "authorization: { tags: [ { id: TAG } ] }\n");
+        site.start();
+        MqttWatcher mqtt(site.broker.port(), "fg/#");
+        auto a = site.station("A");
+        a->boot();
+        auto down = mqtt.wait_json("fg/chargers/A", [](const json& j) {
+            return j.contains("backend") && j["backend"].is_object() && j["backend"]["state"] == "offline";
+        });
+        INFO(site.process->output());
+        REQUIRE(down);
+        CHECK((*down)["backend"]["cause"].get<std::string>().find("cannot connect") != std::string::npos);
+        auto notes = mqtt.wait_json("fg/notifications", [](const json& l) { return has_note(l, "charger:A", "BackendOffline"); });
+        REQUIRE(notes);
+        for (const auto& n : *notes)
+            if (n["code"] == "BackendOffline") CHECK(!n["steps"].empty());
+        a->status(1, "Charging");
+        a->start_transaction("TAG");
+        REQUIRE(mqtt.wait_json("fg/chargers/A", [](const json& j) { return j["backend"]["queued"] == 1; }));
+        // The CSMS appears: the station catches up, the notification goes.
+        CsmsPeer csms("-", 0, port);
+        REQUIRE(mqtt.wait_json("fg/chargers/A", [](const json& j) {
+            return j["backend"]["state"] == "online" && j["backend"]["queued"] == 0;
+        }, 15s));
+        REQUIRE(mqtt.wait_json("fg/notifications", [](const json& l) { return !has_note(l, "charger:A", "BackendOffline"); }));
+        CHECK(csms.peer.wait([](const json& j) {
+            return j.value("step", "") == "frame" && j.value("dir", "") == "in" &&
+                   j["message"].get<std::string>().find("StartTransaction") != std::string::npos;
+        }));
     }
 }

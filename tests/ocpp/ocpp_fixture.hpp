@@ -28,7 +28,8 @@ namespace http = beast::http;
 class OcppFixture {
 public:
     explicit OcppFixture(std::vector<ocpp::Server::Station> stations, config::OcppConfig cfg = defaults(),
-                         std::optional<config::BackendConfig> backend = std::nullopt) {
+                         std::optional<config::BackendConfig> backend = std::nullopt,
+                         std::optional<config::AuthorizationConfig> authorization = std::nullopt) {
         cfg.listen_host = "127.0.0.1";
         cfg.listen_port = 0;
         server_ = std::make_unique<ocpp::Server>(
@@ -38,7 +39,7 @@ public:
                 events_.push_back(std::move(e));
                 cv_.notify_all();
             },
-            std::move(backend));
+            std::move(backend), std::move(authorization));
         port = server_->start();
         thread_ = std::thread([this] { io_.run(); });
     }

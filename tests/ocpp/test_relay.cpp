@@ -6,6 +6,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include <algorithm>
+#include <csignal>
 #include <thread>
 
 #include "common/node_peer.hpp"
@@ -296,6 +297,119 @@ TEST_SUITE("OcppRelay") {
         // None of it reached the station, which goes on through fuseguard.
         for (const auto& f : st.peer.frames("in")) CHECK(f.find("x1") == std::string::npos);
         CHECK(st.call("Heartbeat", json::object()).value("step", "") == "result");
+        CHECK(st.peer.output().find("\"step\":\"closed\"") == std::string::npos);
+    }
+}
+
+TEST_SUITE("OcppAuthorization") {
+    TEST_CASE("without a CSMS, authorization: restricts charging to its tags") {
+        config::AuthorizationConfig list;
+        list.tags = {{"LOCAL1", 0, {}}};
+        OcppFixture fx({{"AUTH1", std::nullopt, 6.0, 32.0}}, OcppFixture::defaults(), std::nullopt, list);
+        Station st(fx.port, "AUTH1");
+        st.call("BootNotification", boot_params());
+        CHECK(st.call("Authorize", {{"idTag", "LOCAL1"}})["result"]["idTagInfo"]["status"] == "Accepted");
+        CHECK(st.call("Authorize", {{"idTag", "STRANGER"}})["result"]["idTagInfo"]["status"] == "Invalid");
+        auto start = st.call("StartTransaction",
+                             {{"connectorId", 1}, {"idTag", "STRANGER"}, {"meterStart", 0}, {"timestamp", "2026-12-06T01:00:00Z"}});
+        CHECK(start["result"]["idTagInfo"]["status"] == "Invalid");
+    }
+
+    TEST_CASE("with the CSMS away, tags it accepted before charge, listed ones too, others not") {
+        CsmsPeer csms("-");
+        config::AuthorizationConfig list;
+        list.tags = {{"LOCAL1", 0, {}}};
+        OcppFixture fx({relayed("AUTH2", std::nullopt)}, OcppFixture::defaults(), backend_at(csms.port, 1), list);
+        Station st(fx.port, "AUTH2");
+        REQUIRE(csms.peer.wait_step("connected", {{"identity", "AUTH2"}}));
+        st.call("BootNotification", boot_params());
+        CHECK(st.call("Authorize", {{"idTag", "TAG1"}})["result"]["idTagInfo"]["status"] == "Accepted");
+        CHECK(st.call("Authorize", {{"idTag", "BAD7"}})["result"]["idTagInfo"]["status"] == "Invalid");
+        csms.peer.process().signal(SIGKILL);
+        REQUIRE(csms.peer.process().wait_exit(5s));
+        CHECK(st.call("Authorize", {{"idTag", "TAG1"}})["result"]["idTagInfo"]["status"] == "Accepted");
+        CHECK(st.call("Authorize", {{"idTag", "LOCAL1"}})["result"]["idTagInfo"]["status"] == "Accepted");
+        CHECK(st.call("Authorize", {{"idTag", "NEVERSEEN"}})["result"]["idTagInfo"]["status"] == "Invalid");
+        CHECK(st.call("Authorize", {{"idTag", "BAD7"}})["result"]["idTagInfo"]["status"] == "Invalid");
+        auto start = st.call("StartTransaction",
+                             {{"connectorId", 1}, {"idTag", "TAG1"}, {"meterStart", 0}, {"timestamp", "2026-12-06T01:00:00Z"}});
+        CHECK(start["result"]["idTagInfo"]["status"] == "Accepted");
+        auto started = fx.wait_for<ocpp::TransactionChanged>([](const auto& t) { return t.started; });
+        REQUIRE(started);
+        CHECK(started->id_tag == "TAG1");
+    }
+}
+
+TEST_SUITE("OcppOfflineReplay") {
+    TEST_CASE("a CSMS outage in the middle of a transaction: charging goes on, the CSMS gets it all in order later") {
+        auto csms = std::make_unique<CsmsPeer>("-");
+        const auto port = csms->port;
+        OcppFixture fx({relayed("OUT1", std::nullopt)}, OcppFixture::defaults(), backend_at(port, 1));
+        Station st(fx.port, "OUT1");
+        REQUIRE(csms->peer.wait_step("connected", {{"identity", "OUT1"}}));
+        CHECK(st.call("BootNotification", boot_params())["result"]["interval"] == 300);
+        auto first = st.call("StartTransaction", {{"connectorId", 1}, {"idTag", "TAG1"}, {"meterStart", 0},
+                                                  {"timestamp", "2026-12-06T01:00:00Z"}});
+        REQUIRE(first["result"]["transactionId"] == 4242);
+
+        csms->peer.process().signal(SIGKILL);
+        REQUIRE(csms->peer.process().wait_exit(5s));
+        csms.reset();
+        auto meter = [](int tx, const char* at, const char* amps) {
+            return json{{"connectorId", 1},
+                        {"transactionId", tx},
+                        {"meterValue",
+                         {{{"timestamp", at},
+                           {"sampledValue", {{{"value", amps}, {"measurand", "Current.Import"}, {"phase", "L1"}, {"unit", "A"}}}}}}}};
+        };
+        // Answered by fuseguard, the car charging on.
+        CHECK(st.call("MeterValues", meter(4242, "2026-12-06T01:05:00Z", "16.0")).value("step", "") == "result");
+        CHECK(st.call("StopTransaction", {{"transactionId", 4242}, {"meterStop", 5000}, {"timestamp", "2026-12-06T01:10:00Z"}})
+                  .value("step", "") == "result");
+        auto second = st.call("StartTransaction", {{"connectorId", 1}, {"idTag", "TAG1"}, {"meterStart", 5000},
+                                                   {"timestamp", "2026-12-06T01:20:00Z"}});
+        REQUIRE(second["result"]["idTagInfo"]["status"] == "Accepted");  // the CSMS accepted TAG1 before
+        const int local = second["result"]["transactionId"].get<int>();
+        CHECK(local != 4242);
+        CHECK(st.call("MeterValues", meter(local, "2026-12-06T01:25:00Z", "10.0")).value("step", "") == "result");
+        CHECK(st.call("StatusNotification", {{"connectorId", 1}, {"errorCode", "NoError"}, {"status", "Charging"}})
+                  .value("step", "") == "result");
+
+        // The CSMS comes back on the same port, giving ids from 5000.
+        CsmsPeer back("-", 0, port, 5000);
+        REQUIRE(back.peer.wait_step("connected", {{"identity", "OUT1"}}, 10s));
+        auto replayed_status = back.peer.wait([](const json& j) {
+            return j.value("step", "") == "frame" && j.value("dir", "") == "in" &&
+                   j["message"].get<std::string>().find("StatusNotification") != std::string::npos;
+        });
+        INFO(back.peer.output());
+        REQUIRE(replayed_status);
+        std::vector<json> calls;
+        for (const auto& f : back.peer.frames("in")) calls.push_back(json::parse(f));
+        REQUIRE(calls.size() == 6);
+        CHECK(calls[0][2] == "BootNotification");
+        CHECK(calls[1][2] == "MeterValues");
+        CHECK(calls[1][3]["transactionId"] == 4242);
+        CHECK(calls[1][3]["meterValue"][0]["timestamp"] == "2026-12-06T01:05:00Z");  // the station's own time
+        CHECK(calls[2][2] == "StopTransaction");
+        CHECK(calls[2][3]["timestamp"] == "2026-12-06T01:10:00Z");
+        CHECK(calls[3][2] == "StartTransaction");
+        CHECK(calls[3][3]["timestamp"] == "2026-12-06T01:20:00Z");
+        CHECK(calls[4][2] == "MeterValues");
+        CHECK(calls[4][3]["transactionId"] == 5000);  // fuseguard's id, mapped to the CSMS's
+        CHECK(calls[5][2] == "StatusNotification");
+        for (const auto& c : calls) CHECK(c[1].get<std::string>().rfind("fg-", 0) == 0);
+
+        // From now on the station's frames go through, its transaction under the CSMS's id.
+        auto live = st.call("MeterValues", meter(local, "2026-12-06T01:30:00Z", "9.0"));
+        CHECK(live.value("step", "") == "result");
+        auto relayed = back.peer.wait([](const json& j) {
+            return j.value("step", "") == "frame" && j.value("dir", "") == "in" &&
+                   j["message"].get<std::string>().find("01:30:00Z") != std::string::npos;
+        });
+        REQUIRE(relayed);
+        CHECK(json::parse((*relayed)["message"].get<std::string>())[3]["transactionId"] == 5000);
+        CHECK(back.peer.output().find("\"step\":\"schema\"") == std::string::npos);
         CHECK(st.peer.output().find("\"step\":\"closed\"") == std::string::npos);
     }
 }

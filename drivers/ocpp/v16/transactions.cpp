@@ -37,6 +37,6 @@ std::variant<StopTransactionRequest, PayloadError> StopTransactionRequest::from_
     return r;
 }
 
-nlohmann::json accepted_id_tag_info() { return {{"status", "Accepted"}}; }
+nlohmann::json id_tag_info(const std::string& status) { return {{"status", status}}; }
 
 }  // namespace fuseguard::ocpp::v16

@@ -31,7 +31,7 @@ struct StopTransactionRequest {
     static std::variant<StopTransactionRequest, PayloadError> from_json(const nlohmann::json& j);
 };
 
-// The idTagInfo fuseguard answers with: it does not decide who may charge.
-nlohmann::json accepted_id_tag_info();
+// An idTagInfo with `status` alone (Accepted, Invalid...).
+nlohmann::json id_tag_info(const std::string& status);
 
 }  // namespace fuseguard::ocpp::v16

@@ -1,7 +1,7 @@
 // The operator's CSMS, written by nobody here: ocpp-rpc's RPCServer in strict
 // mode, which checks every frame fuseguard relays or sends against the
 // official OCPP 1.6 and 2.0.1 schemas, with basic auth checked in its auth
-// callback. Usage: node csms.mjs PASSWORD|- [ANSWER_DELAY_MS]
+// callback. Usage: node csms.mjs PASSWORD|- [ANSWER_DELAY_MS [PORT [FIRST_TRANSACTION_ID]]]
 // Prints one JSON line per event: listening (with its port), connected,
 // every frame as it went over the wire (dir in/out, the exact text),
 // refused. Commands come on stdin, one JSON object per line:
@@ -11,7 +11,7 @@
 import { RPCServer, createRPCError } from 'ocpp-rpc';
 import { createInterface } from 'node:readline';
 
-const [password, delayArg] = process.argv.slice(2);
+const [password, delayArg, portArg, firstTxArg] = process.argv.slice(2);
 const delay = Number(delayArg ?? 0);
 const say = (o) => console.log(JSON.stringify(o));
 const later = (value) => new Promise((resolve) => setTimeout(() => resolve(value), delay));
@@ -27,7 +27,7 @@ server.auth((accept, reject, handshake) => {
 });
 
 const clients = new Map();
-let nextTransaction = 4242;
+let nextTransaction = Number(firstTxArg ?? 4242);
 const now = () => new Date().toISOString();
 
 server.on('client', (client) => {
@@ -80,5 +80,5 @@ createInterface({ input: process.stdin }).on('line', async (line) => {
   }
 });
 
-const http = await server.listen(0, '127.0.0.1');
+const http = await server.listen(Number(portArg ?? 0), '127.0.0.1');
 say({ step: 'listening', port: http.address().port });
