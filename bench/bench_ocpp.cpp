@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "common/child_process.hpp"
@@ -78,8 +79,11 @@ private:
     void read() {
         ws_.async_read(buf_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
             if (ec) return;
+            // Only the answer to its MeterValues: fuseguard's own calls
+            // (a TriggerMessage after 5 s) are not it.
+            const std::string frame = beast::buffers_to_string(self->buf_.data());
             self->buf_.consume(self->buf_.size());
-            if (self->writing_) {
+            if (self->writing_ && frame.rfind("[3,\"" + std::to_string(self->seq_) + "\"", 0) == 0) {
                 self->load_.latency_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - self->sent_at_).count());
                 ++self->load_.answered;
                 self->writing_ = false;
@@ -123,11 +127,21 @@ std::pair<double, double> usage(pid_t pid) {
     return {(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK)), rss_kb / 1024.0};
 }
 
-void run_load(benchmark::State& state, const std::vector<std::string>& server_cmd) {
+// `server_cmd` is what the stations connect to. With `csms_cmd`, it is a
+// relay to that CSMS: the CSMS starts first, and its port is appended to
+// `server_cmd`.
+void run_load(benchmark::State& state, std::vector<std::string> server_cmd,
+              const std::vector<std::string>& csms_cmd = {}) {
     const int stations = static_cast<int>(state.range(0));
     const auto period = std::chrono::milliseconds(state.range(1));
     const auto duration = std::chrono::seconds(state.range(2));
     for (auto _ : state) {
+        std::optional<fuseguard::test::ChildProcess> csms;
+        if (!csms_cmd.empty()) {
+            csms.emplace(csms_cmd);
+            if (!csms->wait_for("\n", 20s)) return state.SkipWithError("CSMS did not start");
+            server_cmd.push_back(std::to_string(std::stoi(csms->output())));
+        }
         fuseguard::test::ChildProcess server(server_cmd);
         if (!server.wait_for("\n", 20s)) return state.SkipWithError("server did not start");
         const auto port = static_cast<std::uint16_t>(std::stoi(server.output()));
@@ -164,6 +178,8 @@ void run_load(benchmark::State& state, const std::vector<std::string>& server_cm
         state.counters["p99_ms"] = l.empty() ? 0 : l[l.size() * 99 / 100];
         state.counters["failed"] = static_cast<double>(load.failed);
         state.counters["unanswered"] = static_cast<double>(load.sent - load.answered);
+        // A relay passes two frames per round trip: the call up, the answer down.
+        if (csms) state.counters["cpu_us_per_frame"] = (cpu1 - cpu0) * 1e6 / std::max(1.0, 2.0 * static_cast<double>(load.answered));
     }
 }
 
@@ -173,6 +189,22 @@ void BM_MeterValues_fuseguard(benchmark::State& state) {
 void BM_MeterValues_ocpp_rpc(benchmark::State& state) {
     run_load(state, {"/usr/bin/env", "node", FUSEGUARD_SOURCE_DIR "/bench/ocpp_peer_server.mjs"});
 }
+
+// Local controller (SPEC 10): 1,000 stations' MeterValues every 10 s to a
+// CSMS (ocpp-rpc), straight to it, through fuseguard, and through a bare
+// relay on npm's ws. The server figures are the relay's.
+const std::vector<std::string> kCsms{"/usr/bin/env", "node", FUSEGUARD_SOURCE_DIR "/bench/ocpp_peer_server.mjs"};
+void BM_Relay_direct(benchmark::State& state) { run_load(state, kCsms); }
+void BM_Relay_fuseguard(benchmark::State& state) {
+    run_load(state, {FUSEGUARD_BINARY_DIR "/bench/ocpp_bench_server", std::to_string(state.range(0))}, kCsms);
+}
+void BM_Relay_ws(benchmark::State& state) {
+    run_load(state, {"/usr/bin/env", "node", FUSEGUARD_SOURCE_DIR "/bench/relay_peer_ws.mjs"}, kCsms);
+}
+#define RELAY_LOADS ->Args({1000, 10000, 30})
+BENCHMARK(BM_Relay_direct) RELAY_LOADS->Iterations(1)->UseRealTime()->Unit(benchmark::kSecond);
+BENCHMARK(BM_Relay_fuseguard) RELAY_LOADS->Iterations(1)->UseRealTime()->Unit(benchmark::kSecond);
+BENCHMARK(BM_Relay_ws) RELAY_LOADS->Iterations(1)->UseRealTime()->Unit(benchmark::kSecond);
 
 // {stations, period ms, measured seconds}
 #define LOADS ->Args({100, 1000, 10})->Args({1000, 1000, 10})->Args({5000, 1000, 10})->Args({5000, 10000, 20})

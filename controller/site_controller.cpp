@@ -232,6 +232,11 @@ void SiteController::station_event(std::size_t i, const ocpp::StationEvent& ev) 
                 s.control = Control::Unmanaged;
                 s.measured.reset();
                 rt.cause = e.cause;
+                // Its link to the CSMS goes with it, as if it were connected directly.
+                if (rt.backend_link) {
+                    rt.backend_link = "offline";
+                    rt.backend_cause = "the station is not connected";
+                }
                 rt.report_cap.reset();
                 rt.rise_reported_at.reset();
                 for (auto& [n, c] : rt.connectors) c.current_a.reset();

@@ -70,6 +70,10 @@ std::string render_view(const SiteController& site) {
           << pad(managed ? fixed(s.limit_in_force.amps(), 5) + " A" : "   -", 8) << pad(draw, 19) << pad(status, 17)
           << pad(std::string(failsafe_state(s, rt)), 12) << policy::describe(site.target().stations[i], s, m.tree) << "\n";
         if (!rt.failsafe_reason.empty()) o << "             failsafe: " << rt.failsafe_reason << "\n";
+        if (rt.backend_link)
+            o << "             csms: " << *rt.backend_link
+              << (rt.backend_cause.empty() ? std::string() : " (" + rt.backend_cause + ")") << ", "
+              << rt.backend_queued << " messages waiting\n";
     }
     const auto& notes = site.notifications().active();
     o << "\n  Notifications (" << notes.size() << ")\n";

@@ -50,12 +50,13 @@ void ChargerSession::backend_opened() {
     report_backend_link();
     if (needs_replay()) {
         // What the CSMS missed goes first: a call held for the link joins it.
+        replaying_ = true;
         if (station_call_ && !station_call_->sent) answer_locally();
         return start_replay();
     }
     if (station_call_ && !station_call_->sent) {
         station_call_->sent = true;
-        send_to_backend(station_call_->text);
+        send_to_backend(with_backend_transaction(station_call_->call, station_call_->text));
     }
 }
 
@@ -95,13 +96,11 @@ void ChargerSession::relay_station_call(const Call& call, const std::string& tex
     note_for_replay(call);
     // While the CSMS is away or catching up, fuseguard answers: the call
     // joins the queue behind what the CSMS has not seen yet.
-    std::optional<std::string> upstream = text;
-    if (backend_state_ == BackendState::Open && !replaying_) upstream = with_backend_transaction(call, text);
     station_call_ = StationCall{call, text, std::move(local_answer), false};
-    if (backend_state_ == BackendState::Down || replaying_ || !upstream) return answer_locally();
+    if (backend_state_ == BackendState::Down || replaying_) return answer_locally();
     if (backend_state_ == BackendState::Open) {
         station_call_->sent = true;
-        send_to_backend(*upstream);
+        send_to_backend(with_backend_transaction(call, text));
     }
     answer_timer_.expires_after(config::seconds(server_.backend()->answer_timeout_s));
     answer_timer_.async_wait([s = self(), id = call.id](boost::system::error_code ec) {
@@ -118,12 +117,19 @@ void ChargerSession::answer_locally() {
     auto pending = std::move(*station_call_);
     station_call_.reset();
     std::string wire = serialize(pending.local_answer, version_);
-    // Sent and not answered in time, the CSMS may have it: not sent again
-    // (a StartTransaction twice is two transactions), its late answer still
-    // maps the id. Never sent: kept for the replay.
-    if (pending.sent) note_late_start(pending.call, pending.local_answer);
-    else keep_for_replay(pending.call, pending.local_answer);
+    // Sent, the CSMS may have it. Over a link still up it is only slow: not
+    // sent again. Over a link that dropped it is kept for the replay (the
+    // CSMS may then see it twice), except a StartTransaction: twice would be
+    // two transactions; its late answer still maps the id.
+    const bool open = backend_state_ == BackendState::Open;
+    if (pending.sent && (open || pending.call.action == "StartTransaction"))
+        note_late_start(pending.call, pending.local_answer);
+    else
+        keep_for_replay(pending.call, pending.local_answer);
     answer_station(pending.call, pending.local_answer, std::move(wire));
+    // Kept while the link is up (a station that sent two calls at once): the
+    // CSMS gets it now, in order.
+    if (open && !replaying_ && needs_replay()) start_replay();
 }
 
 void ChargerSession::from_backend(const std::string& text) {

@@ -84,15 +84,16 @@ bool ChargerSession::map_late_start(const std::string& id, const Frame& answer) 
     return true;
 }
 
-std::optional<std::string> ChargerSession::with_backend_transaction(const Call& call, const std::string& text) {
+std::string ChargerSession::with_backend_transaction(const Call& call, const std::string& text) {
     auto* queue = server_.offline_queue();
     if (!queue || version_ != Version::V16 || (call.action != "MeterValues" && call.action != "StopTransaction"))
         return text;
     const auto named = named_transaction(call.payload);
     if (!named) return text;
     const auto mapped = queue->backend_transaction(id_, *named);
-    if (!mapped) return text;       // the CSMS's own id
-    if (!*mapped) return std::nullopt;  // fuseguard's, the CSMS has not seen its start yet
+    // The CSMS's own id; or fuseguard's for a start the CSMS refused or
+    // never answered: all it can be told.
+    if (!mapped || !*mapped) return text;
     Call upstream = call;
     upstream.payload["transactionId"] = std::stoll(**mapped);
     if (call.action == "StopTransaction") queue->forget_transaction(id_, *named);

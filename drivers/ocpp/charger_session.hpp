@@ -168,8 +168,8 @@ private:
     void note_late_start(const Call& call, const Frame& local_answer);
     bool map_late_start(const std::string& id, const Frame& answer);
     // `text`, or the call with the CSMS's id for a transaction fuseguard
-    // started; none while the CSMS has not seen that start.
-    std::optional<std::string> with_backend_transaction(const Call& call, const std::string& text);
+    // started while it was away.
+    std::string with_backend_transaction(const Call& call, const std::string& text);
     bool needs_replay();
     void start_replay();
     void stop_replay();

@@ -346,9 +346,10 @@ TEST_SUITE("Controller") {
 
 // --view shows each station's failsafe, and why one is not verified.
 TEST_SUITE("Controller") {
-    TEST_CASE("--view shows each station's failsafe state and why it is not verified") {
+    TEST_CASE("--view shows each station's failsafe state and why it is not verified, and its CSMS link") {
         Harness h(1);
         h.station(ocpp::FailsafeChecked{"S1", ocpp::FailsafeVerdict::Unverified, "it answered GetCompositeSchedule with Rejected"});
+        h.station(ocpp::BackendLinkChanged{"S0", "offline", "refused the connection: HTTP 401", 3});
         const std::string view = render_view(*h.site);
         INFO(view);
         const auto row = [&view](const std::string& id) {
@@ -358,6 +359,8 @@ TEST_SUITE("Controller") {
         CHECK(row("S0").find(" verified ") != std::string::npos);
         CHECK(row("S1").find(" unverified ") != std::string::npos);
         CHECK(view.find("failsafe: it answered GetCompositeSchedule with Rejected") != std::string::npos);
+        // Its link to the CSMS (local controller).
+        CHECK(view.find("csms: offline (refused the connection: HTTP 401), 3 messages waiting") != std::string::npos);
         // Offline, the unverified one counts at its capacity.
         CHECK(view.find("charger:S1 unknown, fallback not verified -> capacity 32 A") != std::string::npos);
     }

@@ -252,6 +252,10 @@ TEST_SUITE("OcppRelay") {
         int answers = 0;
         for (const auto& f : st2.peer.frames("in")) answers += json::parse(f)[0] == 3 && json::parse(f)[1].get<std::string>().rfind("fg-", 0) != 0;
         CHECK(answers == 2);
+        // Only slow, not gone: what it received is not sent to it again.
+        int boots = 0;
+        for (const auto& f : slow.peer.frames("in")) boots += f.find("BootNotification") != std::string::npos;
+        CHECK(boots == 1);
     }
 
     TEST_CASE("a CSMS that drops the link: the station stays, fuseguard answers, and the link comes back") {
@@ -411,5 +415,73 @@ TEST_SUITE("OcppOfflineReplay") {
         CHECK(json::parse((*relayed)["message"].get<std::string>())[3]["transactionId"] == 5000);
         CHECK(back.peer.output().find("\"step\":\"schema\"") == std::string::npos);
         CHECK(st.peer.output().find("\"step\":\"closed\"") == std::string::npos);
+    }
+
+    TEST_CASE("a message in flight when the link drops is kept and sent again; one the CSMS is only slow with is not") {
+        auto csms = std::make_unique<CsmsPeer>("-", 2500);  // slow: answers after 2.5 s
+        const auto port = csms->port;
+        OcppFixture fx({relayed("OUT2", std::nullopt)}, OcppFixture::defaults(), backend_at(port, 5));
+        Station st(fx.port, "OUT2");
+        REQUIRE(csms->peer.wait_step("connected", {{"identity", "OUT2"}}));
+        CHECK(st.call("BootNotification", boot_params())["result"]["interval"] == 300);
+        const json stop = {{"transactionId", 77}, {"meterStop", 900}, {"timestamp", "2026-12-06T02:10:00Z"}};
+        st.peer.command({{"call", "StopTransaction"}, {"params", stop}});
+        // The CSMS has it, then goes before answering.
+        REQUIRE(csms->peer.wait([](const json& j) {
+            return j.value("step", "") == "frame" && j.value("dir", "") == "in" &&
+                   j["message"].get<std::string>().find("StopTransaction") != std::string::npos;
+        }));
+        csms->peer.process().signal(SIGKILL);
+        REQUIRE(csms->peer.process().wait_exit(5s));
+        csms.reset();
+        REQUIRE(st.peer.wait_step("result", {{"method", "StopTransaction"}}));  // fuseguard answered
+        CsmsPeer back("-", 0, port);
+        auto again = back.peer.wait([](const json& j) {
+            return j.value("step", "") == "frame" && j.value("dir", "") == "in" &&
+                   j["message"].get<std::string>().find("StopTransaction") != std::string::npos;
+        });
+        INFO(back.peer.output());
+        REQUIRE(again);
+        CHECK(json::parse((*again)["message"].get<std::string>())[3]["timestamp"] == "2026-12-06T02:10:00Z");
+    }
+
+    TEST_CASE("2.0.1: events the CSMS missed come flagged offline, in order, with the station's seqNo and time") {
+        auto csms = std::make_unique<CsmsPeer>("-");
+        const auto port = csms->port;
+        OcppFixture fx({relayed("OUT3", std::nullopt)}, OcppFixture::defaults(), backend_at(port, 1));
+        Station st(fx.port, "OUT3", "ocpp2.0.1");
+        REQUIRE(csms->peer.wait_step("connected", {{"identity", "OUT3"}}));
+        st.call("BootNotification", {{"reason", "PowerUp"}, {"chargingStation", {{"model", "Strict"}, {"vendorName", "Relay"}}}});
+        csms->peer.process().signal(SIGKILL);
+        REQUIRE(csms->peer.process().wait_exit(5s));
+        csms.reset();
+        auto event = [](const char* type, int seq, const char* at) {
+            return json{{"eventType", type},
+                        {"timestamp", at},
+                        {"triggerReason", type == std::string("Started") ? "CablePluggedIn" : "MeterValuePeriodic"},
+                        {"seqNo", seq},
+                        {"transactionInfo", {{"transactionId", "tx-9"}}},
+                        {"evse", {{"id", 1}, {"connectorId", 1}}}};
+        };
+        CHECK(st.call("TransactionEvent", event("Started", 0, "2026-12-06T02:30:00Z")).value("step", "") == "result");
+        CHECK(st.call("TransactionEvent", event("Updated", 1, "2026-12-06T02:31:00Z")).value("step", "") == "result");
+        CsmsPeer back("-", 0, port);
+        auto last = back.peer.wait([](const json& j) {
+            return j.value("step", "") == "frame" && j.value("dir", "") == "in" &&
+                   j["message"].get<std::string>().find("Updated") != std::string::npos;
+        });
+        INFO(back.peer.output());
+        REQUIRE(last);
+        std::vector<json> calls;
+        for (const auto& f : back.peer.frames("in")) calls.push_back(json::parse(f));
+        REQUIRE(calls.size() == 3);
+        CHECK(calls[0][2] == "BootNotification");
+        CHECK(calls[1][3]["eventType"] == "Started");
+        CHECK(calls[1][3]["offline"] == true);
+        CHECK(calls[1][3]["seqNo"] == 0);
+        CHECK(calls[1][3]["timestamp"] == "2026-12-06T02:30:00Z");
+        CHECK(calls[2][3]["eventType"] == "Updated");
+        CHECK(calls[2][3]["seqNo"] == 1);
+        CHECK(back.peer.output().find("\"step\":\"schema\"") == std::string::npos);
     }
 }
