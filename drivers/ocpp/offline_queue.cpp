@@ -35,6 +35,9 @@ void OfflineQueue::open(const std::string& path) {
                  "CREATE TABLE IF NOT EXISTS transactions(station TEXT NOT NULL, local_id TEXT NOT NULL,"
                  " backend_id TEXT, PRIMARY KEY(station, local_id));"
                  "CREATE TABLE IF NOT EXISTS boots(station TEXT PRIMARY KEY, payload TEXT NOT NULL);");
+    transactions_.clear();
+    Statement q(db_, "SELECT station, local_id, backend_id FROM transactions");
+    while (q.step()) transactions_[{q.text(0), q.text(1)}] = q.is_null(2) ? std::nullopt : std::optional(q.text(2));
 }
 
 int OfflineQueue::push(const std::string& station, const std::string& action, const nlohmann::json& payload,
@@ -83,18 +86,19 @@ void OfflineQueue::map_transaction(const std::string& station, const std::string
     if (backend_id) s.bind(3, *backend_id);
     else s.bind_null(3);
     s.step();
+    transactions_[{station, local_id}] = backend_id;
 }
 
 std::optional<std::optional<std::string>> OfflineQueue::backend_transaction(const std::string& station,
                                                                             const std::string& id) {
-    Statement q(db_, "SELECT backend_id FROM transactions WHERE station = ? AND local_id = ?");
-    q.bind(1, station).bind(2, id);
-    if (!q.step()) return std::nullopt;
-    return q.is_null(0) ? std::optional<std::string>() : std::optional(q.text(0));
+    const auto it = transactions_.find({station, id});
+    if (it == transactions_.end()) return std::nullopt;
+    return it->second;
 }
 
 void OfflineQueue::forget_transaction(const std::string& station, const std::string& local_id) {
     Statement(db_, "DELETE FROM transactions WHERE station = ? AND local_id = ?").bind(1, station).bind(2, local_id).step();
+    transactions_.erase({station, local_id});
 }
 
 void OfflineQueue::set_boot(const std::string& station, const nlohmann::json& payload) {

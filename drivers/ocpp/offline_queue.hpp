@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -53,6 +54,9 @@ public:
 private:
     void open(const std::string& path);
     sqlite3* db_ = nullptr;
+    // The transactions table, read once: it is asked for every 1.6
+    // MeterValues relayed, and written only when ids change.
+    std::map<std::pair<std::string, std::string>, std::optional<std::string>> transactions_;
 };
 
 }  // namespace fuseguard::ocpp
