@@ -67,6 +67,18 @@ public:
         return out;
     }
     void command(const nlohmann::json& cmd) { proc_.write(cmd.dump() + "\n"); }
+    // Sends `cmd` (a call of `method`) and waits for the "result" or
+    // "error" line it printed for it.
+    std::optional<nlohmann::json> request(const nlohmann::json& cmd, const std::string& method,
+                                          std::chrono::milliseconds deadline) {
+        const auto from = lines().size();
+        command(cmd);
+        return wait(
+            [&](const nlohmann::json& j) {
+                return (j.value("step", "") == "result" || j.value("step", "") == "error") && j["method"] == method;
+            },
+            deadline, from);
+    }
     const std::string& output() const { return proc_.output(); }
     ChildProcess& process() { return proc_; }
 
@@ -90,13 +102,8 @@ struct CsmsPeer {
     // Calls `method` on station `identity` and returns the status of its
     // answer ("" when it had none; the error's code when it failed).
     std::string call(const std::string& identity, const std::string& method, const nlohmann::json& params) {
-        const auto from = peer.lines().size();
-        peer.command({{"call", method}, {"identity", identity}, {"params", params}});
-        auto r = peer.wait(
-            [&](const nlohmann::json& j) {
-                return (j.value("step", "") == "result" || j.value("step", "") == "error") && j["method"] == method;
-            },
-            std::chrono::seconds(20), from);
+        auto r = peer.request({{"call", method}, {"identity", identity}, {"params", params}}, method,
+                              std::chrono::seconds(20));
         INFO(peer.output());
         REQUIRE(r);
         if ((*r)["step"] == "error") return "error: " + (*r)["why"].get<std::string>();

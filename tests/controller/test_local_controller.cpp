@@ -42,11 +42,10 @@ std::uint16_t unused_port() {
 
 // Calls `method` on a driven_station.mjs station and waits for its result.
 json station_call(NodePeer& st, const std::string& method, const json& params) {
-    const auto from = st.lines().size();
-    st.command({{"call", method}, {"params", params}});
-    auto r = st.wait([&](const json& j) { return j.value("step", "") == "result" && j["method"] == method; }, 10s, from);
+    auto r = st.request({{"call", method}, {"params", params}}, method, 10s);
     INFO(st.output());
     REQUIRE(r);
+    REQUIRE((*r)["step"] == "result");
     return (*r)["result"];
 }
 

@@ -44,14 +44,7 @@ struct Station {
     }
     // Calls `method` and returns its result (or the error line).
     json call(const std::string& method, const json& params, std::chrono::milliseconds deadline = 10s) {
-        const auto before = peer.lines().size();
-        peer.command({{"call", method}, {"params", params}});
-        auto line = peer.wait(
-            [&](const json& j) {
-                return (j.value("step", "") == "result" || j.value("step", "") == "error") &&
-                       j.value("method", "") == method;
-            },
-            deadline, before);
+        auto line = peer.request({{"call", method}, {"params", params}}, method, deadline);
         INFO(peer.output());
         REQUIRE(line);
         return *line;
