@@ -109,6 +109,8 @@ private:
     void on_connect(const WsPtr& ws, beast::error_code ec) {
         if (ws != ws_ || stopped_) return;
         if (ec) return fail(ws, "cannot connect: " + ec.message());
+        beast::error_code ignored;  // small frames, one at a time: no Nagle (server.cpp)
+        beast::get_lowest_layer(*ws).socket().set_option(tcp::no_delay(true), ignored);
         if constexpr (std::is_same_v<Ws, TlsWs>) {
             auto& tls = ws->next_layer();
             // SNI, and the peer's certificate must name the host we asked for.

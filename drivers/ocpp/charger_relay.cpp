@@ -89,21 +89,21 @@ void ChargerSession::send_to_backend(std::string text) {
     if (backend_ && backend_state_ == BackendState::Open) backend_->send(std::move(text));
 }
 
-void ChargerSession::relay_station_call(const Call& call, const std::string& text, Frame local_answer) {
+void ChargerSession::relay_station_call(Call call, const std::string& text, Frame local_answer) {
     // A station sends one CALL at a time; one that does not gets the older
     // answered by us rather than lost.
     if (station_call_) answer_locally();
     note_for_replay(call);
     // While the CSMS is away or catching up, fuseguard answers: the call
     // joins the queue behind what the CSMS has not seen yet.
-    station_call_ = StationCall{call, text, std::move(local_answer), false};
+    station_call_ = StationCall{std::move(call), text, std::move(local_answer), false};
     if (backend_state_ == BackendState::Down || replaying_) return answer_locally();
     if (backend_state_ == BackendState::Open) {
         station_call_->sent = true;
-        send_to_backend(with_backend_transaction(call, text));
+        send_to_backend(with_backend_transaction(station_call_->call, text));
     }
     answer_timer_.expires_after(config::seconds(server_.backend()->answer_timeout_s));
-    answer_timer_.async_wait([s = self(), id = call.id](boost::system::error_code ec) {
+    answer_timer_.async_wait([s = self(), id = station_call_->call.id](boost::system::error_code ec) {
         if (ec || s->closed_ || !s->station_call_ || s->station_call_->call.id != id) return;
         log::warning("ocpp: " + s->id_ + ": the CSMS did not answer " + s->station_call_->call.action + " within " +
                      std::to_string(static_cast<int>(s->server_.backend()->answer_timeout_s)) +
@@ -132,8 +132,26 @@ void ChargerSession::answer_locally() {
     if (open && !replaying_ && needs_replay()) start_replay();
 }
 
+namespace {
+// Station calls whose answer fuseguard reads (a boot's acceptance, a
+// transaction id, a tag's status); the others' answers are relayed once
+// their id is known, without building their payload.
+bool answer_is_read(const std::string& action) {
+    return action == "BootNotification" || action == "StartTransaction" || action == "Authorize" ||
+           action == "TransactionEvent";
+}
+}  // namespace
+
 void ChargerSession::from_backend(const std::string& text) {
     if (closed_) return;
+    if (station_call_ && station_call_->sent && !answer_is_read(station_call_->call.action)) {
+        if (auto id = call_result_id(text); id && *id == station_call_->call.id) {
+            answer_timer_.cancel();
+            auto pending = std::move(*station_call_);
+            station_call_.reset();
+            return answer_station(pending.call, Frame{CallResult{std::move(*id), {}}}, text);
+        }
+    }
     auto parsed = parse_frame(text, version_);
     if (auto* f = std::get_if<FrameFailure>(&parsed)) {
         log::warning("ocpp: " + id_ + ": the CSMS sent a frame we cannot read: " + f->description);

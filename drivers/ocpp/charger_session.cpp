@@ -68,7 +68,7 @@ void ChargerSession::handle(const std::string& text) {
         Frame answer = std::holds_alternative<nlohmann::json>(result)
                            ? Frame{CallResult{c->id, std::move(std::get<nlohmann::json>(result))}}
                            : Frame{std::get<CallError>(result)};
-        if (backend_state_ != BackendState::None) return relay_station_call(*c, text, std::move(answer));
+        if (backend_state_ != BackendState::None) return relay_station_call(std::move(*c), text, std::move(answer));
         std::string wire = serialize(answer, version_);
         answer_station(*c, answer, std::move(wire));
         return;
@@ -130,10 +130,17 @@ void ChargerSession::send_configuration() {
 void ChargerSession::do_ping() {
     const auto& cfg = server_.config();
     if (cfg.ping_interval_s <= 0) return;
-    ping_timer_.expires_after(seconds(cfg.ping_interval_s));
-    ping_timer_.async_wait([s = self()](boost::system::error_code ec) {
+    // A station heard from within the last interval is alive and is not
+    // pinged: at a thousand stations the pings would be as many frames as
+    // their meter values. The ticks keep their own phase rather than
+    // following the station's frames, so that a ping does not meet the
+    // station's next frame on the wire (a station without TCP_NODELAY then
+    // holds that frame until the pong is acknowledged, 40 ms).
+    const auto interval = seconds(cfg.ping_interval_s);
+    ping_timer_.expires_after(interval);
+    ping_timer_.async_wait([s = self(), interval](boost::system::error_code ec) {
         if (ec || s->closed_) return;
-        s->send_ping();
+        if (Clock::now() - s->last_heard_ >= interval) s->send_ping();
         s->do_ping();
     });
 }

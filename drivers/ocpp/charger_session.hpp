@@ -152,7 +152,7 @@ private:
     void backend_opened();
     void backend_lost(const std::string& cause);
     void from_backend(const std::string& text);
-    void relay_station_call(const Call& call, const std::string& text, Frame local_answer);
+    void relay_station_call(Call call, const std::string& text, Frame local_answer);
     void answer_locally();
     void relay_backend_call(const Call& call, const std::string& text);
     // What the CSMS answered for a tag, for when it is away (authorization.hpp).

@@ -65,6 +65,12 @@ struct FrameFailure {
 };
 
 std::variant<Frame, FrameFailure> parse_frame(std::string_view text, Version v);
+
+// A CALLRESULT's message id, read without building its payload: the text is
+// still checked to be JSON throughout. nullopt for anything else (a CALL, a
+// CALLERROR, a frame parse_frame would refuse), which then takes the full
+// path. The relay reads most of the CSMS's answers this way (SPEC 10).
+std::optional<std::string> call_result_id(std::string_view text);
 std::string serialize(const Frame& frame, Version v);
 
 }  // namespace fuseguard::ocpp

@@ -70,6 +70,10 @@ void Server::do_accept() {
 void Server::on_accept(const boost::system::error_code& ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted || !acceptor_) return;  // stopping
     if (!ec) {
+        // OCPP frames are small and answered one at a time: Nagle's wait for
+        // an acknowledgement would only delay them (ws and ocpp-rpc set this too).
+        boost::system::error_code ignored;
+        socket.set_option(tcp::no_delay(true), ignored);
         if (tls_)
             std::make_shared<HttpSession<boost::beast::ssl_stream<boost::beast::tcp_stream>>>(*this, std::move(socket), *tls_)
                 ->run();

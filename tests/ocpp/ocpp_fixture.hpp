@@ -133,6 +133,9 @@ public:
             req.set(http::field::sec_websocket_protocol, protocol);
             if (authorization) req.set(http::field::authorization, *authorization);
         }));
+        ws_.control_callback([this](websocket::frame_type kind, beast::string_view) {
+            pings += kind == websocket::frame_type::ping;
+        });
         websocket::response_type res;
         beast::error_code ec;
         ws_.handshake(res, "127.0.0.1", target, ec);
@@ -168,6 +171,7 @@ public:
     // The TCP socket under the websocket, to misbehave below the protocol.
     net::ip::tcp::socket& raw_socket() { return ws_.next_layer(); }
     std::string subprotocol;
+    int pings = 0;  // seen (and answered) while reading
 
 private:
     net::io_context ioc_;

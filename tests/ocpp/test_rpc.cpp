@@ -74,4 +74,42 @@ TEST_SUITE("Rpc") {
         deep += std::string(30000, ']');
         CHECK(failure(deep).code == ErrorCode::FormationViolation);
     }
+
+    TEST_CASE("call_result_id reads what parse_frame would, and only for a CALLRESULT") {
+        const std::string id36(36, 'i');
+        const std::vector<std::string> frames{
+            R"([3,"abc",{"status":"Accepted"}])",
+            R"( [ 3 , "m-1" , { "a" : [1, {"b": null}], "c": "x" } ] )",
+            R"([3,"abc",{}])",
+            "[3,\"" + id36 + "\",{}]",
+            "[3,\"" + id36 + "i\",{}]",  // 37 characters
+            R"([3,"",{}])",
+            R"([3,"abc",{"status":"Accepted"])",   // broken payload
+            R"([3,"abc",{"status":"Accepted"}]])",  // trailing bracket
+            R"([3,"abc",{"status":}])",
+            R"([3,"abc",[]])",
+            R"([3,"abc","x"])",
+            R"([3,"abc",{},{}])",
+            R"([3,"abc"])",
+            R"([3,7,{}])",
+            R"(["3","abc",{}])",
+            R"([3.0,"abc",{}])",
+            R"([-3,"abc",{}])",
+            R"([2,"abc","Heartbeat",{}])",
+            R"([4,"abc","NotSupported","no",{}])",
+            R"({"3":"abc"})",
+            R"([[3],"abc",{}])",
+            "",
+            std::string(30000, '[') + std::string(30000, ']'),
+        };
+        for (const auto& text : frames) {
+            CAPTURE(text);
+            const auto parsed = parse_frame(text, Version::V16);
+            const auto* frame = std::get_if<Frame>(&parsed);
+            const auto* result = frame ? std::get_if<CallResult>(frame) : nullptr;
+            const auto id = call_result_id(text);
+            REQUIRE(id.has_value() == (result != nullptr));
+            if (result) CHECK(*id == result->id);
+        }
+    }
 }

@@ -171,6 +171,31 @@ TEST_SUITE("OcppServer") {
         CHECK(std::chrono::steady_clock::now() - t0 >= 900ms);
     }
 
+    TEST_CASE("only a station silent for ping_interval_s is pinged") {
+        auto cfg = OcppFixture::defaults();
+        cfg.ping_interval_s = 0.4;
+        cfg.offline_after_s = 10;
+        OcppFixture fx({{"TALKS", std::nullopt}, {"SILENT", std::nullopt}}, cfg);
+        StationClient talks, silent;
+        REQUIRE(talks.connect(fx.port, "/ocpp/TALKS") == 101);
+        REQUIRE(silent.connect(fx.port, "/ocpp/SILENT") == 101);
+        // The silent one only reads (answering pings) for 2 s.
+        timeval two_s{2, 0};
+        ::setsockopt(silent.raw_socket().native_handle(), SOL_SOCKET, SO_RCVTIMEO, &two_s, sizeof two_s);
+        std::thread listener([&] { silent.receive(); });
+        const auto end = std::chrono::steady_clock::now() + 2s;
+        int answered = 0;
+        for (int i = 0; std::chrono::steady_clock::now() < end; ++i) {
+            talks.send(R"([2,"h)" + std::to_string(i) + R"(","Heartbeat",{}])");
+            answered += talks.receive_json().has_value();
+            std::this_thread::sleep_for(50ms);  // the station's own cadence, not a wait for fuseguard
+        }
+        listener.join();
+        CHECK(answered > 10);
+        CHECK(talks.pings == 0);
+        CHECK(silent.pings >= 3);
+    }
+
     TEST_CASE("a station that reconnects replaces its old session") {
         OcppFixture fx({{"CP1", std::nullopt}});
         StationClient first, second;
