@@ -193,7 +193,11 @@ void ChargerSession::learn_tag(const Call& call, const Frame& answer) {
     if (!tag || !tag->is_string() || info == r->payload.end() || !info->is_object()) return;
     const auto status = info->find("status");
     if (status == info->end() || !status->is_string()) return;
-    server_.authorization().learn(tag->get<std::string>(), status->get<std::string>());
+    // 1.6 idTagInfo.expiryDate, 2.0.1 idTokenInfo.cacheExpiryDateTime.
+    const auto expiry = info->find(v16 ? "expiryDate" : "cacheExpiryDateTime");
+    server_.learn_tag(tag->get<std::string>(), status->get<std::string>(),
+                      expiry != info->end() && expiry->is_string() ? std::optional(expiry->get<std::string>())
+                                                                   : std::nullopt);
 }
 
 void ChargerSession::relay_backend_call(const Call& call, const std::string& text) {

@@ -34,7 +34,9 @@ void OfflineQueue::open(const std::string& path) {
                  "CREATE INDEX IF NOT EXISTS messages_station ON messages(station, seq);"
                  "CREATE TABLE IF NOT EXISTS transactions(station TEXT NOT NULL, local_id TEXT NOT NULL,"
                  " backend_id TEXT, PRIMARY KEY(station, local_id));"
-                 "CREATE TABLE IF NOT EXISTS boots(station TEXT PRIMARY KEY, payload TEXT NOT NULL);");
+                 "CREATE TABLE IF NOT EXISTS boots(station TEXT PRIMARY KEY, payload TEXT NOT NULL);"
+                 "CREATE TABLE IF NOT EXISTS accepted_tags(learnt INTEGER PRIMARY KEY AUTOINCREMENT,"
+                 " tag TEXT NOT NULL UNIQUE, expiry TEXT);");
     transactions_.clear();
     Statement q(db_, "SELECT station, local_id, backend_id FROM transactions");
     while (q.step()) transactions_[{q.text(0), q.text(1)}] = q.is_null(2) ? std::nullopt : std::optional(q.text(2));
@@ -112,6 +114,27 @@ std::optional<nlohmann::json> OfflineQueue::boot(const std::string& station) {
     auto payload = nlohmann::json::parse(q.text(0), nullptr, false);
     if (payload.is_discarded()) return std::nullopt;
     return payload;
+}
+
+void OfflineQueue::keep_accepted_tag(const std::string& tag, const std::optional<std::string>& expiry) {
+    // Learnt again: it moves to the end of the order, as in the memory cache.
+    drop_accepted_tag(tag);
+    Statement s(db_, "INSERT INTO accepted_tags(tag, expiry) VALUES(?, ?)");
+    s.bind(1, tag);
+    if (expiry) s.bind(2, *expiry);
+    else s.bind_null(2);
+    s.step();
+}
+
+void OfflineQueue::drop_accepted_tag(const std::string& tag) {
+    Statement(db_, "DELETE FROM accepted_tags WHERE tag = ?").bind(1, tag).step();
+}
+
+std::vector<OfflineQueue::AcceptedTag> OfflineQueue::accepted_tags() {
+    std::vector<AcceptedTag> tags;
+    Statement q(db_, "SELECT tag, expiry FROM accepted_tags ORDER BY learnt");
+    while (q.step()) tags.push_back({q.text(0), q.is_null(1) ? std::nullopt : std::optional(q.text(1))});
+    return tags;
 }
 
 }  // namespace fuseguard::ocpp

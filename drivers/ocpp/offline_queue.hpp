@@ -3,7 +3,8 @@
 // controller, docs/ocpp.md "Local controller"): each station's transaction
 // messages in the order it sent them, its last BootNotification, and the
 // 1.6 transaction ids fuseguard handed out meanwhile with the CSMS's own
-// once replayed. Kept in SQLite in state_dir, so a restart loses nothing.
+// once replayed; and the tags the CSMS accepted (LocalAuthorization's
+// cache). Kept in SQLite in state_dir, so a restart loses nothing.
 // Used on the io_context thread only.
 #include <nlohmann/json.hpp>
 
@@ -11,6 +12,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 struct sqlite3;
 
@@ -50,6 +52,16 @@ public:
 
     void set_boot(const std::string& station, const nlohmann::json& payload);
     std::optional<nlohmann::json> boot(const std::string& station);
+
+    // The authorization cache: a tag the CSMS accepted, until `expiry`
+    // (ISO 8601 as the CSMS wrote it) when it gave one.
+    struct AcceptedTag {
+        std::string tag;
+        std::optional<std::string> expiry;
+    };
+    void keep_accepted_tag(const std::string& tag, const std::optional<std::string>& expiry);
+    void drop_accepted_tag(const std::string& tag);
+    std::vector<AcceptedTag> accepted_tags();  // in the order they were learnt
 
 private:
     void open(const std::string& path);

@@ -5,6 +5,7 @@
 
 #include "backend_link.hpp"
 #include "charger_session.hpp"
+#include "drivers/iso8601.hpp"
 #include "drivers/log.hpp"
 #include "http_session.hpp"
 
@@ -22,8 +23,23 @@ Server::Server(net::io_context& io, config::OcppConfig cfg, std::vector<Station>
       backend_(std::move(backend)),
       authorization_(std::move(authorization), backend_.has_value()) {
     for (auto& s : stations) stations_.emplace(s.id, std::move(s));
-    if (backend_)
+    if (backend_) {
         offline_queue_ = std::make_unique<OfflineQueue>(state_dir.empty() ? ":memory:" : state_dir + "/backend_queue.sqlite");
+        for (const auto& t : offline_queue_->accepted_tags())
+            authorization_.learn(t.tag, "Accepted", t.expiry ? parse_iso8601(*t.expiry) : std::nullopt);
+    }
+}
+
+void Server::learn_tag(const std::string& tag, const std::string& status, const std::optional<std::string>& expiry) {
+    // An expiry that cannot be read is not taken as "never": the tag is kept
+    // only until the CSMS is asked again (one day at most).
+    std::optional<LocalAuthorization::SysTime> until;
+    if (expiry) until = parse_iso8601(*expiry).value_or(std::chrono::system_clock::now() + std::chrono::hours(24));
+    const auto evicted = authorization_.learn(tag, status, until);
+    if (!offline_queue_) return;
+    if (evicted) offline_queue_->drop_accepted_tag(*evicted);
+    if (status == "Accepted") offline_queue_->keep_accepted_tag(tag, until ? std::optional(iso8601(*until)) : std::nullopt);
+    else offline_queue_->drop_accepted_tag(tag);
 }
 
 Server::~Server() { stop(); }

@@ -83,6 +83,9 @@ public:
     const std::optional<config::BackendConfig>& backend() const { return backend_; }
     // Who may charge when fuseguard answers a station itself.
     LocalAuthorization& authorization() { return authorization_; }
+    // The CSMS answered `status` for `tag` (with the expiry it gave, ISO
+    // 8601): into the authorization cache, and onto disk with a backend.
+    void learn_tag(const std::string& tag, const std::string& status, const std::optional<std::string>& expiry);
     // What the CSMS missed while unreachable (in state_dir; none without a backend).
     OfflineQueue* offline_queue() { return offline_queue_.get(); }
     // The charging profiles the CSMS set for station `id`, kept as the

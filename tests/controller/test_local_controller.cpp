@@ -149,6 +149,30 @@ TEST_SUITE("LocalController") {
         CHECK(calls[2][3]["meterValue"][0]["timestamp"] == "2026-12-06T02:05:00Z");
     }
 
+    TEST_CASE("tags the CSMS accepted still charge after fuseguard restarts while the CSMS is away") {
+        auto csms = std::make_unique<CsmsPeer>("-");
+        Site site(40, {32}, false, "",
+                  "backend: { url: '" + csms->url() + "', reconnect_max_s: 1, answer_timeout_s: 1 }\n");
+        {
+            NodePeer st("driven_station.mjs", {std::to_string(site.port), "S0", "ocpp1.6"});
+            REQUIRE(st.wait_step("connected"));
+            REQUIRE(csms->peer.wait_step("connected", {{"identity", "S0"}}));
+            station_call(st, "BootNotification", {{"chargePointVendor", "Keep"}, {"chargePointModel", "Tags"}});
+            REQUIRE(station_call(st, "Authorize", {{"idTag", "TAG1"}})["idTagInfo"]["status"] == "Accepted");
+            REQUIRE(station_call(st, "Authorize", {{"idTag", "BAD1"}})["idTagInfo"]["status"] == "Invalid");
+            csms->peer.process().signal(SIGKILL);
+            REQUIRE(csms->peer.process().wait_exit(5s));
+            csms.reset();
+            site.restart_after_kill();
+        }
+        NodePeer again("driven_station.mjs", {std::to_string(site.port), "S0", "ocpp1.6"});
+        REQUIRE(again.wait_step("connected"));
+        INFO(site.process->output());
+        CHECK(station_call(again, "Authorize", {{"idTag", "TAG1"}})["idTagInfo"]["status"] == "Accepted");
+        CHECK(station_call(again, "Authorize", {{"idTag", "BAD1"}})["idTagInfo"]["status"] == "Invalid");
+        CHECK(station_call(again, "Authorize", {{"idTag", "NEVERSEEN"}})["idTagInfo"]["status"] == "Invalid");
+    }
+
     TEST_CASE("the CSMS link and its queue are shown per station, BackendOffline raised while it is away") {
         const auto port = unused_port();
         SiteUnderTest site;

@@ -47,4 +47,30 @@ TEST_SUITE("LocalAuthorization") {
         CHECK(auth.status("TAG3") == "Invalid");
         CHECK(auth.cached() == 1);
     }
+
+    TEST_CASE("a cached tag past the CSMS's expiry is unknown again") {
+        LocalAuthorization auth(std::nullopt, true);
+        const auto t0 = std::chrono::system_clock::now();
+        auth.learn("DAY", "Accepted", t0 + std::chrono::hours(24));
+        auth.learn("EVER", "Accepted");
+        CHECK(auth.status("DAY", t0) == "Accepted");
+        CHECK(auth.status("DAY", t0 + std::chrono::hours(25)) == "Invalid");
+        CHECK(auth.status("EVER", t0 + std::chrono::hours(25)) == "Accepted");
+    }
+
+    TEST_CASE("the cache is bounded: the tag learnt longest ago makes room") {
+        LocalAuthorization auth(std::nullopt, true);
+        int evictions = 0;
+        for (std::size_t i = 0; i < LocalAuthorization::kMaxCachedTags; ++i)
+            evictions += auth.learn("T" + std::to_string(i), "Accepted").has_value();
+        CHECK(evictions == 0);
+        auth.learn("T0", "Accepted");  // learnt again: now the newest
+        const auto evicted = auth.learn("NEW", "Accepted");
+        REQUIRE(evicted);
+        CHECK(*evicted == "T1");
+        CHECK(auth.cached() == LocalAuthorization::kMaxCachedTags);
+        CHECK(auth.status("T0") == "Accepted");
+        CHECK(auth.status("T1") == "Invalid");
+        CHECK(auth.status("NEW") == "Accepted");
+    }
 }

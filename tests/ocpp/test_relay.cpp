@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "common/node_peer.hpp"
+#include "drivers/iso8601.hpp"
 #include "ocpp_fixture.hpp"
 
 using namespace fuseguard;
@@ -334,6 +335,33 @@ TEST_SUITE("OcppAuthorization") {
         auto started = fx.wait_for<ocpp::TransactionChanged>([](const auto& t) { return t.started; });
         REQUIRE(started);
         CHECK(started->id_tag == "TAG1");
+    }
+}
+
+TEST_SUITE("OcppAuthorizationCache") {
+    TEST_CASE("a tag the CSMS accepted until a given time is refused after it while the CSMS is away") {
+        CsmsPeer csms("-");
+        OcppFixture fx({relayed("EXP1", std::nullopt)}, OcppFixture::defaults(), backend_at(csms.port, 1));
+        Station st(fx.port, "EXP1");
+        REQUIRE(csms.peer.wait_step("connected", {{"identity", "EXP1"}}));
+        st.call("BootNotification", boot_params());
+        auto first = st.call("Authorize", {{"idTag", "SHORT1"}})["result"]["idTagInfo"];
+        REQUIRE(first["status"] == "Accepted");
+        REQUIRE(first.contains("expiryDate"));  // two seconds from the CSMS's now
+        CHECK(st.call("Authorize", {{"idTag", "TAG1"}})["result"]["idTagInfo"]["status"] == "Accepted");
+        csms.peer.process().signal(SIGKILL);
+        REQUIRE(csms.peer.process().wait_exit(5s));
+        // fuseguard answers now: SHORT1 until its expiry, TAG1 (no expiry) on.
+        const auto expires = *parse_iso8601(first["expiryDate"].get<std::string>());
+        std::string status = "Accepted";
+        while (status == "Accepted" && std::chrono::system_clock::now() < expires + 5s) {
+            const auto asked = std::chrono::system_clock::now();
+            status = st.call("Authorize", {{"idTag", "SHORT1"}})["result"]["idTagInfo"]["status"];
+            if (asked + 100ms < expires) REQUIRE(status == "Accepted");
+        }
+        CHECK(status == "Invalid");
+        CHECK(std::chrono::system_clock::now() >= expires);
+        CHECK(st.call("Authorize", {{"idTag", "TAG1"}})["result"]["idTagInfo"]["status"] == "Accepted");
     }
 }
 

@@ -43,9 +43,11 @@ server.on('client', (client) => {
   client.handle('Heartbeat', () => later({ currentTime: now() }));
   client.handle('StatusNotification', () => later({}));
   client.handle('MeterValues', () => later({}));
+  // A tag named SHORT... is accepted for 2 s only.
+  const expiry = (tag) => (tag.startsWith('SHORT') ? new Date(Date.now() + 2000).toISOString() : undefined);
   client.handle('Authorize', ({ params }) => later(v16
-    ? { idTagInfo: { status: accepted(params.idTag) } }
-    : { idTokenInfo: { status: accepted(params.idToken.idToken) } }));
+    ? { idTagInfo: { status: accepted(params.idTag), expiryDate: expiry(params.idTag) } }
+    : { idTokenInfo: { status: accepted(params.idToken.idToken), cacheExpiryDateTime: expiry(params.idToken.idToken) } }));
   client.handle('StartTransaction', ({ params }) =>
     later({ transactionId: nextTransaction++, idTagInfo: { status: accepted(params.idTag) } }));
   client.handle('StopTransaction', () => later({}));
