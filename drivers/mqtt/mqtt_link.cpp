@@ -32,7 +32,7 @@ MqttLink::MqttLink(boost::asio::io_context& io, config::MqttConfig cfg, std::str
     std::weak_ptr<bool> alive = alive_;
     // Paho threads: hand everything to the io_context, drop it if we are gone.
     auto post = [this, alive](auto f) {
-        boost::asio::post(io_, [this, alive, f = std::move(f)]() mutable {
+        boost::asio::post(io_, [alive, f = std::move(f)]() mutable {
             if (alive.lock()) f();
         });
     };
