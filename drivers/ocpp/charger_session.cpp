@@ -167,6 +167,12 @@ void ChargerSession::probe_silence() {
 }
 
 void ChargerSession::call(std::string action, nlohmann::json payload, Done done) {
+    // A call made once closed (from the callback of one that the closing
+    // ended) is not answered either.
+    if (closed_) {
+        if (done) done(std::monostate{});
+        return;
+    }
     // Our own id space: a CSMS relayed to this station never uses "fg-" ids
     // at the same time (one CALL at a time), and a late answer to one of
     // ours is never taken for one of its.
@@ -220,9 +226,12 @@ void ChargerSession::close(std::string cause) {
         in_flight_.reset();
         if (done) done(std::monostate{});
     }
-    for (auto& c : calls_)
-        if (c.done) c.done(std::monostate{});
+    // Taken out first: a callback may queue another call (a GetConfiguration
+    // answered "not at all" moves on to its ChangeConfiguration).
+    auto queued = std::move(calls_);
     calls_.clear();
+    for (auto& c : queued)
+        if (c.done) c.done(std::monostate{});
     if (open_ && !server_alive_.expired()) {
         server_.detach(this);
         log::info("ocpp: " + id_ + " disconnected: " + cause);

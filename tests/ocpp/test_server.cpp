@@ -196,6 +196,38 @@ TEST_SUITE("OcppServer") {
         CHECK(silent.pings >= 3);
     }
 
+    TEST_CASE("a station that leaves with many of fuseguard's calls queued is let go cleanly") {
+        // Found by fuzz_ocpp_station: closing answered the queued calls while
+        // walking their queue, and an answer's callback queued more (a
+        // GetConfiguration not answered moves on to ChangeConfiguration),
+        // so the walk went on over freed memory.
+        OcppFixture fx({{"CP1", std::nullopt}});
+        {
+            StationClient st;
+            REQUIRE(st.connect(fx.port, "/ocpp/CP1") == 101);
+            // Each accepted boot has fuseguard ask for the station's
+            // configuration; never answered, the calls queue up.
+            for (int i = 0; i < 40; ++i)
+                st.send(R"([2,"boot)" + std::to_string(i) +
+                        R"(","BootNotification",{"chargePointVendor":"V","chargePointModel":"M"}])");
+            int boots_answered = 0;
+            while (boots_answered < 40) {
+                auto frame = st.receive_json();
+                REQUIRE(frame);
+                boots_answered += (*frame)[0] == 3;
+            }
+            st.raw_socket().close();
+        }
+        auto gone = fx.next<ocpp::StationDisconnected>();
+        REQUIRE(gone);
+        StationClient again;
+        REQUIRE(again.connect(fx.port, "/ocpp/CP1") == 101);
+        again.send(kBoot);
+        auto res = again.receive_json();
+        REQUIRE(res);
+        CHECK((*res)[2]["status"] == "Accepted");
+    }
+
     TEST_CASE("a station that reconnects replaces its old session") {
         OcppFixture fx({{"CP1", std::nullopt}});
         StationClient first, second;
