@@ -17,10 +17,11 @@ cmake --build build -j "$jobs"
 ctest --test-dir build --output-on-failure -j "$jobs"
 
 if [ "${FUSEGUARD_SKIP_SANITIZE:-0}" != 1 ]; then
-  # A unity build (8 files per compile) halves this pass's compile time:
-  # Boost.Asio/Beast and JSON are parsed once per batch. The plain pass
-  # above stays file by file, as developers and packagers build, so that a
-  # missing #include cannot hide behind a neighbour's.
+  # A unity build (8 files per compile): Boost.Asio/Beast and JSON are
+  # parsed once per batch (README, "Tests and benchmarks", for what it
+  # measurably saves). The plain pass above stays file by file, as
+  # developers and packagers build, so that a missing #include cannot hide
+  # behind a neighbour's.
   cmake -S . -B build-sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFUSEGUARD_SANITIZE=ON -DFUSEGUARD_BENCH=OFF -DFUSEGUARD_WERROR=ON \
     -DCMAKE_UNITY_BUILD=ON -DCMAKE_UNITY_BUILD_BATCH_SIZE=8
   cmake --build build-sanitize -j "$jobs"
