@@ -1,67 +1,26 @@
 // fuseguard as local controller (charger_relay.cpp): ocpp-rpc stations in
 // strict mode behind it, an ocpp-rpc CSMS in strict mode in front of it,
 // checking basic auth; nothing here was written to fit fuseguard.
-#include <doctest/doctest.h>
-
 #include <boost/asio/ip/tcp.hpp>
 
 #include <algorithm>
 #include <csignal>
 #include <thread>
 
-#include "common/node_peer.hpp"
 #include "drivers/iso8601.hpp"
-#include "ocpp_fixture.hpp"
+#include "relay_fixture.hpp"
 
 using namespace fuseguard;
 using namespace fuseguard::test;
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-namespace {
-
-config::BackendConfig backend_at(std::uint16_t port, double answer_timeout_s = 5) {
-    config::BackendConfig b;
-    b.url = "ws://127.0.0.1:" + std::to_string(port) + "/ocpp";
-    b.host = "127.0.0.1";
-    b.port = port;
-    b.path = "/ocpp/";
-    b.answer_timeout_s = answer_timeout_s;
-    b.reconnect_max_s = 1;
-    return b;
-}
-
-ocpp::Server::Station relayed(const std::string& id, std::optional<std::string> backend_password) {
-    ocpp::Server::Station s{id, std::nullopt, 6.0, 32.0};
-    s.backend_password = std::move(backend_password);
-    return s;
-}
-
-struct Station {
-    Station(std::uint16_t port, const std::string& id, const std::string& protocol = "ocpp1.6")
-        : peer("driven_station.mjs", {std::to_string(port), id, protocol}) {
-        INFO(peer.output());
-        REQUIRE(peer.wait_step("connected"));
-    }
-    // Calls `method` and returns its result (or the error line).
-    json call(const std::string& method, const json& params, std::chrono::milliseconds deadline = 10s) {
-        auto line = peer.request({{"call", method}, {"params", params}}, method, deadline);
-        INFO(peer.output());
-        REQUIRE(line);
-        return *line;
-    }
-    NodePeer peer;
-};
-
-json boot_params() { return {{"chargePointVendor", "Relay"}, {"chargePointModel", "Strict"}}; }
-
-}  // namespace
 
 TEST_SUITE("OcppRelay") {
     TEST_CASE("a station behind fuseguard reaches the CSMS byte for byte, both ways, and fuseguard's calls stay apart") {
         CsmsPeer csms("upstream-secret");
         OcppFixture fx({relayed("RELAY1", "upstream-secret")}, OcppFixture::defaults(), backend_at(csms.port));
-        Station st(fx.port, "RELAY1");
+        DrivenStation st(fx.port, "RELAY1");
         REQUIRE(csms.peer.wait_step("connected", {{"identity", "RELAY1"}, {"protocol", "ocpp1.6"}}));
 
         // The CSMS's answers, not fuseguard's (its heartbeat interval is 60).
@@ -134,7 +93,7 @@ TEST_SUITE("OcppRelay") {
         const bool v16 = protocol == "ocpp1.6";
         CsmsPeer csms("-");
         OcppFixture fx({relayed("RELAY2", std::nullopt)}, OcppFixture::defaults(), backend_at(csms.port));
-        Station st(fx.port, "RELAY2", protocol);
+        DrivenStation st(fx.port, "RELAY2", protocol);
         REQUIRE(csms.peer.wait_step("connected", {{"identity", "RELAY2"}}));
         auto first = fx.next<ocpp::BackendLimitChanged>();  // none yet
         REQUIRE(first);
@@ -194,7 +153,7 @@ TEST_SUITE("OcppRelay") {
     TEST_CASE("a CSMS that refuses the connection (401) leaves the station charging under fuseguard") {
         CsmsPeer csms("the-right-one");
         OcppFixture fx({relayed("RELAY3", "a-wrong-one")}, OcppFixture::defaults(), backend_at(csms.port));
-        Station st(fx.port, "RELAY3");
+        DrivenStation st(fx.port, "RELAY3");
         auto refused = csms.peer.wait_step("refused", {{"identity", "RELAY3"}, {"password", "a-wrong-one"}});
         INFO(csms.peer.output());
         REQUIRE(refused);
@@ -220,7 +179,7 @@ TEST_SUITE("OcppRelay") {
             silent.accept(held, ec);
         });
         OcppFixture fx({relayed("RELAY4", std::nullopt)}, OcppFixture::defaults(), backend_at(silent.local_endpoint().port(), 1));
-        Station st(fx.port, "RELAY4");
+        DrivenStation st(fx.port, "RELAY4");
         const auto asked = std::chrono::steady_clock::now();
         auto boot = st.call("BootNotification", boot_params());
         CHECK(boot["result"]["interval"] == 60);  // fuseguard's, after answer_timeout_s
@@ -229,7 +188,7 @@ TEST_SUITE("OcppRelay") {
 
         CsmsPeer slow("-", 2500);  // answers after 2.5 s; fuseguard waits 1 s
         OcppFixture fx2({relayed("RELAY5", std::nullopt)}, OcppFixture::defaults(), backend_at(slow.port, 1));
-        Station st2(fx2.port, "RELAY5");
+        DrivenStation st2(fx2.port, "RELAY5");
         REQUIRE(slow.peer.wait_step("connected", {{"identity", "RELAY5"}}));
         CHECK(st2.call("BootNotification", boot_params())["result"]["interval"] == 60);
         CHECK(st2.call("Heartbeat", json::object()).value("step", "") == "result");
@@ -255,7 +214,7 @@ TEST_SUITE("OcppRelay") {
     TEST_CASE("a CSMS that drops the link: the station stays, fuseguard answers, and the link comes back") {
         CsmsPeer csms("-");
         OcppFixture fx({relayed("RELAY6", std::nullopt)}, OcppFixture::defaults(), backend_at(csms.port));
-        Station st(fx.port, "RELAY6");
+        DrivenStation st(fx.port, "RELAY6");
         REQUIRE(csms.peer.wait_step("connected", {{"identity", "RELAY6"}}));
         CHECK(st.call("BootNotification", boot_params())["result"]["interval"] == 300);
         csms.peer.command({{"close", "RELAY6"}});
@@ -281,7 +240,7 @@ TEST_SUITE("OcppRelay") {
     TEST_CASE("bad frames from the CSMS get a CALLERROR and leave the station alone") {
         CsmsPeer csms("-");
         OcppFixture fx({relayed("RELAY7", std::nullopt)}, OcppFixture::defaults(), backend_at(csms.port));
-        Station st(fx.port, "RELAY7");
+        DrivenStation st(fx.port, "RELAY7");
         REQUIRE(csms.peer.wait_step("connected", {{"identity", "RELAY7"}}));
         st.call("BootNotification", boot_params());
         for (const char* bad : {"not json", "[2,\"x1\"]", "{\"a\":1}", "[2,\"x2\",42,{}]"})
@@ -304,7 +263,7 @@ TEST_SUITE("OcppAuthorization") {
         config::AuthorizationConfig list;
         list.tags = {{"LOCAL1", 0, {}}};
         OcppFixture fx({{"AUTH1", std::nullopt, 6.0, 32.0}}, OcppFixture::defaults(), std::nullopt, list);
-        Station st(fx.port, "AUTH1");
+        DrivenStation st(fx.port, "AUTH1");
         st.call("BootNotification", boot_params());
         CHECK(st.call("Authorize", {{"idTag", "LOCAL1"}})["result"]["idTagInfo"]["status"] == "Accepted");
         CHECK(st.call("Authorize", {{"idTag", "STRANGER"}})["result"]["idTagInfo"]["status"] == "Invalid");
@@ -318,7 +277,7 @@ TEST_SUITE("OcppAuthorization") {
         config::AuthorizationConfig list;
         list.tags = {{"LOCAL1", 0, {}}};
         OcppFixture fx({relayed("AUTH2", std::nullopt)}, OcppFixture::defaults(), backend_at(csms.port, 1), list);
-        Station st(fx.port, "AUTH2");
+        DrivenStation st(fx.port, "AUTH2");
         REQUIRE(csms.peer.wait_step("connected", {{"identity", "AUTH2"}}));
         st.call("BootNotification", boot_params());
         CHECK(st.call("Authorize", {{"idTag", "TAG1"}})["result"]["idTagInfo"]["status"] == "Accepted");
@@ -342,7 +301,7 @@ TEST_SUITE("OcppAuthorizationCache") {
     TEST_CASE("a tag the CSMS accepted until a given time is refused after it while the CSMS is away") {
         CsmsPeer csms("-");
         OcppFixture fx({relayed("EXP1", std::nullopt)}, OcppFixture::defaults(), backend_at(csms.port, 1));
-        Station st(fx.port, "EXP1");
+        DrivenStation st(fx.port, "EXP1");
         REQUIRE(csms.peer.wait_step("connected", {{"identity", "EXP1"}}));
         st.call("BootNotification", boot_params());
         auto first = st.call("Authorize", {{"idTag", "SHORT1"}})["result"]["idTagInfo"];
@@ -362,147 +321,5 @@ TEST_SUITE("OcppAuthorizationCache") {
         CHECK(status == "Invalid");
         CHECK(std::chrono::system_clock::now() >= expires);
         CHECK(st.call("Authorize", {{"idTag", "TAG1"}})["result"]["idTagInfo"]["status"] == "Accepted");
-    }
-}
-
-TEST_SUITE("OcppOfflineReplay") {
-    TEST_CASE("a CSMS outage in the middle of a transaction: charging goes on, the CSMS gets it all in order later") {
-        auto csms = std::make_unique<CsmsPeer>("-");
-        const auto port = csms->port;
-        OcppFixture fx({relayed("OUT1", std::nullopt)}, OcppFixture::defaults(), backend_at(port, 1));
-        Station st(fx.port, "OUT1");
-        REQUIRE(csms->peer.wait_step("connected", {{"identity", "OUT1"}}));
-        CHECK(st.call("BootNotification", boot_params())["result"]["interval"] == 300);
-        auto first = st.call("StartTransaction", {{"connectorId", 1}, {"idTag", "TAG1"}, {"meterStart", 0},
-                                                  {"timestamp", "2026-12-06T01:00:00Z"}});
-        REQUIRE(first["result"]["transactionId"] == 4242);
-
-        csms->peer.process().signal(SIGKILL);
-        REQUIRE(csms->peer.process().wait_exit(5s));
-        csms.reset();
-        auto meter = [](int tx, const char* at, const char* amps) {
-            return json{{"connectorId", 1},
-                        {"transactionId", tx},
-                        {"meterValue",
-                         {{{"timestamp", at},
-                           {"sampledValue", {{{"value", amps}, {"measurand", "Current.Import"}, {"phase", "L1"}, {"unit", "A"}}}}}}}};
-        };
-        // Answered by fuseguard, the car charging on.
-        CHECK(st.call("MeterValues", meter(4242, "2026-12-06T01:05:00Z", "16.0")).value("step", "") == "result");
-        CHECK(st.call("StopTransaction", {{"transactionId", 4242}, {"meterStop", 5000}, {"timestamp", "2026-12-06T01:10:00Z"}})
-                  .value("step", "") == "result");
-        auto second = st.call("StartTransaction", {{"connectorId", 1}, {"idTag", "TAG1"}, {"meterStart", 5000},
-                                                   {"timestamp", "2026-12-06T01:20:00Z"}});
-        REQUIRE(second["result"]["idTagInfo"]["status"] == "Accepted");  // the CSMS accepted TAG1 before
-        const int local = second["result"]["transactionId"].get<int>();
-        CHECK(local != 4242);
-        CHECK(st.call("MeterValues", meter(local, "2026-12-06T01:25:00Z", "10.0")).value("step", "") == "result");
-        CHECK(st.call("StatusNotification", {{"connectorId", 1}, {"errorCode", "NoError"}, {"status", "Charging"}})
-                  .value("step", "") == "result");
-
-        // The CSMS comes back on the same port, giving ids from 5000.
-        CsmsPeer back("-", 0, port, 5000);
-        REQUIRE(back.peer.wait_step("connected", {{"identity", "OUT1"}}, 10s));
-        auto replayed_status = back.peer.wait([](const json& j) {
-            return j.value("step", "") == "frame" && j.value("dir", "") == "in" &&
-                   j["message"].get<std::string>().find("StatusNotification") != std::string::npos;
-        });
-        INFO(back.peer.output());
-        REQUIRE(replayed_status);
-        std::vector<json> calls;
-        for (const auto& f : back.peer.frames("in")) calls.push_back(json::parse(f));
-        REQUIRE(calls.size() == 6);
-        CHECK(calls[0][2] == "BootNotification");
-        CHECK(calls[1][2] == "MeterValues");
-        CHECK(calls[1][3]["transactionId"] == 4242);
-        CHECK(calls[1][3]["meterValue"][0]["timestamp"] == "2026-12-06T01:05:00Z");  // the station's own time
-        CHECK(calls[2][2] == "StopTransaction");
-        CHECK(calls[2][3]["timestamp"] == "2026-12-06T01:10:00Z");
-        CHECK(calls[3][2] == "StartTransaction");
-        CHECK(calls[3][3]["timestamp"] == "2026-12-06T01:20:00Z");
-        CHECK(calls[4][2] == "MeterValues");
-        CHECK(calls[4][3]["transactionId"] == 5000);  // fuseguard's id, mapped to the CSMS's
-        CHECK(calls[5][2] == "StatusNotification");
-        for (const auto& c : calls) CHECK(c[1].get<std::string>().rfind("fg-", 0) == 0);
-
-        // From now on the station's frames go through, its transaction under the CSMS's id.
-        auto live = st.call("MeterValues", meter(local, "2026-12-06T01:30:00Z", "9.0"));
-        CHECK(live.value("step", "") == "result");
-        auto relayed = back.peer.wait([](const json& j) {
-            return j.value("step", "") == "frame" && j.value("dir", "") == "in" &&
-                   j["message"].get<std::string>().find("01:30:00Z") != std::string::npos;
-        });
-        REQUIRE(relayed);
-        CHECK(json::parse((*relayed)["message"].get<std::string>())[3]["transactionId"] == 5000);
-        CHECK(back.peer.output().find("\"step\":\"schema\"") == std::string::npos);
-        CHECK(st.peer.output().find("\"step\":\"closed\"") == std::string::npos);
-    }
-
-    TEST_CASE("a message in flight when the link drops is kept and sent again; one the CSMS is only slow with is not") {
-        auto csms = std::make_unique<CsmsPeer>("-", 2500);  // slow: answers after 2.5 s
-        const auto port = csms->port;
-        OcppFixture fx({relayed("OUT2", std::nullopt)}, OcppFixture::defaults(), backend_at(port, 5));
-        Station st(fx.port, "OUT2");
-        REQUIRE(csms->peer.wait_step("connected", {{"identity", "OUT2"}}));
-        CHECK(st.call("BootNotification", boot_params())["result"]["interval"] == 300);
-        const json stop = {{"transactionId", 77}, {"meterStop", 900}, {"timestamp", "2026-12-06T02:10:00Z"}};
-        st.peer.command({{"call", "StopTransaction"}, {"params", stop}});
-        // The CSMS has it, then goes before answering.
-        REQUIRE(csms->peer.wait([](const json& j) {
-            return j.value("step", "") == "frame" && j.value("dir", "") == "in" &&
-                   j["message"].get<std::string>().find("StopTransaction") != std::string::npos;
-        }));
-        csms->peer.process().signal(SIGKILL);
-        REQUIRE(csms->peer.process().wait_exit(5s));
-        csms.reset();
-        REQUIRE(st.peer.wait_step("result", {{"method", "StopTransaction"}}));  // fuseguard answered
-        CsmsPeer back("-", 0, port);
-        auto again = back.peer.wait([](const json& j) {
-            return j.value("step", "") == "frame" && j.value("dir", "") == "in" &&
-                   j["message"].get<std::string>().find("StopTransaction") != std::string::npos;
-        });
-        INFO(back.peer.output());
-        REQUIRE(again);
-        CHECK(json::parse((*again)["message"].get<std::string>())[3]["timestamp"] == "2026-12-06T02:10:00Z");
-    }
-
-    TEST_CASE("2.0.1: events the CSMS missed come flagged offline, in order, with the station's seqNo and time") {
-        auto csms = std::make_unique<CsmsPeer>("-");
-        const auto port = csms->port;
-        OcppFixture fx({relayed("OUT3", std::nullopt)}, OcppFixture::defaults(), backend_at(port, 1));
-        Station st(fx.port, "OUT3", "ocpp2.0.1");
-        REQUIRE(csms->peer.wait_step("connected", {{"identity", "OUT3"}}));
-        st.call("BootNotification", {{"reason", "PowerUp"}, {"chargingStation", {{"model", "Strict"}, {"vendorName", "Relay"}}}});
-        csms->peer.process().signal(SIGKILL);
-        REQUIRE(csms->peer.process().wait_exit(5s));
-        csms.reset();
-        auto event = [](const char* type, int seq, const char* at) {
-            return json{{"eventType", type},
-                        {"timestamp", at},
-                        {"triggerReason", type == std::string("Started") ? "CablePluggedIn" : "MeterValuePeriodic"},
-                        {"seqNo", seq},
-                        {"transactionInfo", {{"transactionId", "tx-9"}}},
-                        {"evse", {{"id", 1}, {"connectorId", 1}}}};
-        };
-        CHECK(st.call("TransactionEvent", event("Started", 0, "2026-12-06T02:30:00Z")).value("step", "") == "result");
-        CHECK(st.call("TransactionEvent", event("Updated", 1, "2026-12-06T02:31:00Z")).value("step", "") == "result");
-        CsmsPeer back("-", 0, port);
-        auto last = back.peer.wait([](const json& j) {
-            return j.value("step", "") == "frame" && j.value("dir", "") == "in" &&
-                   j["message"].get<std::string>().find("Updated") != std::string::npos;
-        });
-        INFO(back.peer.output());
-        REQUIRE(last);
-        std::vector<json> calls;
-        for (const auto& f : back.peer.frames("in")) calls.push_back(json::parse(f));
-        REQUIRE(calls.size() == 3);
-        CHECK(calls[0][2] == "BootNotification");
-        CHECK(calls[1][3]["eventType"] == "Started");
-        CHECK(calls[1][3]["offline"] == true);
-        CHECK(calls[1][3]["seqNo"] == 0);
-        CHECK(calls[1][3]["timestamp"] == "2026-12-06T02:30:00Z");
-        CHECK(calls[2][3]["eventType"] == "Updated");
-        CHECK(calls[2][3]["seqNo"] == 1);
-        CHECK(back.peer.output().find("\"step\":\"schema\"") == std::string::npos);
     }
 }
