@@ -112,10 +112,15 @@ void ChargerSession::relay_station_call(Call call, const std::string& text, Fram
     });
 }
 
-void ChargerSession::answer_locally() {
+ChargerSession::StationCall ChargerSession::take_station_call() {
     answer_timer_.cancel();
     auto pending = std::move(*station_call_);
     station_call_.reset();
+    return pending;
+}
+
+void ChargerSession::answer_locally() {
+    auto pending = take_station_call();
     std::string wire = serialize(pending.local_answer, version_);
     // Sent, the CSMS may have it. Over a link still up it is only slow: not
     // sent again. Over a link that dropped it is kept for the replay (the
@@ -146,9 +151,7 @@ void ChargerSession::from_backend(const std::string& text) {
     if (closed_) return;
     if (station_call_ && station_call_->sent && !answer_is_read(station_call_->call.action)) {
         if (auto id = call_result_id(text); id && *id == station_call_->call.id) {
-            answer_timer_.cancel();
-            auto pending = std::move(*station_call_);
-            station_call_.reset();
+            auto pending = take_station_call();
             return answer_station(pending.call, Frame{CallResult{std::move(*id), {}}}, text);
         }
     }
@@ -168,9 +171,7 @@ void ChargerSession::from_backend(const std::string& text) {
         log::info("ocpp: " + id_ + ": the CSMS answered " + id + " after fuseguard did; not relayed");
         return;
     }
-    answer_timer_.cancel();
-    auto pending = std::move(*station_call_);
-    station_call_.reset();
+    auto pending = take_station_call();
     learn_tag(pending.call, frame);
     answer_station(pending.call, frame, text);  // the CSMS's own bytes
 }

@@ -154,6 +154,7 @@ private:
     void from_backend(const std::string& text);
     void relay_station_call(Call call, const std::string& text, Frame local_answer);
     void answer_locally();
+    StationCall take_station_call();  // the one waiting for the CSMS, its timer stopped
     void relay_backend_call(const Call& call, const std::string& text);
     // What the CSMS answered for a tag, for when it is away (authorization.hpp).
     void learn_tag(const Call& call, const Frame& answer);

@@ -117,9 +117,9 @@ std::optional<nlohmann::json> OfflineQueue::boot(const std::string& station) {
 }
 
 void OfflineQueue::keep_accepted_tag(const std::string& tag, const std::optional<std::string>& expiry) {
-    // Learnt again: it moves to the end of the order, as in the memory cache.
-    drop_accepted_tag(tag);
-    Statement s(db_, "INSERT INTO accepted_tags(tag, expiry) VALUES(?, ?)");
+    // Learnt again: the old row goes and a new one takes the next `learnt`,
+    // so it moves to the end of the order, as in the memory cache.
+    Statement s(db_, "INSERT OR REPLACE INTO accepted_tags(tag, expiry) VALUES(?, ?)");
     s.bind(1, tag);
     if (expiry) s.bind(2, *expiry);
     else s.bind_null(2);
