@@ -15,7 +15,7 @@ bool down_status(const std::string& s) { return s == "Faulted" || s == "Unavaila
 // Liveness notifications follow the state (SPEC 6), each stating what is
 // deducted for the device now.
 void SiteController::refresh_device_notifications() {
-    const auto now = WallClock::now();
+    const auto now = now_wall();
     const auto& st = model_.state;
     const bool grace_over = startup_grace_over();
     for (std::uint32_t i = 0; i < st.stations.size(); ++i) {
@@ -112,7 +112,7 @@ void SiteController::refresh_device_notifications() {
 void SiteController::refresh_uptime(std::size_t i) {
     const auto& s = model_.state.stations[i];
     const auto& rt = stations_[i];
-    const auto now = WallClock::now();
+    const auto now = now_wall();
     const bool offline = s.state == DeviceState::Offline || (s.state == DeviceState::Unknown && startup_grace_over());
     auto category_of = [&](const ConnectorView& c) -> std::optional<std::string> {
         if (!down_status(c.status)) return std::nullopt;

@@ -32,7 +32,7 @@ bool SiteController::send(const policy::LimitCommand& cmd) {
         s.limit_in_force = cmd.limit;
         limit_raised(cmd.station);
     }
-    rt.in_flight.push_back({cmd, std::chrono::steady_clock::now()});
+    rt.in_flight.push_back({cmd, now_steady()});
     return true;
 }
 
@@ -54,7 +54,7 @@ bool SiteController::raise_held(std::size_t i, std::chrono::steady_clock::time_p
 }
 
 void SiteController::limit_raised(std::size_t i) {
-    stations_[i].raised_at = std::chrono::steady_clock::now();
+    stations_[i].raised_at = now_steady();
     model_.state.stations[i].draw_predates_limit = true;
 }
 
@@ -95,7 +95,7 @@ void SiteController::replan() {
         held_limits_->flush();
     }
     for (const auto& cmd : plan.lower) send(cmd);
-    const auto now = std::chrono::steady_clock::now();
+    const auto now = now_steady();
     auto send_raises = [&](bool of_managed) {
         for (const auto& cmd : plan.raise)
             if ((model_.state.stations[cmd.station].control == Control::Managed) == of_managed &&

@@ -25,8 +25,9 @@ constexpr int kMaxConnector = 32;
 
 SiteController::SiteController(boost::asio::io_context& io, const config::Config& cfg, const Catalogue& catalogue,
                                UptimeTracker& uptime, LimitSender send, std::function<void()> changed,
-                               HeldLimitStore* held_limits)
+                               HeldLimitStore* held_limits, Clocks clocks)
     : io_(io),
+      clocks_(std::move(clocks)),
       cfg_(cfg),
       catalogue_(catalogue),
       uptime_(uptime),
@@ -36,7 +37,7 @@ SiteController::SiteController(boost::asio::io_context& io, const config::Config
       stations_(model_.state.stations.size()),
       meters_(model_.state.meters.size()),
       ems_(model_.state.ems.size()),
-      started_(std::chrono::steady_clock::now()),
+      started_(now_steady()),
       last_tick_(started_),
       held_limits_(held_limits),
       settled_at_(started_) {
@@ -120,7 +121,7 @@ std::vector<NodeFigures> SiteController::node_figures(const std::vector<policy::
 }
 
 bool SiteController::startup_grace_over() const {
-    return std::chrono::steady_clock::now() - started_ >= std::chrono::duration<double>(cfg_.ocpp.offline_after_s);
+    return now_steady() - started_ >= std::chrono::duration<double>(cfg_.ocpp.offline_after_s);
 }
 
 std::optional<std::size_t> SiteController::station_index(const std::string& id) const {
@@ -143,7 +144,7 @@ void SiteController::request_replan() {
 }
 
 void SiteController::tick() {
-    const auto now = std::chrono::steady_clock::now();
+    const auto now = now_steady();
     const double dt = std::chrono::duration<double>(now - last_tick_).count();
     last_tick_ = now;
     for (std::size_t i = 0; i < stations_.size(); ++i) {
@@ -159,7 +160,7 @@ void SiteController::tick() {
         }
     }
     settle_held_limits(now);
-    uptime_.alive(WallClock::now());
+    uptime_.alive(now_wall());
     // No total meter to wait for (any more): reports count as they are.
     if (!policy::needs_station_draw(model_.state))
         for (std::size_t i = 0; i < stations_.size(); ++i)
@@ -196,7 +197,7 @@ void SiteController::station_event(std::size_t i, const ocpp::StationEvent& ev) 
     }
     auto& s = model_.state.stations[i];
     auto& rt = stations_[i];
-    const auto now = WallClock::now();
+    const auto now = now_wall();
     const std::string device = "charger:" + s.id;
     ++rt.revision;
     // A reconnection or a boot clears the station's errors (seed 000).
@@ -225,7 +226,7 @@ void SiteController::station_event(std::size_t i, const ocpp::StationEvent& ev) 
                 // step it down within failsafe_after_s, once it has looked at
                 // them, and once its vehicle has followed.
                 if (s.state == DeviceState::Online) {
-                    rt.steps_down_by = step_down_due(std::chrono::steady_clock::now());
+                    rt.steps_down_by = step_down_due(now_steady());
                     s.holds_last_limit = true;
                 }
                 s.state = DeviceState::Offline;
@@ -272,13 +273,13 @@ void SiteController::station_event(std::size_t i, const ocpp::StationEvent& ev) 
                     const auto st = policy::parse_connector_status(con.status);
                     if (n > 0 && st && policy::wants_current(*st)) wants = true;
                 }
-                if (wants && !s.wants_current) rt.wants_since = std::chrono::steady_clock::now();
+                if (wants && !s.wants_current) rt.wants_since = now_steady();
                 s.wants_current = wants;
                 refresh_uptime(i);
                 request_replan();
             } else if constexpr (std::is_same_v<T, ocpp::DrawMeasured>) {
                 rt.connectors[e.connector].current_a = e.current_a;
-                const auto arrived = std::chrono::steady_clock::now();
+                const auto arrived = now_steady();
                 rt.report_cap.reset();
                 rt.reported_at = arrived;
                 // A first report counts at once: the draw it describes has
@@ -308,13 +309,13 @@ void SiteController::station_event(std::size_t i, const ocpp::StationEvent& ev) 
                 rt.in_flight.pop_front();
                 const bool was_managed = s.control == Control::Managed;
                 if (e.accepted && was_managed && cmd.limit < s.limit_in_force && cmd.sent_at > rt.wants_since)
-                    rt.lowered_at = std::chrono::steady_clock::now();
+                    rt.lowered_at = now_steady();
                 policy::apply_answer(model_.state, cmd,
                                      e.accepted     ? policy::LimitOutcome::Accepted
                                      : e.unanswered ? policy::LimitOutcome::Unanswered
                                                     : policy::LimitOutcome::Refused);
                 if (e.accepted && !was_managed) limit_raised(i);  // its draw so far was its own doing
-                if (e.accepted) rt.limit_accepted_at = std::chrono::steady_clock::now();
+                if (e.accepted) rt.limit_accepted_at = now_steady();
                 // Accepting is what it always did: only its draw clears it.
                 if (rt.limit_ignored) s.control = Control::Rejected;
                 if (!e.accepted) {

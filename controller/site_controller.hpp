@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "catalogue.hpp"
+#include "clocks.hpp"
 #include "held_limits.hpp"
 #include "config/config.hpp"
 #include "drivers/modbus/bus.hpp"
@@ -109,7 +110,7 @@ public:
 
     SiteController(boost::asio::io_context& io, const config::Config& cfg, const Catalogue& catalogue,
                    UptimeTracker& uptime, LimitSender send, std::function<void()> changed,
-                   HeldLimitStore* held_limits = nullptr);
+                   HeldLimitStore* held_limits = nullptr, Clocks clocks = {});
 
     // After a reload: what the previous controller knew about devices that
     // are still configured (liveness, connectors, readings, the limits the
@@ -141,6 +142,8 @@ public:
     std::uint64_t limits_sent() const { return limits_sent_; }
 
 private:
+    std::chrono::steady_clock::time_point now_steady() const { return clocks_.steady(); }
+    WallClock::time_point now_wall() const { return clocks_.wall(); }
     void request_replan();
     void replan();
     bool send(const policy::LimitCommand& cmd);
@@ -187,6 +190,7 @@ private:
     std::optional<std::size_t> station_index(const std::string& id) const;
 
     boost::asio::io_context& io_;
+    Clocks clocks_;
     config::Config cfg_;
     const Catalogue& catalogue_;
     UptimeTracker& uptime_;

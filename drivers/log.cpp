@@ -1,11 +1,19 @@
 #include "drivers/log.hpp"
 
+#include <atomic>
 #include <string>
 #include <unistd.h>
 
 namespace fuseguard::log {
 
+namespace {
+std::atomic<Level> threshold{Level::Debug};
+}  // namespace
+
+void set_threshold(Level level) { threshold = level; }
+
 void write(Level level, std::string_view message) {
+    if (level != Level::Plain && level < threshold.load(std::memory_order_relaxed)) return;
     std::string line;
     switch (level) {
     case Level::Plain: break;
