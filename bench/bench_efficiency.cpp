@@ -12,7 +12,8 @@
 //                       SetChargingProfile with the default purpose)
 //   pauses_per_st_h     a car that wanted current put to 0 A
 //   over_fuse_s         time any phase was over the fuse; over_unexplained_s
-//                       the part more than 5 s after a building step up
+//                       the part more than 5 s after a building step up;
+//                       worst_over_a and worst_unexplained_a how far over
 // Run: build/bench/bench_efficiency (docs/BENCHMARKS.md).
 #include <benchmark/benchmark.h>
 
@@ -79,7 +80,7 @@ struct Figures {
     double bias = 0, abs_error = 0;
     long samples = 0;
     long writes = 0, pauses = 0;
-    double over_s = 0, unexplained_s = 0, worst_over_a = 0;
+    double over_s = 0, unexplained_s = 0, worst_over_a = 0, worst_unexplained_a = 0;
 };
 
 std::string status_of(const EfficiencySite::StationView& v) {
@@ -176,7 +177,8 @@ Figures run_site(bool total_meter, unsigned seed) {
         io.poll();
         io.restart();
 
-        if (trace && n % 600 == 0) {
+        static const double trace_from = std::getenv("EFFICIENCY_FROM") ? std::atof(std::getenv("EFFICIENCY_FROM")) : -1;
+        if (trace && (n % 600 == 0 || (trace_from >= 0 && now >= trace_from && now < trace_from + 15 && n % 5 == 0))) {
             std::fprintf(stderr, "t=%5.0f bld %4.1f %4.1f %4.1f tot %5.1f %5.1f %5.1f ideal %5.1f drawn %5.1f |", now,
                          site.building()[0], site.building()[1], site.building()[2], site.total()[0], site.total()[1],
                          site.total()[2], site.ideal_a(kMargin), site.drawn_a());
@@ -198,7 +200,13 @@ Figures run_site(bool total_meter, unsigned seed) {
         }
         if (over) {
             f.over_s += kDt;
-            if (now - site.building_rose_at() > kExplainedFor) f.unexplained_s += kDt;
+            if (now - site.building_rose_at() > kExplainedFor) {
+                f.unexplained_s += kDt;
+                for (double a : total) f.worst_unexplained_a = std::max(f.worst_unexplained_a, a - shape.fuse_a);
+                if (trace)
+                    std::fprintf(stderr, "over t=%.1f tot %.1f %.1f %.1f bld %.1f %.1f %.1f\n", now, total[0], total[1],
+                                 total[2], site.building()[0], site.building()[1], site.building()[2]);
+            }
         }
         if (read_meter) {
             const auto figures = ctl->node_figures();
@@ -228,6 +236,7 @@ void BM_Efficiency(benchmark::State& state) {
     state.counters["over_fuse_s"] = f.over_s;
     state.counters["over_unexplained_s"] = f.unexplained_s;
     state.counters["worst_over_a"] = std::max(0.0, f.worst_over_a);
+    state.counters["worst_unexplained_a"] = f.worst_unexplained_a;
     state.SetLabel(total_meter ? "total meter" : "non_ev meter");
 }
 

@@ -43,6 +43,9 @@ struct PolicyConfig {
     PolicyMode mode = PolicyMode::Standard;
     double min_current_a = 6;
     double reclaim_margin_a = 2;  // extension: see docs/configuration.md
+    // A limit changes by at least this much, unless the fuse needs a smaller
+    // lowering (SPEC 3, calm limits; docs/allocation.md). 0: every change.
+    double calm_step_a = 1;
     // Count an offline station at its fallback even when GetCompositeSchedule
     // could not show that it holds the step down to it (SPEC 1).
     bool trust_unverified_fallback = false;

@@ -210,6 +210,7 @@ void SiteController::station_event(std::size_t i, const ocpp::StationEvent& ev) 
             using T = std::decay_t<decltype(e)>;
             if constexpr (std::is_same_v<T, ocpp::StationConnected>) {
                 forget_in_flight(i);
+                forget_vehicle_phases(i);
                 s.state = DeviceState::Online;
                 s.holds_last_limit = false;
                 rt.steps_down_by.reset();
@@ -222,6 +223,7 @@ void SiteController::station_event(std::size_t i, const ocpp::StationEvent& ev) 
                 request_replan();
             } else if constexpr (std::is_same_v<T, ocpp::StationDisconnected>) {
                 forget_in_flight(i);
+                forget_vehicle_phases(i);
                 // Its last renewal reached it no later than now: its profiles
                 // step it down within failsafe_after_s, once it has looked at
                 // them, and once its vehicle has followed.
@@ -253,11 +255,13 @@ void SiteController::station_event(std::size_t i, const ocpp::StationEvent& ev) 
                 // A report from before a vehicle stopped or left would take
                 // a draw that is gone off a total meter. The station's own
                 // report (connector 0) held it too.
-                if (const auto st = policy::parse_connector_status(e.status); !st || !policy::may_draw(*st)) {
+                const auto status = policy::parse_connector_status(e.status);
+                if (!status || !policy::may_draw(*status)) {
                     c.current_a.reset();
                     if (auto whole = rt.connectors.find(0); whole != rt.connectors.end()) whole->second.current_a.reset();
                     refresh_measured(i);
                 }
+                if (!status || !policy::in_session(*status)) forget_vehicle_phases(i);
                 c.error_code = e.error_code;
                 c.vendor_error_code = e.vendor_error_code;
                 c.info = e.info;
@@ -292,6 +296,7 @@ void SiteController::station_event(std::size_t i, const ocpp::StationEvent& ev) 
                     if (more) rt.rise_reported_at = arrived;
                 }
                 refresh_measured(i);
+                refresh_vehicle_phases(i);
                 s.draw_predates_limit = arrived - rt.raised_at < kVehicleResponse;
                 check_limit_obeyed(i, arrived);
                 request_replan();
@@ -351,6 +356,7 @@ void SiteController::station_event(std::size_t i, const ocpp::StationEvent& ev) 
                 refresh_device_notifications();
                 changed_();
             } else if constexpr (std::is_same_v<T, ocpp::TransactionChanged>) {
+                if (e.started) forget_vehicle_phases(i);  // perhaps another vehicle
                 // A tag with a priority in the installer's list lifts its
                 // station while its transaction runs (seed 000).
                 const int priority = transaction_priority(s.id, e.started ? e.id_tag : std::nullopt);

@@ -66,6 +66,10 @@ struct StationRuntime {
     // A report that says it draws more than is taken off a total meter now,
     // waiting for a meter reading that holds that draw (see refresh_measured).
     std::optional<std::chrono::steady_clock::time_point> rise_reported_at;
+    // Reports in a row that showed its vehicle drawing on these terminals
+    // only (see refresh_vehicle_phases).
+    policy::PhaseSet fewer_terminals_seen;
+    int fewer_terminal_reports = 0;
     // Lost: by when its own profiles have stepped it down to its fallback
     // at the latest (policy::StationInput::holds_last_limit until then).
     std::optional<std::chrono::steady_clock::time_point> steps_down_by;
@@ -170,6 +174,10 @@ private:
     bool raise_held(std::size_t station, std::chrono::steady_clock::time_point now) const;
     // The policy's `measured` from the connectors' reports and report_cap.
     void refresh_measured(std::size_t station);
+    // Whether its vehicle draws on fewer phases than it has, from its
+    // reports; forget_vehicle_phases when the vehicle may have changed.
+    void refresh_vehicle_phases(std::size_t station);
+    void forget_vehicle_phases(std::size_t station);
     void refresh_device_notifications();
     // When a station lost now has been stepped down by its own profiles.
     std::chrono::steady_clock::time_point step_down_due(std::chrono::steady_clock::time_point lost) const;

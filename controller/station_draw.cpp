@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "drivers/log.hpp"
+
 namespace fuseguard::controller {
 
 using policy::Amps;
@@ -13,6 +15,13 @@ namespace {
 // hold the draw from before it: meters average over about a second and a
 // poll in flight was sampled earlier.
 constexpr auto kMeterLag = std::chrono::seconds(1);
+// A terminal drawing less than this carries none of the vehicle's current.
+const Amps kIdleTerminal = Amps::whole(1);
+// A vehicle drawing at least this on a terminal is charging, not starting
+// up: on-board chargers that bring their phases up one by one are past that.
+const Amps kChargingTerminal = Amps::whole(4);
+// Reports in a row that must agree before the other phases are freed.
+constexpr int kFewerPhasesReports = 2;
 }  // namespace
 
 // A station's report stands for its draw until it reports again, but not
@@ -79,6 +88,54 @@ void SiteController::refresh_measured(std::size_t i) {
         for (std::size_t p = 0; p < 3; ++p) (*draw)[p] = policy::min((*draw)[p], (*measured)[p]);
     }
     measured = draw;
+}
+
+// SPEC 3: a station whose vehicle measurably draws on fewer phases than the
+// station has (a 1-phase car on a 3-phase station) counts its limit on
+// those phases only. Measurably: two reports in a row, while it charges,
+// show the same terminals carrying at least kChargingTerminal and the others
+// under kIdleTerminal. Its vehicle's phases are fixed by its on-board
+// charger for the session, so the others stay free until a report shows
+// current on one of them (all its phases count again at once, and the plan
+// lowers others to make room), or the vehicle may have changed: a status
+// outside a charging session, a new transaction, a new connection.
+void SiteController::refresh_vehicle_phases(std::size_t i) {
+    auto& s = model_.state.stations[i];
+    auto& rt = stations_[i];
+    if (s.phase_count < 3) return;
+    const auto draw = reported_total(i);
+    if (!draw) return;
+    policy::PhaseSet drawing;
+    Amps peak;
+    for (policy::Phase terminal : policy::kAllPhases) {
+        const Amps a = (*draw)[policy::index(terminal)];
+        if (a >= kIdleTerminal) drawing.insert(terminal);
+        peak = policy::max(peak, a);
+    }
+    if (!s.vehicle_terminals.empty()) {
+        if ((drawing.bits() & ~s.vehicle_terminals.bits()) == 0) return;
+        log::info("ocpp: " + s.id + ": its vehicle draws on " + policy::format(drawing) + " now: all its phases count again");
+        forget_vehicle_phases(i);
+        return;
+    }
+    if (peak < kChargingTerminal || drawing.size() == 3) {
+        rt.fewer_terminal_reports = 0;
+        return;
+    }
+    if (drawing != rt.fewer_terminals_seen) {
+        rt.fewer_terminals_seen = drawing;
+        rt.fewer_terminal_reports = 0;
+    }
+    if (++rt.fewer_terminal_reports < kFewerPhasesReports) return;
+    s.vehicle_terminals = drawing;
+    log::info("ocpp: " + s.id + ": its vehicle draws on " + policy::format(drawing) +
+              " of its terminals only: its limit counts on site " + policy::format(s.vehicle_phases()));
+}
+
+void SiteController::forget_vehicle_phases(std::size_t i) {
+    model_.state.stations[i].vehicle_terminals = {};
+    stations_[i].fewer_terminals_seen = {};
+    stations_[i].fewer_terminal_reports = 0;
 }
 
 }  // namespace fuseguard::controller

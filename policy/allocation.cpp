@@ -14,6 +14,7 @@ std::string_view name(LimitReason r) {
     case LimitReason::AtMaximum: return "at_maximum";
     case LimitReason::FollowsDraw: return "follows_draw";
     case LimitReason::BackendLimit: return "backend_limit";
+    case LimitReason::Calm: return "calm";
     case LimitReason::FairShare: return "fair_share";
     }
     return "unknown";
@@ -71,7 +72,7 @@ void Allocator::classify(NodeLoadSum& sum) {
         }
         // At 0 A until allocated; finish() replaces the amount for the
         // admitted. Outside strict mode that counts nothing.
-        const PhaseSet phases = s.phases();
+        const PhaseSet phases = strict ? s.phases() : s.vehicle_phases();
         const Amps base = strict ? s.offline_draw() : Amps{};
         d.target = Amps{};
         set_station(d.deduction, s, i);
@@ -239,7 +240,9 @@ Allocation Allocator::finish() {
             d.deduction.current = given;
         }
         allocated.add_station(d.deduction.node, given);
-        if (c.level >= c.cap) {
+        if (c.calm) {
+            d.reason = LimitReason::Calm;
+        } else if (c.level >= c.cap) {
             d.reason = c.follows_draw    ? LimitReason::FollowsDraw
                        : c.backend_bound ? LimitReason::BackendLimit
                                          : LimitReason::AtMaximum;
@@ -311,7 +314,40 @@ Allocation Allocator::run() {
         // Admission order: higher priority, then lower turn, gets the odd step.
         share_remainder(by_admission.subspan(runs[g], runs[g + 1] - runs[g]));
     }
+    calm();
     return finish();
+}
+
+// SPEC 3, calm limits: a charging station whose new share differs from its
+// limit by less than calm_step keeps its limit. A smaller raise is dropped
+// (giving less is always safe); a smaller lowering is dropped only where
+// every fuse on its path has the room for it, after the dropped raises. The
+// room is taken in station order, so the same site always calms the same
+// way. A station paused, starting or above its cap is never held.
+void Allocator::calm() {
+    const Amps calm_step = cfg_.calm_step;
+    if (calm_step <= Amps{}) return;
+    auto in_force = [&](const Candidate& c) { return site_.stations[c.station].limit_in_force; };
+    auto steady = [&](const Candidate& c) {
+        return c.admitted && c.managed && in_force(c) >= c.start && in_force(c) <= c.cap;
+    };
+    for (Candidate& c : candidates_) {
+        const Amps now = in_force(c);
+        if (!steady(c) || c.level <= now || c.level - now >= calm_step) continue;
+        add(c, now - c.level);
+        c.level = now;
+        c.calm = true;
+    }
+    for (Candidate& c : candidates_) {
+        const Amps now = in_force(c);
+        if (!steady(c) || c.level >= now || now - c.level >= calm_step) continue;
+        bool room = true;
+        for (Index con : constraints_of(c)) room = room && headroom(con) >= now - c.level;
+        if (!room) continue;
+        add(c, now - c.level);
+        c.level = now;
+        c.calm = true;
+    }
 }
 
 }  // namespace detail
@@ -338,6 +374,7 @@ std::string describe(const StationDecision& d, const StationInput& s, const Fuse
     case LimitReason::AtMaximum: return s.id + " at its maximum -> " + limit;
     case LimitReason::FollowsDraw: return s.id + " draws less than its share -> " + limit;
     case LimitReason::FairShare: return s.id + " fair share of " + where + " -> " + limit;
+    case LimitReason::Calm: return s.id + " keeps its limit (its share moved by less than the calm step) -> " + limit;
     case LimitReason::BackendLimit:
         return s.id + " backend limit " + format(s.backend_limit.value_or(Amps{})) + " -> " +
                (d.target ? limit : std::string("0 A"));

@@ -27,6 +27,7 @@ enum class LimitReason : std::uint8_t {
     FollowsDraw, // draws less than it could: limit kept a margin above its draw
     FairShare,   // its share of what `bound_by` leaves
     BackendLimit,  // held to the limit its backend (CSMS) set, or paused when that is below the minimum
+    Calm,        // keeps its limit: its share moved by less than the calm step
 };
 std::string_view name(LimitReason r);
 

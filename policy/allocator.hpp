@@ -86,6 +86,7 @@ private:
         bool admitted : 1 = true;  // until admit() finds the minimum does not fit
         bool frozen : 1 = false;
         bool growing : 1 = false;
+        bool calm : 1 = false;     // kept at its limit in force (calm())
     };
     static_assert(sizeof(Candidate) <= 64);
     struct Span {
@@ -123,6 +124,7 @@ private:
     bool admit_all_at_once(std::vector<Index>&& order);
     void fill(std::span<const Index> group);
     void share_remainder(std::span<const Index> group);
+    void calm();
     Allocation finish();
 
     const FuseTree& tree_;

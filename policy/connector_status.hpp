@@ -29,5 +29,12 @@ constexpr bool wants_current(ConnectorStatus s) {
 // 2.0.1's Occupied says nothing either way. A draw reported under any other
 // status has stopped.
 constexpr bool may_draw(ConnectorStatus s) { return s == ConnectorStatus::Charging || s == ConnectorStatus::Occupied; }
+// A vehicle is plugged in and its session goes on: the same vehicle as
+// before the status changed (a new vehicle comes through Available or
+// Preparing, 2.0.1 through Available).
+constexpr bool in_session(ConnectorStatus s) {
+    return s == ConnectorStatus::Charging || s == ConnectorStatus::SuspendedEV ||
+           s == ConnectorStatus::SuspendedEVSE || s == ConnectorStatus::Occupied;
+}
 
 }  // namespace fuseguard::policy

@@ -63,7 +63,9 @@ inline void set_managed_amount(Deduction& d, PhaseSet phases, Amps limit, Amps r
 inline void write_managed_deduction(Deduction& d, const StationInput& s, std::uint32_t index, Amps limit,
                                     const PolicySettings& cfg) {
     set_station(d, s, index);
-    set_managed_amount(d, s.phases(), limit, cfg.mode == PolicyMode::Strict ? s.offline_draw() : Amps{}, cfg.mode);
+    // Strict mode relies on nothing the station does, its vehicle included.
+    const bool strict = cfg.mode == PolicyMode::Strict;
+    set_managed_amount(d, strict ? s.phases() : s.vehicle_phases(), limit, strict ? s.offline_draw() : Amps{}, cfg.mode);
 }
 // One station, in the control state it is in now.
 inline void write_station_deduction(Deduction& d, const StationInput& s, std::uint32_t index,

@@ -65,8 +65,22 @@ struct alignas(64) StationInput {
     // it reported nothing recent (counts as 0 drawn, the safe direction).
     std::optional<std::array<Amps, 3>> measured;
     std::string id;
+    // The station terminals (L1 is the station's L1) its vehicle draws on,
+    // once the controller has seen it draw on fewer than the station has
+    // (a 1-phase car on a 3-phase station; docs/allocation.md says when):
+    // while managed, its limit counts on those phases only. Empty: all.
+    PhaseSet vehicle_terminals;
 
     PhaseSet phases() const { return rotation.used(phase_count); }
+    // The site phases its limit is counted on while it is managed: those
+    // its vehicle draws on when they are fewer, else every phase it has.
+    PhaseSet vehicle_phases() const {
+        if (vehicle_terminals.empty() || phase_count < 3) return phases();
+        PhaseSet out;
+        for (Phase terminal : kAllPhases)
+            if (vehicle_terminals.contains(terminal)) out.insert(rotation.site_phase(terminal));
+        return out.empty() ? phases() : out;
+    }
     // What is counted for it while online: its confirmed limit, else its capacity.
     Amps counted_now() const { return control == Control::Managed ? limit_in_force : max_current; }
     // The least limit it may be applying now: a limit up to this one cannot
@@ -130,6 +144,10 @@ struct PolicySettings {
     // its limit stays this far above its draw so it can ask for more.
     Amps reclaim_margin = Amps::whole(2);
     Amps step = Amps::milli(100);            // limits are sent in 0.1 A
+    // A charging station keeps its limit when its new share differs by less
+    // than this, unless the fuse needs the lowering (SPEC 3: stations write
+    // profiles to flash). 0: every change goes out.
+    Amps calm_step;
 };
 
 struct SiteState {

@@ -83,10 +83,16 @@ void AutoStation::resume_transaction(const std::string& id, std::chrono::seconds
 }
 
 void AutoStation::send_meter_values(double amps, int connector, std::optional<int> transaction_id) {
+    send_meter_values({amps, amps, amps}, connector, transaction_id);
+}
+
+void AutoStation::send_meter_values(const std::array<double, 3>& per_phase, int connector,
+                                    std::optional<int> transaction_id) {
     json sampled = json::array();
-    for (const char* phase : {"L1", "L2", "L3"}) {
+    for (std::size_t k = 0; k < 3; ++k) {
         char value[16];
-        std::snprintf(value, sizeof value, "%.1f", amps);
+        std::snprintf(value, sizeof value, "%.1f", per_phase[k]);
+        const std::string phase = "L" + std::to_string(k + 1);
         sampled.push_back({{"value", value}, {"measurand", "Current.Import"}, {"phase", phase}, {"unit", "A"}});
     }
     json payload = {{"connectorId", connector},

@@ -3,6 +3,7 @@
 // client on its own thread that answers every CALL from the server (with
 // `Accepted`, or what the test sets per action) and records it, so a test
 // can see which limits arrived, in which order.
+#include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
@@ -91,6 +92,9 @@ public:
     // MeterValues with Current.Import at `amps` on each of the three phases,
     // as a 1.6 station sends them.
     void send_meter_values(double amps, int connector = 1, std::optional<int> transaction_id = std::nullopt);
+    // Its vehicle's draw per station terminal L1, L2, L3 (a 1-phase car: {a, 0, 0}).
+    void send_meter_values(const std::array<double, 3>& per_phase, int connector = 1,
+                           std::optional<int> transaction_id = std::nullopt);
     std::string transaction_id();
     // Drops every frame from the server from now on, but keeps the socket
     // open and answers pings: the link is up, nothing gets through.

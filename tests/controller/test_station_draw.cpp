@@ -142,4 +142,40 @@ TEST_SUITE("Controller") {
         REQUIRE(b->wait_calls("SetChargingProfile", [](auto& c) { return limit_of(c.back().payload) == 17; }));
         CHECK(a->wait_calls("SetChargingProfile", [](auto& c) { return limit_of(c.back().payload) == 17; }, 3s));
     }
+
+    TEST_CASE("a 1-phase car on a 3-phase station frees the other phases until a draw or a new vehicle needs them") {
+        SiteUnderTest site;
+        // The EMS holds 20 A on L2 and L3: 34 A are free on L1, 16 A on L2 and L3.
+        site.ems.set_holding(200, {20, 200, 200});
+        auto a = charging(site, "A");
+        auto b = charging(site, "B");
+        auto limit_is = [](double amps) { return [amps](auto& c) { return !c.empty() && limit_of(c.back().payload) == amps; }; };
+        REQUIRE(a->wait_calls("SetChargingProfile", limit_is(8)));
+        REQUIRE(b->wait_calls("SetChargingProfile", limit_is(8)));
+        // Two reports of A's car on its L1 alone: L2 and L3 hold B only (16 A),
+        // and A takes what L1 has left (34 - 16).
+        a->send_meter_values({7.8, 0, 0});
+        a->send_meter_values({7.8, 0, 0});
+        REQUIRE(b->wait_calls("SetChargingProfile", limit_is(16)));
+        REQUIRE(a->wait_calls("SetChargingProfile", limit_is(18)));
+        // A pause and a charge again: the same vehicle, still on one phase.
+        a->status(1, "SuspendedEV");
+        a->status(1, "Charging");
+        a->send_meter_values({17.5, 0.2, 0.3});
+        CHECK_FALSE(b->wait_calls("SetChargingProfile", limit_is(8), 1500ms));
+        // The car now draws on L2 as well: all of A's phases count at once.
+        a->send_meter_values({17.5, 9, 0});
+        REQUIRE(b->wait_calls("SetChargingProfile", limit_is(8)));
+        REQUIRE(a->wait_calls("SetChargingProfile", limit_is(8)));
+        // Freed again, then the vehicle leaves and another comes: it may use
+        // every phase, so every phase counts until it shows otherwise.
+        a->send_meter_values({7.8, 0, 0});
+        a->send_meter_values({7.8, 0, 0});
+        REQUIRE(b->wait_calls("SetChargingProfile", limit_is(16)));
+        a->status(1, "Available");
+        a->status(1, "Preparing");
+        a->status(1, "Charging");
+        REQUIRE(b->wait_calls("SetChargingProfile", limit_is(8)));
+        REQUIRE(a->wait_calls("SetChargingProfile", limit_is(8)));
+    }
 }

@@ -49,6 +49,7 @@ RandomSite random_site(std::uint64_t seed, const RandomSiteShape& shape) {
     cfg.mode = r.chance(20) ? PolicyMode::Strict : PolicyMode::Standard;
     cfg.safety_margin = r.amps(0, 10);
     cfg.min_current = r.chance(10) ? Amps::whole(r.range(0, 10)) : Amps::whole(6);
+    cfg.calm_step = r.chance(25) ? r.amps(0, 3) : Amps{};
 
     const int stations = r.range(shape.min_stations, shape.max_stations);
     static constexpr int kMax[] = {0, 10, 16, 16, 20, 32, 32, 32, 63};
@@ -74,6 +75,11 @@ RandomSite random_site(std::uint64_t seed, const RandomSiteShape& shape) {
             for (auto& v : m) v = Amps::milli(r.range(0, static_cast<int>(s.max_current.milliamps() / 100) + 5) * 100);
             s.measured = m;
             s.draw_predates_limit = r.chance(25);
+        }
+        // A 1- or 2-phase vehicle on a 3-phase station, as the controller saw it draw.
+        if (s.phase_count == 3 && r.chance(20)) {
+            s.vehicle_terminals.insert(Phase::L1);
+            if (r.chance(30)) s.vehicle_terminals.insert(Phase::L2);
         }
         s.turn = r.below(6);
         out.site.stations.push_back(std::move(s));

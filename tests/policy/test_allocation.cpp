@@ -195,6 +195,68 @@ TEST_SUITE("Allocation") {
         }
     }
 
+    TEST_CASE("a 1-phase car on a 3-phase station frees the station's other phases") {
+        FuseTree tree("site", A(32));
+        SiteState site;
+        // ONE's car draws on its terminal L1, which is site L2; SINGLE is a
+        // 1-phase station on L3; THREE's car draws on all three.
+        auto one = charging(station("ONE", 32, std::nullopt, 3, "L2L3L1"), 10);
+        one.vehicle_terminals.insert(Phase::L1);
+        site.stations = {one, charging(station("SINGLE", 32, std::nullopt, 1, "L3"), 10),
+                         charging(station("THREE", 32), 10)};
+        auto a = allocate(tree, site);
+        // L2 holds ONE and THREE, L3 holds SINGLE and THREE: 16 A each.
+        CHECK(target(a, site, "ONE") == A(16));
+        CHECK(target(a, site, "SINGLE") == A(16));
+        CHECK(target(a, site, "THREE") == A(16));
+        const auto& counted = decision(a, site, "ONE").deduction.current;
+        CHECK(counted[Phase::L1] == Amps{});
+        CHECK(counted[Phase::L2] == A(16));
+        CHECK(counted[Phase::L3] == Amps{});
+        // Not known (or strict mode): ONE counts on all three, and L3 is
+        // shared three ways.
+        site.stations[0].vehicle_terminals = {};
+        a = allocate(tree, site);
+        CHECK(target(a, site, "ONE") < A(11));
+        site.stations[0].vehicle_terminals.insert(Phase::L1);
+        site.settings.mode = PolicyMode::Strict;
+        a = allocate(tree, site);
+        CHECK(decision(a, site, "ONE").deduction.current[Phase::L1] > Amps{});
+    }
+
+    TEST_CASE("calm limits: a change under the calm step is kept back unless the fuse needs it") {
+        FuseTree tree("site", A(40));
+        SiteState site;
+        site.settings.calm_step = A(1);
+        site.stations = {charging(station("A", 32), 20.5), charging(station("B", 32), 19.5)};
+        // Shares are 20 A each: B's raise of 0.5 A is not sent, which leaves
+        // the room for A to keep its 20.5 A.
+        auto a = allocate(tree, site);
+        CHECK(target(a, site, "A") == A(20.5));
+        CHECK(target(a, site, "B") == A(19.5));
+        CHECK(decision(a, site, "A").reason == LimitReason::Calm);
+        CHECK(plan_transition(site, a).empty());
+        // 0.4 A of non-EV load: the fuse needs every small lowering.
+        site.stations[0].limit_in_force = A(20);
+        site.stations[1].limit_in_force = A(20);
+        MeterInput m;
+        m.id = "grid";
+        m.measures = MeterMeasures::NonEv;
+        m.state = DeviceState::Online;
+        m.current = PhaseCurrents::uniform(A(0.4));
+        site.meters = {m};
+        a = allocate(tree, site);
+        CHECK(target(a, site, "A") == A(19.8));
+        CHECK(target(a, site, "B") == A(19.8));
+        // A change of a whole step goes out.
+        site.meters[0].current = PhaseCurrents::uniform(A(2));
+        site.stations[0].limit_in_force = A(19);
+        site.stations[1].limit_in_force = A(17);
+        a = allocate(tree, site);
+        CHECK(target(a, site, "A") == A(19));
+        CHECK(target(a, site, "B") == A(19));
+    }
+
     TEST_CASE("idle stations get 0 A / and so do stations too small to charge") {
         FuseTree tree("site", A(100));
         SiteState site;

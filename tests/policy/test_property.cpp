@@ -44,6 +44,9 @@ public:
     void all(std::mt19937_64& rng) {
         safety();
         for (std::uint32_t i = 0; i < site_.stations.size(); ++i) station_bounds(i);
+        // Calm limits give up equal shares and work conservation by up to
+        // the calm step, on purpose: only safety and bounds hold then.
+        if (calm()) return;
         const auto n = site_.stations.size();
         for (int k = 0; k < 200 && n > 1; ++k) pair(static_cast<std::uint32_t>(rng() % n), static_cast<std::uint32_t>(rng() % n));
         for (int k = 0; k < 40 && n > 0; ++k) {
@@ -53,10 +56,16 @@ public:
     }
 
 private:
+    bool calm() const { return cfg_.calm_step > Amps{}; }
     std::size_t con(NodeId n, Phase p) const { return n.value * 3 + index(p); }
+    // Where a station's limit counts: the phases its vehicle draws on, unless
+    // strict mode counts every phase it has.
+    PhaseSet counted_phases(const StationInput& s) const {
+        return cfg_.mode == PolicyMode::Strict ? s.phases() : s.vehicle_phases();
+    }
     bool on_path(std::uint32_t station, std::size_t c) const {
         const auto& s = site_.stations[station];
-        return s.phases().contains(static_cast<Phase>(c % 3)) && tree_.covers(NodeId{static_cast<std::uint32_t>(c / 3)}, s.node);
+        return counted_phases(s).contains(static_cast<Phase>(c % 3)) && tree_.covers(NodeId{static_cast<std::uint32_t>(c / 3)}, s.node);
     }
     std::vector<std::size_t> path(std::uint32_t station) const {
         std::vector<std::size_t> out;
@@ -97,6 +106,12 @@ private:
         if (d.target.has_value() != controllable) return fail(who + "target presence wrong");
         if (!d.target) return;
         const Amps t = *d.target;
+        // Counted on every phase its vehicle may draw on, and on no other.
+        for (Phase p : kAllPhases) {
+            const bool counted = d.deduction.current[p] > Amps{};
+            if (t > Amps{} && counted != counted_phases(s).contains(p))
+                fail(who + "counted on " + std::string(name(p)) + " wrongly (vehicle on " + format(counted_phases(s)) + ")");
+        }
         if (t.milliamps() % cfg_.step.milliamps() != 0) fail(who + "limit not in 0.1 A steps: " + format(t));
         if (t != Amps{} && (t < start(s) || t > s.max_current)) fail(who + "limit out of bounds: " + format(t));
         const bool zero = d.reason == LimitReason::Idle || d.reason == LimitReason::NoCapacity ||
@@ -104,7 +119,9 @@ private:
         if (zero != (t == Amps{})) fail(who + "limit " + format(t) + " does not match its reason");
         if (d.reason == LimitReason::Idle && s.wants_current) fail(who + "wants current but is idle");
         if (d.reason == LimitReason::AtMaximum && t != s.max_current.floor_to(cfg_.step)) fail(who + "not at max");
-        if (d.reason == LimitReason::FairShare && !saturated_not_covering(i, std::nullopt))
+        if (d.reason == LimitReason::Calm && (!calm() || t != s.limit_in_force))
+            fail(who + "calm at " + format(t) + " but its limit in force is " + format(s.limit_in_force));
+        if (d.reason == LimitReason::FairShare && !calm() && !saturated_not_covering(i, std::nullopt))
             fail(who + "below its cap at " + format(t) + " while every fuse on its path has room");
         if (d.reason == LimitReason::Paused) {
             const Amps extra = start(s) - base(s);
