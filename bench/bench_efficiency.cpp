@@ -108,6 +108,13 @@ Figures run_site(bool total_meter, unsigned seed) {
     Agenda agenda;
     Figures f;
     std::unique_ptr<controller::SiteController> ctl;
+    std::vector<double> last_sent(static_cast<std::size_t>(shape.stations), -1e9);
+    // With EFFICIENCY_TRACE: what the controller took off the meter less
+    // than the stations drew (L1, summed over readings), by how long before
+    // the reading the station's limit last changed.
+    std::array<double, 4> err_by_age{};
+    static const double trace_from = std::getenv("EFFICIENCY_FROM") ? std::atof(std::getenv("EFFICIENCY_FROM")) : -1;
+    auto in_window = [](double t) { return trace_from >= 0 && t >= trace_from && t < trace_from + 15; };
     auto id_of = [](int i) { return "CP" + std::to_string(i); };
     auto index_of = [](const std::string& id) { return std::stoi(id.substr(2)); };
     auto deliver = [&](ocpp::StationEvent e) { ctl->on_station_event(e); };
@@ -116,12 +123,23 @@ Figures run_site(bool total_meter, unsigned seed) {
         [&](const std::string& id, double amps) {
             const int i = index_of(id);
             if (now >= kWarmUp) ++f.writes;
+            last_sent[static_cast<std::size_t>(i)] = now;
+            if (in_window(now)) std::fprintf(stderr, "  %.1f send %s %.1f\n", now, id.c_str(), amps);
             agenda.at(now + kLatency, [&, i, amps] { site.offer(i, amps, now); });
             agenda.at(now + 2 * kLatency, [&, id, amps] { deliver(ocpp::LimitAnswered{id, amps, true, "Accepted", false}); });
             return true;
         },
         [] {}, nullptr, controller::Clocks{steady, wall});
 
+    // A station samples its draw and sends it.
+    auto report = [&](int i) {
+        const auto& v = site.station(i);
+        if (!v.car) return;
+        std::array<double, 3> a{};
+        for (std::size_t k = 0; k < 3; ++k) a[k] = std::round(v.terminal_a[k] * 10) / 10;
+        agenda.at(now + kLatency, [&, i, a] { deliver(ocpp::DrawMeasured{id_of(i), 1, a}); });
+        if (in_window(now)) std::fprintf(stderr, "  %.1f report CP%d %.1f %.1f %.1f\n", now, i, a[0], a[1], a[2]);
+    };
     for (int i = 0; i < shape.stations; ++i) deliver(ocpp::StationConnected{id_of(i), ocpp::Version::V16});
     std::vector<std::string> status(static_cast<std::size_t>(shape.stations));
     std::vector<bool> was_charging(static_cast<std::size_t>(shape.stations));
@@ -144,11 +162,7 @@ Figures run_site(bool total_meter, unsigned seed) {
             }
             // Each station samples on its own phase of the interval.
             const long every = std::lround(kReportEvery / kDt);
-            if (v.car && (n + i * 7) % every == 0) {
-                std::array<double, 3> a{};
-                for (std::size_t k = 0; k < 3; ++k) a[k] = std::round(v.terminal_a[k] * 10) / 10;
-                deliver(ocpp::DrawMeasured{id_of(i), 1, a});
-            }
+            if (v.car && (n + i * 7) % every == 0) report(i);
             const bool charging = v.offered_a >= 6;
             if (measuring && v.wants && was_charging[static_cast<std::size_t>(i)] && !charging) ++f.pauses;
             was_charging[static_cast<std::size_t>(i)] = charging;
@@ -177,8 +191,7 @@ Figures run_site(bool total_meter, unsigned seed) {
         io.poll();
         io.restart();
 
-        static const double trace_from = std::getenv("EFFICIENCY_FROM") ? std::atof(std::getenv("EFFICIENCY_FROM")) : -1;
-        if (trace && (n % 600 == 0 || (trace_from >= 0 && now >= trace_from && now < trace_from + 15 && n % 5 == 0))) {
+        if (trace && (n % 600 == 0 || (in_window(now) && n % 5 == 0))) {
             std::fprintf(stderr, "t=%5.0f bld %4.1f %4.1f %4.1f tot %5.1f %5.1f %5.1f ideal %5.1f drawn %5.1f |", now,
                          site.building()[0], site.building()[1], site.building()[2], site.total()[0], site.total()[1],
                          site.total()[2], site.ideal_a(kMargin), site.drawn_a());
@@ -208,8 +221,21 @@ Figures run_site(bool total_meter, unsigned seed) {
                                  total[2], site.building()[0], site.building()[1], site.building()[2]);
             }
         }
+        if (read_meter && trace) {
+            for (int i = 0; i < shape.stations; ++i) {
+                const auto& m = ctl->model().state.stations[static_cast<std::size_t>(i)].measured;
+                const double counted = m ? (*m)[0].amps() : 0.0;
+                const double truth = site.station(i).terminal_a[0];
+                const double age = now - last_sent[static_cast<std::size_t>(i)];
+                err_by_age[age < 6 ? 0 : age < 15 ? 1 : age < 60 ? 2 : 3] += truth - counted;
+            }
+        }
         if (read_meter) {
             const auto figures = ctl->node_figures();
+            if (in_window(now))
+                std::fprintf(stderr, "  %.1f estimate %.1f %.1f %.1f truth %.1f %.1f %.1f\n", now, figures[0].non_ev[policy::Phase::L1].amps(),
+                             figures[0].non_ev[policy::Phase::L2].amps(), figures[0].non_ev[policy::Phase::L3].amps(),
+                             site.building()[0], site.building()[1], site.building()[2]);
             for (auto p : policy::kAllPhases) {
                 const double err = figures[0].non_ev[p].amps() - site.building()[policy::index(p)];
                 f.bias += err;
@@ -218,6 +244,9 @@ Figures run_site(bool total_meter, unsigned seed) {
             }
         }
     }
+    if (trace)
+        std::fprintf(stderr, "draw not counted (A, summed over readings) by age of last limit: <6s %.0f, 6-15s %.0f, 15-60s %.0f, older %.0f\n",
+                     err_by_age[0], err_by_age[1], err_by_age[2], err_by_age[3]);
     return f;
 }
 

@@ -16,12 +16,15 @@
 #include <sstream>
 
 #include "common/child_process.hpp"
+#include "proc_usage.hpp"
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
+
+using fuseguard::bench::usage;
 
 namespace {
 
@@ -106,26 +109,6 @@ private:
     std::uint64_t seq_ = 0;
     bool writing_ = false;
 };
-
-// CPU seconds and resident MiB of another process, from /proc.
-std::pair<double, double> usage(pid_t pid) {
-    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-    std::string line;
-    std::getline(stat, line);
-    std::istringstream in(line.substr(line.rfind(')') + 2));
-    std::string f;
-    double utime = 0, stime = 0;
-    for (int i = 3; i <= 15; ++i) {
-        in >> f;
-        if (i == 14) utime = std::stod(f);
-        if (i == 15) stime = std::stod(f);
-    }
-    double rss_kb = 0;
-    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-    while (std::getline(status, line))
-        if (line.rfind("VmRSS:", 0) == 0) rss_kb = std::stod(line.substr(6));
-    return {(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK)), rss_kb / 1024.0};
-}
 
 // `server_cmd` is what the stations connect to. With `csms_cmd`, it is a
 // relay to that CSMS: the CSMS starts first, and its port is appended to

@@ -26,6 +26,7 @@ bool SiteController::send(const policy::LimitCommand& cmd) {
     auto& s = model_.state.stations[cmd.station];
     if (!send_(s.id, cmd.limit.amps())) return false;
     ++limits_sent_;
+    limit_sent(cmd.station, cmd.limit);
     // A raise may take effect before its answer: count it from now on.
     // A lowering counts only once it is confirmed.
     if (s.control == Control::Managed && cmd.limit > s.limit_in_force) {

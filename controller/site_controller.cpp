@@ -277,7 +277,12 @@ void SiteController::station_event(std::size_t i, const ocpp::StationEvent& ev) 
                     const auto st = policy::parse_connector_status(con.status);
                     if (n > 0 && st && policy::wants_current(*st)) wants = true;
                 }
-                if (wants && !s.wants_current) rt.wants_since = now_steady();
+                if (wants && !s.wants_current) {
+                    rt.wants_since = now_steady();
+                    // Limits from before the vehicle came never reached it
+                    // (a 0 A while idle is no pause of it): draw_floor starts here.
+                    rt.recent_limits.clear();
+                }
                 s.wants_current = wants;
                 refresh_uptime(i);
                 request_replan();

@@ -60,9 +60,14 @@ struct StationRuntime {
     std::chrono::steady_clock::time_point lowered_at{};   // it accepted a lower limit sent since its vehicle came
     std::chrono::steady_clock::time_point wants_since{};  // it last began to want current (a vehicle came)
     std::chrono::steady_clock::time_point reported_at{};  // it last reported its draw
-    // The lowest limit a meter was read under since its last report: what
-    // the report may still stand for (none: the report stands as it is).
+    // What its report may still stand for, as worked out at the last meter
+    // reading (none: the report stands as it is). See station_draw.cpp,
+    // "what a report stands for".
     std::optional<policy::Amps> report_cap;
+    // Limits sent to it since its vehicle came, lately, oldest first, with
+    // when; the first may be older than the rest (the one in force when they
+    // began).
+    std::deque<std::pair<std::chrono::steady_clock::time_point, policy::Amps>> recent_limits;
     // A report that says it draws more than is taken off a total meter now,
     // waiting for a meter reading that holds that draw (see refresh_measured).
     std::optional<std::chrono::steady_clock::time_point> rise_reported_at;
@@ -174,6 +179,11 @@ private:
     bool raise_held(std::size_t station, std::chrono::steady_clock::time_point now) const;
     // The policy's `measured` from the connectors' reports and report_cap.
     void refresh_measured(std::size_t station);
+    // Remembers a limit sent, for draw_floor.
+    void limit_sent(std::size_t station, policy::Amps limit);
+    // The least its vehicle may draw at a reading completed at `at`, as far
+    // as the limits sent go; none when no limit was sent lately.
+    std::optional<policy::Amps> draw_floor(std::size_t station, std::chrono::steady_clock::time_point at) const;
     // Whether its vehicle draws on fewer phases than it has, from its
     // reports; forget_vehicle_phases when the vehicle may have changed.
     void refresh_vehicle_phases(std::size_t station);

@@ -15,6 +15,8 @@ namespace {
 // hold the draw from before it: meters average over about a second and a
 // poll in flight was sampled earlier.
 constexpr auto kMeterLag = std::chrono::seconds(1);
+// How far back the limits sent are remembered for draw_floor.
+constexpr auto kLimitMemory = std::chrono::seconds(60);
 // A terminal drawing less than this carries none of the vehicle's current.
 const Amps kIdleTerminal = Amps::whole(1);
 // A vehicle drawing at least this on a terminal is charging, not starting
@@ -24,19 +26,25 @@ const Amps kChargingTerminal = Amps::whole(4);
 constexpr int kFewerPhasesReports = 2;
 }  // namespace
 
-// A station's report stands for its draw until it reports again, but not
-// past a lowering: a `total` meter read after it no longer holds the old
-// draw, and taking the old draw off it would make the non-EV load look
-// smaller than it is. Capped when a meter is read, not when the station
-// answers, so that a reading and what is taken off it belong together;
-// capping at the answer would count the lowered current twice until the
-// next reading and lower everyone else to make room for it.
+// What a report stands for. A vehicle follows its station's limit with a
+// lag of up to kVehicleResponse, so at a meter reading it may be drawing as
+// little as the lowest limit in force at any moment in the kVehicleResponse
+// (and the meter's averaging) before: a report taken before a lowering
+// reached the vehicle, or a station lowered and raised again between two
+// readings, may show a draw it does not have at the reading, and taking
+// that off a `total` meter would make the non-EV load look smaller than it
+// is. So the report is capped at that lowest limit, worked out at each
+// reading (so that a reading and what is taken off it belong together).
+// A pause may have stopped the vehicle for longer than that (a car may
+// sleep): since kVehicleResponse before its report, it leaves nothing of
+// the report until the next one. Limits replaced at the moment they were
+// sent were never applied, and count for nothing.
 void SiteController::on_meter_read(std::chrono::steady_clock::time_point at) {
     for (std::size_t i = 0; i < stations_.size(); ++i) {
         const auto& s = model_.state.stations[i];
         auto& rt = stations_[i];
         if (!s.measured && !rt.rise_reported_at) continue;
-        const Amps cap = rt.report_cap ? policy::min(*rt.report_cap, s.counted_now()) : s.counted_now();
+        const Amps cap = policy::min(s.counted_now(), draw_floor(i, at).value_or(s.counted_now()));
         const bool rise_holds = rt.rise_reported_at && at - *rt.rise_reported_at >= kMeterLag;
         // Most readings change neither: `measured` is already worked out from
         // the same reports, cap and wait.
@@ -45,6 +53,34 @@ void SiteController::on_meter_read(std::chrono::steady_clock::time_point at) {
         if (rise_holds) rt.rise_reported_at.reset();
         refresh_measured(i);
     }
+}
+
+std::optional<Amps> SiteController::draw_floor(std::size_t i, std::chrono::steady_clock::time_point at) const {
+    const auto& rt = stations_[i];
+    const auto window = kVehicleResponse + kMeterLag;
+    const Amps pause = model_.state.settings.min_current;
+    std::optional<Amps> floor;
+    const auto& limits = rt.recent_limits;
+    for (std::size_t k = 0; k < limits.size(); ++k) {
+        const auto begins = limits[k].first;
+        const auto ends = k + 1 < limits.size() ? limits[k + 1].first : std::chrono::steady_clock::time_point::max();
+        if (ends <= begins) continue;
+        const Amps limit = limits[k].second;
+        if (limit < pause && ends > rt.reported_at - window) return Amps{};
+        if (ends > at - window) floor = floor ? policy::min(*floor, limit) : limit;
+    }
+    return floor;
+}
+
+void SiteController::limit_sent(std::size_t i, Amps limit) {
+    auto& rt = stations_[i];
+    const auto now = now_steady();
+    rt.recent_limits.emplace_back(now, limit);
+    // draw_floor looks back kVehicleResponse and the meter's lag from the
+    // last report and from now; a report older than kLimitMemory loses its
+    // pauses (it is rarely that old: stations report every 10 s).
+    const auto since = std::max(std::min(now, rt.reported_at), now - kLimitMemory) - kVehicleResponse - kMeterLag;
+    while (rt.recent_limits.size() > 1 && rt.recent_limits[1].first <= since) rt.recent_limits.pop_front();
 }
 
 // Connector (1.6) or EVSE (2.0.1) 0 is the station as a whole: its report

@@ -1,0 +1,273 @@
+// The whole service where an operator feels it (issue 16): the real
+// fuseguard binary with a real mosquitto and a subscriber to everything it
+// publishes, a Modbus meter, and N stations over loopback that boot, start
+// a transaction, answer every call as a station would (and draw a little
+// under the limit they were last given), and send MeterValues every period.
+// Reported, after the ramp: fuseguard's CPU share of one core and RSS, the
+// MeterValues round trip p50/p99, and the profiles and MQTT messages a
+// second it sent.
+// Run: build/bench/bench_service (docs/BENCHMARKS.md, "The whole service").
+#include <benchmark/benchmark.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
+#include <mqtt/async_client.h>
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <cstdio>
+#include <regex>
+#include <sstream>
+
+#include "common/child_process.hpp"
+#include "common/temp_dir.hpp"
+#include "controller/mqtt_fixture.hpp"
+#include "modbus/test_server.hpp"
+#include "proc_usage.hpp"
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+using Clock = std::chrono::steady_clock;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Load {
+    std::vector<double> latency_ms;
+    std::uint64_t sent = 0, answered = 0, failed = 0, profiles = 0;
+};
+
+// 100 stations per board, each board fused for 100 stations at 10 A.
+std::string site_yaml(int stations, std::uint16_t meter_port, std::uint16_t mqtt_port, const std::string& state_dir) {
+    std::ostringstream y;
+    const int boards = (stations + 99) / 100;
+    y << "site: { id: bench, fuse_limit_a: " << stations * 10 << " }\n"
+      << "meters:\n"
+      << "  - { id: grid, measures: non_ev, modbus: { host: 127.0.0.1, port: " << meter_port << ", timeout_s: 0.5 },\n"
+      << "      registers: { current_a: { address: 100, scale: 0.1, per_phase: true } }, poll_interval_s: 1,\n"
+      << "      offline_after_s: 5, fallback_a: 50 }\n"
+      << "chargers:\n";
+    for (int i = 0; i < stations; ++i)
+        y << "  - { id: CP" << i << ", circuit: B" << i / 100 << ", max_current_a: 32, fallback_current_a: 6 }\n";
+    y << "ocpp: { listen: 127.0.0.1:0 }\n"
+      << "mqtt: { broker: tcp://127.0.0.1:" << mqtt_port << ", topic_prefix: fg }\n"
+      << "state_dir: " << state_dir << "\n";
+    std::string text = y.str();
+    std::string circuits = "  circuits:\n";
+    for (int b = 0; b < boards; ++b) circuits += "    - { id: B" + std::to_string(b) + ", fuse_limit_a: 1000 }\n";
+    return text.insert(text.find("meters:"), circuits);
+}
+
+const std::string kMeterHead = R"(","MeterValues",{"connectorId":1,"transactionId":)";
+
+class Station : public std::enable_shared_from_this<Station> {
+public:
+    Station(net::io_context& io, Load& load, std::string id, std::chrono::milliseconds period, Clock::time_point end)
+        : ws_(io), timer_(io), load_(load), id_(std::move(id)), period_(period), end_(end) {}
+
+    void start(std::uint16_t port, std::chrono::milliseconds first) {
+        beast::get_lowest_layer(ws_).expires_after(60s);
+        beast::get_lowest_layer(ws_).async_connect(
+            net::ip::tcp::endpoint{net::ip::make_address("127.0.0.1"), port},
+            [self = shared_from_this(), first](beast::error_code ec) {
+                if (ec) return void(++self->load_.failed);
+                self->ws_.set_option(websocket::stream_base::decorator([](websocket::request_type& r) {
+                    r.set(beast::http::field::sec_websocket_protocol, "ocpp1.6");
+                }));
+                self->ws_.async_handshake("127.0.0.1", "/ocpp/" + self->id_, [self, first](beast::error_code ec2) {
+                    if (ec2) return void(++self->load_.failed);
+                    beast::get_lowest_layer(self->ws_).expires_never();
+                    self->read();
+                    self->write(R"([2,"b","BootNotification",{"chargePointVendor":"Bench","chargePointModel":"S"}])");
+                    self->write(R"([2,"s","StatusNotification",{"connectorId":1,"status":"Charging","errorCode":"NoError"}])");
+                    self->write(R"([2,"t","StartTransaction",{"connectorId":1,"idTag":"B","meterStart":0,"timestamp":"2026-12-06T00:00:00Z"}])");
+                    self->schedule(first);
+                });
+            });
+    }
+
+private:
+    void schedule(std::chrono::milliseconds after) {
+        timer_.expires_at(std::min(Clock::now() + after, end_));
+        timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+            if (ec || Clock::now() >= self->end_) return self->close();
+            self->send_meter_values();
+            self->schedule(self->period_);
+        });
+    }
+    void send_meter_values() {
+        if (waiting_) return;  // still waiting for the last answer: skip a beat
+        waiting_ = true;
+        // A car drawing a little under its limit (16 A before it has one).
+        char amps[16];
+        std::snprintf(amps, sizeof amps, "%.1f", limit_ > 0 ? std::max(0.0, limit_ - 0.4) : 16.0);
+        std::string sampled;
+        for (const char* phase : {"L1", "L2", "L3"})
+            sampled += std::string(sampled.empty() ? "" : ",") + R"({"value":")" + amps +
+                       R"(","measurand":"Current.Import","phase":")" + phase + R"(","unit":"A"})";
+        sent_at_ = Clock::now();
+        ++load_.sent;
+        write("[2,\"" + std::to_string(++seq_) + kMeterHead + std::to_string(transaction_) +
+              R"(,"meterValue":[{"timestamp":"2026-12-06T12:00:00Z","sampledValue":[)" + sampled + "]}]}]");
+    }
+    // What a station answers fuseguard's calls with.
+    void answer(const json& frame) {
+        const std::string action = frame[2];
+        json payload = {{"status", "Accepted"}};
+        if (action == "GetConfiguration") payload = {{"configurationKey", json::array()}};
+        if (action == "GetCompositeSchedule") payload = {{"status", "Rejected"}};
+        if (action == "SetChargingProfile") {
+            ++load_.profiles;
+            const auto& p = frame[3]["csChargingProfiles"];
+            if (p.value("chargingProfileId", 0) == 1) limit_ = p["chargingSchedule"]["chargingSchedulePeriod"][0].value("limit", 0.0);
+        }
+        write(json::array({3, frame[1], payload}).dump());
+    }
+    void read() {
+        ws_.async_read(buf_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+            if (ec) return;
+            const auto frame = json::parse(beast::buffers_to_string(self->buf_.data()), nullptr, false);
+            self->buf_.consume(self->buf_.size());
+            if (frame.is_array() && frame.size() >= 3 && frame[0] == 2) self->answer(frame);
+            if (frame.is_array() && frame.size() >= 3 && frame[0] == 3) {
+                if (frame[1] == "t") self->transaction_ = frame[2].value("transactionId", 0);
+                if (self->waiting_ && frame[1] == std::to_string(self->seq_)) {
+                    self->load_.latency_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - self->sent_at_).count());
+                    ++self->load_.answered;
+                    self->waiting_ = false;
+                }
+            }
+            self->read();
+        });
+    }
+    // One write in flight; the rest wait their turn.
+    void write(std::string text) {
+        out_.push_back(std::move(text));
+        if (out_.size() == 1) do_write();
+    }
+    void do_write() {
+        ws_.text(true);
+        ws_.async_write(net::buffer(out_.front()), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+            if (ec) return void(++self->load_.failed);
+            self->out_.pop_front();
+            if (!self->out_.empty()) self->do_write();
+        });
+    }
+    void close() {
+        beast::error_code ignored;
+        beast::get_lowest_layer(ws_).socket().close(ignored);
+    }
+
+    websocket::stream<beast::tcp_stream> ws_;
+    net::steady_timer timer_;
+    beast::flat_buffer buf_;
+    std::deque<std::string> out_;
+    Load& load_;
+    std::string id_;
+    std::chrono::milliseconds period_;
+    Clock::time_point end_, sent_at_;
+    std::uint64_t seq_ = 0;
+    int transaction_ = 0;
+    double limit_ = 0;
+    bool waiting_ = false;
+};
+
+// Counts what fuseguard publishes.
+class Subscriber {
+public:
+    explicit Subscriber(std::uint16_t port) : client_("tcp://127.0.0.1:" + std::to_string(port), "bench-sub") {
+        client_.set_message_callback([this](mqtt::const_message_ptr) { ++messages; });
+        client_.connect()->wait();
+        client_.subscribe("fg/#", 0)->wait();
+    }
+    ~Subscriber() {
+        try {
+            client_.disconnect()->wait();
+        } catch (const mqtt::exception&) {
+        }
+    }
+    std::atomic<std::uint64_t> messages{0};
+
+private:
+    mqtt::async_client client_;
+};
+
+void BM_Service(benchmark::State& state) {
+    const int stations = static_cast<int>(state.range(0));
+    const auto period = std::chrono::milliseconds(state.range(1));
+    const auto duration = std::chrono::seconds(state.range(2));
+    for (auto _ : state) {
+        fuseguard::test::TempDir dir;
+        fuseguard::test::Mosquitto broker;
+        fuseguard::test::TestModbusServer meter;
+        meter.set_holding(100, {200, 200, 200});  // 20 A of other loads per phase
+        const auto config = dir.write("site.yaml", site_yaml(stations, meter.port(), broker.port(), (dir.path / "state").string()));
+        fuseguard::test::ChildProcess service({FUSEGUARD_BINARY, "--config", config});
+        if (!service.wait_for("stations connect to", 60s)) return state.SkipWithError("fuseguard did not start");
+        std::smatch m;
+        const std::string out = service.output();
+        if (!std::regex_search(out, m, std::regex("ocpp: listening on 127\\.0\\.0\\.1:([0-9]+)")))
+            return state.SkipWithError("no OCPP port");
+        const auto port = static_cast<std::uint16_t>(std::stoi(m[1]));
+        Subscriber subscriber(broker.port());
+
+        net::io_context io;
+        Load load;
+        // Everyone connects, boots and gets its first limits before measuring.
+        const auto ramp = std::chrono::seconds(10 + stations / 500);
+        const auto end = Clock::now() + ramp + duration;
+        std::vector<std::shared_ptr<Station>> all;
+        for (int i = 0; i < stations; ++i) {
+            all.push_back(std::make_shared<Station>(io, load, "CP" + std::to_string(i), period, end));
+            all.back()->start(port, ramp + period * i / stations);
+        }
+        double cpu0 = 0, cpu1 = 0, rss = 0;
+        std::uint64_t mqtt0 = 0, mqtt1 = 0, profiles0 = 0;
+        net::steady_timer mark(io), done(io);
+        mark.expires_after(ramp);
+        mark.async_wait([&](beast::error_code) {
+            cpu0 = fuseguard::bench::usage(service.pid()).first;
+            mqtt0 = subscriber.messages;
+            profiles0 = load.profiles;
+            load.latency_ms.clear();
+            load.sent = load.answered = 0;
+        });
+        done.expires_at(end);
+        done.async_wait([&](beast::error_code) {
+            std::tie(cpu1, rss) = fuseguard::bench::usage(service.pid());
+            mqtt1 = subscriber.messages;
+        });
+        io.run();
+        auto& l = load.latency_ms;
+        std::sort(l.begin(), l.end());
+        const double seconds = static_cast<double>(duration.count());
+        state.counters["cpu_pct"] = (cpu1 - cpu0) / seconds * 100.0;
+        state.counters["rss_mb"] = rss;
+        state.counters["p50_ms"] = l.empty() ? 0 : l[l.size() / 2];
+        state.counters["p99_ms"] = l.empty() ? 0 : l[l.size() * 99 / 100];
+        state.counters["profiles_per_s"] = static_cast<double>(load.profiles - profiles0) / seconds;
+        state.counters["mqtt_per_s"] = static_cast<double>(mqtt1 - mqtt0) / seconds;
+        state.counters["meter_values_per_s"] = static_cast<double>(load.answered) / seconds;
+        state.counters["failed"] = static_cast<double>(load.failed);
+        state.counters["unanswered"] = static_cast<double>(load.sent - load.answered);
+    }
+}
+
+}  // namespace
+
+// Arguments: stations, MeterValues period (ms), measured seconds.
+BENCHMARK(BM_Service)
+    ->ArgNames({"stations", "period_ms", "s"})
+    ->Args({1000, 10000, 30})
+    ->Args({5000, 10000, 30})
+    ->Args({1000, 1000, 20})
+    ->Args({5000, 1000, 20})
+    ->Iterations(1)
+    ->UseRealTime()
+    ->Unit(benchmark::kSecond);
+
+BENCHMARK_MAIN();
