@@ -20,6 +20,12 @@ void SiteController::refresh_device_notifications() {
     const bool grace_over = startup_grace_over();
     for (std::uint32_t i = 0; i < st.stations.size(); ++i) {
         const auto& s = st.stations[i];
+        // Every re-plan comes here; most stations have nothing new.
+        const auto deduction = policy::station_deduction(s, i, st.settings);
+        StationRuntime::NotesFrom from{stations_[i].revision, grace_over, deduction.rule, {}};
+        for (auto p : policy::kAllPhases) from.deduction_ma[policy::index(p)] = deduction.current[p].milliamps();
+        if (stations_[i].notes_from == from) continue;
+        stations_[i].notes_from = from;
         const std::string device = "charger:" + s.id;
         const bool offline = s.state == DeviceState::Offline || (s.state == DeviceState::Unknown && grace_over);
         const auto key = device_key(device, "ChargingStationOffline");

@@ -13,18 +13,26 @@ bool NotificationBoard::raise(Notification n) {
     if (it != active_.end() && it->second == n) return false;
     const auto id = n.id;
     active_.insert_or_assign(id, std::move(n));
+    changed_at_[id] = ++revision_;
     return true;
 }
 
-bool NotificationBoard::clear(const std::string& id) { return active_.erase(id) > 0; }
+bool NotificationBoard::clear(const std::string& id) {
+    if (active_.erase(id) == 0) return false;
+    changed_at_.erase(id);
+    ++revision_;
+    return true;
+}
 
 bool NotificationBoard::clear_device(const std::string& device, bool keep_liveness) {
     bool changed = false;
     for (auto it = active_.begin(); it != active_.end();) {
         const bool liveness = it->second.code == "ChargingStationOffline";
         if (it->second.device == device && !(keep_liveness && liveness)) {
+            changed_at_.erase(it->first);
             it = active_.erase(it);
             changed = true;
+            ++revision_;
         } else {
             ++it;
         }

@@ -3,6 +3,7 @@
 // tile. One per key: a station connector's error, a 2.0.1 problem, or a
 // device's liveness; a later one with the same key replaces the earlier.
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -35,9 +36,20 @@ public:
     // Everything a station has raised (its boot or reconnection clears them).
     bool clear_device(const std::string& device, bool keep_liveness = false);
     const std::map<std::string, Notification>& active() const { return active_; }
+    // Changes whenever active() does: the publisher serialises the list
+    // only then.
+    std::uint64_t revision() const { return revision_; }
+    // The revision at which the active notification `id` last changed (0
+    // when it is not active): the publisher serialises only those.
+    std::uint64_t revision_of(const std::string& id) const {
+        const auto it = changed_at_.find(id);
+        return it == changed_at_.end() ? 0 : it->second;
+    }
 
 private:
     std::map<std::string, Notification> active_;
+    std::map<std::string, std::uint64_t> changed_at_;
+    std::uint64_t revision_ = 0;
 };
 
 // A station's error as its StatusNotification reported it, explained from the

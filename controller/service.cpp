@@ -110,6 +110,7 @@ void Service::do_tick() {
     tick_.async_wait([this](const boost::system::error_code& ec) {
         if (ec) return;
         if (site_) site_->tick();
+        log_budget();
         // Fed from the loop itself: a loop that is stuck stops feeding it and
         // systemd restarts the service.
         systemd::watchdog();
@@ -183,7 +184,8 @@ void Service::apply(const config::Config& cfg) {
     if (!previous)
         for (const auto& d : policy::all_deductions(site_->target())) log::info("deduct " + policy::describe(d, model.state));
     if (mqtt_) publisher_ = std::make_unique<StatePublisher>(io_, *site_, *mqtt_);
-    last_budget_.clear();
+    logged_budget_.reset();
+    log_budget();  // what it starts with: every device unknown
     if (ocpp_ && same_listener(ocpp_->config(), cfg.ocpp) && same_backend(ocpp_->backend(), cfg.backend)) {
         ocpp_->set_stations(station_list(cfg));
         ocpp_->authorization().configure(cfg.authorization, cfg.backend.has_value());
@@ -234,14 +236,27 @@ void Service::stop_drivers() {
     ocpp_.reset();
 }
 
-// Every change goes to MQTT (coalesced) and, when the budget moved, to the log.
+// Every change goes to MQTT, coalesced by the publisher.
 void Service::on_site_changed() {
     if (publisher_) publisher_->changed();
+}
+
+// What the site has for charging, in the log when it moved by an ampere or
+// more on a phase: looked at once a second, not on every re-plan (at 5,000
+// stations, working it out took longer than the re-plan itself), and not
+// logged for every tenth of an ampere a meter moves.
+void Service::log_budget() {
     if (!site_) return;
     const auto available = site_->node_figures()[0].available;
-    const std::string budget = "site available for charging: " + policy::format(available);
-    if (budget != last_budget_) log::info(budget);
-    last_budget_ = budget;
+    bool moved = !logged_budget_;
+    for (auto p : policy::kAllPhases) {
+        if (moved) break;
+        const policy::Amps was = (*logged_budget_)[p];
+        moved = policy::max(available[p] - was, was - available[p]) >= policy::Amps::whole(1);
+    }
+    if (!moved) return;
+    logged_budget_ = available;
+    log::info("site available for charging: " + policy::format(available));
 }
 
 }  // namespace fuseguard::controller

@@ -49,6 +49,7 @@ private:
     void stop_drivers();
     void start_mqtt();
     void do_tick();
+    void log_budget();
     void on_site_changed();
 
     boost::asio::io_context& io_;
@@ -66,7 +67,7 @@ private:
     std::unique_ptr<StatePublisher> publisher_;
     std::vector<std::unique_ptr<modbus::Bus>> buses_;
     std::unique_ptr<TerminalView> view_;
-    std::string last_budget_;  // logged again only when it changes
+    std::optional<policy::PhaseCurrents> logged_budget_;  // logged again when it moves (log_budget)
 };
 
 }  // namespace fuseguard::controller

@@ -89,6 +89,16 @@ struct StationRuntime {
     // When it last accepted a limit, and since when its reports show it
     // drawing above it (limit_obeyed.cpp); it ignores its limits.
     std::chrono::steady_clock::time_point limit_accepted_at{};
+    // What its notifications were last worked out from: while it is the
+    // same, refresh_device_notifications has nothing to do for it.
+    struct NotesFrom {
+        std::uint64_t revision = 0;
+        bool grace_over = false;
+        policy::DeductionRule rule{};
+        std::array<std::int64_t, 3> deduction_ma{};
+        bool operator==(const NotesFrom&) const = default;
+    };
+    std::optional<NotesFrom> notes_from;
     std::optional<std::chrono::steady_clock::time_point> over_since;
     bool limit_ignored = false;
 };

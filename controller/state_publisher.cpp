@@ -13,9 +13,10 @@ using policy::DeviceState;
 
 namespace {
 
-// Coalescing window: short enough for the 100 ms promise, long enough to
-// gather a burst of events into one publication.
-constexpr auto kCoalesce = std::chrono::milliseconds(20);
+// Coalescing window: short enough for the 100 ms promise (a flush of a
+// 5,000-station site takes a few ms), long enough to gather a burst of
+// events into one publication.
+constexpr auto kCoalesce = std::chrono::milliseconds(50);
 // Uptime figures move slowly; they are recomputed this often.
 constexpr auto kUptimeRefresh = std::chrono::seconds(60);
 
@@ -41,6 +42,13 @@ void StatePublisher::changed() {
         armed_ = false;
         flush();
     });
+}
+
+void StatePublisher::put_text(const std::string& topic, std::string text) {
+    auto& last = last_body_[topic];
+    if (last == text) return;
+    last = text;
+    link_.publish(topic, std::move(text));
 }
 
 void StatePublisher::put(const std::string& topic, json body) {
@@ -138,18 +146,36 @@ json StatePublisher::charger_json(std::size_t i) const {
     return body;
 }
 
-json StatePublisher::notifications_json() const {
-    json list = json::array();
-    for (const auto& [id, n] : site_.notifications().active()) {
-        json j{{"id", n.id},       {"device", n.device},   {"connector", n.connector ? json(*n.connector) : json(nullptr)},
-               {"code", n.code},   {"severity", n.severity}, {"title", n.title},
-               {"description", n.description}, {"steps", n.steps}, {"category", n.category},
-               {"since", iso8601(n.since, true)}};
-        if (n.vendor_code) j["vendor_code"] = *n.vendor_code;
-        if (n.info) j["info"] = *n.info;
-        list.push_back(std::move(j));
+json StatePublisher::notification_json(const Notification& n) {
+    json j{{"id", n.id},       {"device", n.device},   {"connector", n.connector ? json(*n.connector) : json(nullptr)},
+           {"code", n.code},   {"severity", n.severity}, {"title", n.title},
+           {"description", n.description}, {"steps", n.steps}, {"category", n.category},
+           {"since", iso8601(n.since, true)}};
+    if (n.vendor_code) j["vendor_code"] = *n.vendor_code;
+    if (n.info) j["info"] = *n.info;
+    return j;
+}
+
+// The list as text, each notification serialised once per change: a site
+// with thousands of notes (every station's failsafe unverified, say)
+// changes one at a time, and serialising all of them each time was most
+// of the service's work.
+std::string StatePublisher::notifications_text() {
+    const auto& board = site_.notifications();
+    std::map<std::string, NoteText> kept;
+    std::string list = "[";
+    for (const auto& [id, n] : board.active()) {
+        const auto revision = board.revision_of(id);
+        auto it = note_text_.find(id);
+        NoteText text = it != note_text_.end() && it->second.revision == revision
+                            ? std::move(it->second)
+                            : NoteText{revision, notification_json(n).dump()};
+        if (list.size() > 1) list += ',';
+        list += text.text;
+        kept.emplace(id, std::move(text));
     }
-    return list;
+    note_text_ = std::move(kept);
+    return list + "]";
 }
 
 StatePublisher::StationKey StatePublisher::key_of(std::size_t i) const {
@@ -165,7 +191,7 @@ StatePublisher::StationKey StatePublisher::key_of(std::size_t i) const {
     k.target = d.target ? d.target->milliamps() : -1;
     const auto ded = policy::station_deduction(s, static_cast<std::uint32_t>(i), st.settings).current;
     for (auto p : policy::kAllPhases) k.deduction[policy::index(p)] = ded[p].milliamps();
-    k.reason = std::string(policy::name(d.reason));
+    k.reason = d.reason;
     return k;
 }
 
@@ -195,7 +221,12 @@ void StatePublisher::flush() {
         device("meters", m.state.meters[i].id, m.state.meters[i].state, site_.meters()[i], "current_a");
     for (std::size_t i = 0; i < m.state.ems.size(); ++i)
         device("ems", m.state.ems[i].id, m.state.ems[i].state, site_.ems()[i], "reserved_a");
-    put(p + "/notifications", notifications_json());
+    // The list is long on a large site with many notes; only a change to it
+    // is worth serialising.
+    if (const auto revision = site_.notifications().revision(); revision != notifications_revision_) {
+        notifications_revision_ = revision;
+        put_text(p + "/notifications", notifications_text());
+    }
 }
 
 }  // namespace fuseguard::controller

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,7 +30,7 @@ public:
     // The payloads, for the terminal view and tests.
     nlohmann::json site_json() const;
     nlohmann::json charger_json(std::size_t i) const;
-    nlohmann::json notifications_json() const;
+    static nlohmann::json notification_json(const Notification& n);
 
 private:
     struct StationKey {
@@ -38,11 +39,18 @@ private:
         int state = -1, control = -1;
         std::int64_t limit = -1, target = -1;
         std::array<std::int64_t, 3> deduction{};
-        std::string reason;
+        policy::LimitReason reason{};
         bool operator==(const StationKey&) const = default;
     };
     StationKey key_of(std::size_t i) const;
     void put(const std::string& topic, nlohmann::json body);
+    void put_text(const std::string& topic, std::string text);
+    // The notifications list as published, from note_text_.
+    std::string notifications_text();
+    struct NoteText {
+        std::uint64_t revision = 0;  // NotificationBoard::revision_of when it was serialised
+        std::string text;
+    };
 
     boost::asio::io_context& io_;
     const SiteController& site_;
@@ -53,6 +61,8 @@ private:
     std::map<std::string, std::string> last_body_;  // without ts, to tell a real change
     std::chrono::steady_clock::time_point uptime_refreshed_;
     std::uint64_t uptime_epoch_ = 0;
+    std::optional<std::uint64_t> notifications_revision_;  // of the list last published
+    std::map<std::string, NoteText> note_text_;             // by notification id
 };
 
 }  // namespace fuseguard::controller

@@ -24,11 +24,18 @@ namespace {
 std::string uri(const config::MqttConfig& c) {
     return std::string(c.tls_transport ? "ssl://" : "tcp://") + c.host + ":" + std::to_string(c.port);
 }
+// Publications Paho may hold before the broker has taken them. Its default
+// of 100 refused most of the first publication of a site with 1,000
+// stations ("No more messages can be buffered"), and a refused topic stayed
+// stale until the next change or reconnection. Each is one retained topic's
+// latest payload at most per flush, so this bounds memory by the site's size.
+constexpr int kMaxQueued = 65535;
 }  // namespace
 
 MqttLink::MqttLink(boost::asio::io_context& io, config::MqttConfig cfg, std::string subscribe, MessageSink on_message)
     : io_(io), cfg_(std::move(cfg)), subscribe_(std::move(subscribe)), on_message_(std::move(on_message)), retry_(io) {
-    client_ = std::make_unique<mqtt::async_client>(uri(cfg_), cfg_.client_id, mqtt::create_options(MQTTVERSION_3_1_1));
+    client_ = std::make_unique<mqtt::async_client>(uri(cfg_), cfg_.client_id,
+                                                   mqtt::create_options(MQTTVERSION_3_1_1, kMaxQueued));
     std::weak_ptr<bool> alive = alive_;
     // Paho threads: hand everything to the io_context, drop it if we are gone.
     auto post = [this, alive](auto f) {
