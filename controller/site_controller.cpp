@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <tuple>
 
 #include "drivers/log.hpp"
 #include "policy/connector_status.hpp"
@@ -287,6 +288,13 @@ void SiteController::station_event(std::size_t i, const ocpp::StationEvent& ev) 
                 refresh_uptime(i);
                 request_replan();
             } else if constexpr (std::is_same_v<T, ocpp::DrawMeasured>) {
+                // What the policy reads of it, to tell whether a re-plan can
+                // change anything: most reports repeat the last one.
+                const auto policy_input = [&] {
+                    return std::tuple(s.measured, s.draw_predates_limit, s.control, s.vehicle_terminals);
+                };
+                const auto before = policy_input();
+                const bool ends_raise_hold = rt.lowered_at > rt.reported_at;
                 rt.connectors[e.connector].current_a = e.current_a;
                 const auto arrived = now_steady();
                 rt.report_cap.reset();
@@ -304,7 +312,10 @@ void SiteController::station_event(std::size_t i, const ocpp::StationEvent& ev) 
                 refresh_vehicle_phases(i);
                 s.draw_predates_limit = arrived - rt.raised_at < kVehicleResponse;
                 check_limit_obeyed(i, arrived);
-                request_replan();
+                if (policy_input() != before || ends_raise_hold || rt.rise_reported_at)
+                    request_replan();
+                else
+                    changed_();  // its report is shown all the same
             } else if constexpr (std::is_same_v<T, ocpp::LimitAnswered>) {
                 // A station answers our CALLs one at a time, in order.
                 if (rt.in_flight.empty()) return;  // from before a reconnection

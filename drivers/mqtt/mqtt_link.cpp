@@ -20,16 +20,32 @@ private:
     std::function<void(std::string)> failed_;
 };
 
+// Told by Paho (on its thread) that a publication was acknowledged or
+// given up.
+class DeliveryListener : public mqtt::iaction_listener {
+public:
+    explicit DeliveryListener(std::function<void()> done) : done_(std::move(done)) {}
+    void on_failure(const mqtt::token&) override { done_(); }
+    void on_success(const mqtt::token&) override { done_(); }
+
+private:
+    std::function<void()> done_;
+};
+
 namespace {
 std::string uri(const config::MqttConfig& c) {
     return std::string(c.tls_transport ? "ssl://" : "tcp://") + c.host + ":" + std::to_string(c.port);
 }
-// Publications Paho may hold before the broker has taken them. Its default
-// of 100 refused most of the first publication of a site with 1,000
-// stations ("No more messages can be buffered"), and a refused topic stayed
-// stale until the next change or reconnection. Each is one retained topic's
-// latest payload at most per flush, so this bounds memory by the site's size.
-constexpr int kMaxQueued = 65535;
+// Publications handed to Paho and not acknowledged yet. Past this, a topic
+// waits with its latest payload: a burst (a site of 5,000 stations coming
+// up) then costs one queued payload per topic, not one per change, and a
+// slow broker never grows fuseguard's memory.
+constexpr std::size_t kMaxInFlight = 1024;
+// What Paho may hold before the broker has taken them: above kMaxInFlight,
+// and above its default of 100, which refused most of the first
+// publication of a site with 1,000 stations ("No more messages can be
+// buffered"), leaving those topics stale.
+constexpr int kMaxQueued = 4096;
 }  // namespace
 
 MqttLink::MqttLink(boost::asio::io_context& io, config::MqttConfig cfg, std::string subscribe, MessageSink on_message)
@@ -50,6 +66,7 @@ MqttLink::MqttLink(boost::asio::io_context& io, config::MqttConfig cfg, std::str
     client_->set_message_callback([post, this](mqtt::const_message_ptr msg) {
         post([this, topic = msg->get_topic(), payload = msg->to_string()] { on_message_(topic, payload); });
     });
+    delivery_listener_ = std::make_shared<DeliveryListener>([post, this] { post([this] { delivered(); }); });
 }
 
 MqttLink::~MqttLink() { stop(); }
@@ -101,8 +118,10 @@ void MqttLink::on_connected() {
     } catch (const std::exception& e) {
         log::warning(std::string("mqtt: subscribe failed: ") + e.what());
     }
+    in_flight_ = 0;  // what was in flight went with the old session
+    waiting_.clear();
     send(cfg_.topic_prefix + "/status", "online");
-    for (const auto& [topic, payload] : retained_) send(topic, payload);
+    for (const auto& [topic, payload] : retained_) send_or_wait(topic);
 }
 
 void MqttLink::on_lost(const std::string& cause) {
@@ -131,13 +150,31 @@ void MqttLink::publish(const std::string& topic, const std::string& payload) {
         if (it->second == payload) return;
         it->second = payload;
     }
-    if (connected_) send(topic, payload);
+    if (connected_) send_or_wait(topic);
+}
+
+void MqttLink::send_or_wait(const std::string& topic) {
+    if (in_flight_ >= kMaxInFlight) {
+        waiting_.insert(topic);
+        return;
+    }
+    send(topic, retained_.at(topic));
+}
+
+void MqttLink::delivered() {
+    if (in_flight_ > 0) --in_flight_;
+    while (connected_ && in_flight_ < kMaxInFlight && !waiting_.empty()) {
+        const auto topic = waiting_.extract(waiting_.begin()).value();
+        send(topic, retained_.at(topic));
+    }
 }
 
 void MqttLink::send(const std::string& topic, const std::string& payload) {
+    waiting_.erase(topic);  // its latest payload goes now
     try {
-        client_->publish(topic, payload.data(), payload.size(), 1, true);
+        client_->publish(topic, payload.data(), payload.size(), 1, true, nullptr, *delivery_listener_);
         ++published_;
+        ++in_flight_;
     } catch (const std::exception& e) {
         // Not connected after all, or too much in flight: the reconnect
         // republishes it, so nothing is lost.

@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "config/config.hpp"
@@ -20,6 +21,7 @@ class async_client;
 namespace fuseguard::mqttlink {
 
 class ConnectListener;
+class DeliveryListener;
 
 class MqttLink {
 public:
@@ -47,16 +49,25 @@ private:
     void on_connected();
     void on_lost(const std::string& cause);
     void send(const std::string& topic, const std::string& payload);
+    // Hands the topic's latest payload to Paho, or keeps it waiting while
+    // kMaxInFlight are not yet acknowledged; delivered() sends the next.
+    void send_or_wait(const std::string& topic);
+    void delivered();
 
     boost::asio::io_context& io_;
     config::MqttConfig cfg_;
     std::string subscribe_;
     MessageSink on_message_;
     std::shared_ptr<ConnectListener> connect_listener_;  // outlives the client that calls it
+    std::shared_ptr<DeliveryListener> delivery_listener_;
     std::unique_ptr<mqtt::async_client> client_;
     boost::asio::steady_timer retry_;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // guards posted callbacks
     std::map<std::string, std::string> retained_;
+    // Topics whose latest payload waits for an acknowledgement to make room:
+    // one entry per topic, however often it changes meanwhile.
+    std::set<std::string> waiting_;
+    std::size_t in_flight_ = 0;
     bool connected_ = false, connecting_ = false, stopped_ = false, failing_ = false;
     double backoff_s_ = 0.5;
     std::uint64_t published_ = 0;
