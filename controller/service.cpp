@@ -249,11 +249,9 @@ void Service::log_budget() {
     if (!site_) return;
     const auto available = site_->node_figures()[0].available;
     bool moved = !logged_budget_;
-    for (auto p : policy::kAllPhases) {
-        if (moved) break;
-        const policy::Amps was = (*logged_budget_)[p];
-        moved = policy::max(available[p] - was, was - available[p]) >= policy::Amps::whole(1);
-    }
+    for (auto p : policy::kAllPhases)
+        moved = moved || policy::max(available[p] - (*logged_budget_)[p], (*logged_budget_)[p] - available[p]) >=
+                             policy::Amps::whole(1);
     if (!moved) return;
     logged_budget_ = available;
     log::info("site available for charging: " + policy::format(available));

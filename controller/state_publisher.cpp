@@ -44,18 +44,20 @@ void StatePublisher::changed() {
     });
 }
 
-void StatePublisher::put_text(const std::string& topic, std::string text) {
+bool StatePublisher::remember(const std::string& topic, const std::string& text) {
     auto& last = last_body_[topic];
-    if (last == text) return;
+    if (last == text) return false;
     last = text;
-    link_.publish(topic, std::move(text));
+    return true;
+}
+
+void StatePublisher::put_text(const std::string& topic, std::string text) {
+    if (remember(topic, text)) link_.publish(topic, std::move(text));
 }
 
 void StatePublisher::put(const std::string& topic, json body) {
-    auto text = body.dump();
-    auto& last = last_body_[topic];
-    if (last == text) return;
-    last = std::move(text);
+    // Compared without its ts, so that an unchanged body is not republished.
+    if (!remember(topic, body.dump())) return;
     // A device's ts is its last good reading (set by the caller); a list has none.
     if (body.is_object() && !body.contains("ts")) body["ts"] = iso8601(WallClock::now(), true);
     link_.publish(topic, body.dump());

@@ -43,6 +43,8 @@ private:
         bool operator==(const StationKey&) const = default;
     };
     StationKey key_of(std::size_t i) const;
+    // Records text as the topic's last body; false when it already was.
+    bool remember(const std::string& topic, const std::string& text);
     void put(const std::string& topic, nlohmann::json body);
     void put_text(const std::string& topic, std::string text);
     // The notifications list as published, from note_text_.

@@ -72,7 +72,7 @@ void Allocator::classify(NodeLoadSum& sum) {
         }
         // At 0 A until allocated; finish() replaces the amount for the
         // admitted. Outside strict mode that counts nothing.
-        const PhaseSet phases = strict ? s.phases() : s.vehicle_phases();
+        const PhaseSet phases = s.counted_phases(cfg_.mode);
         const Amps base = strict ? s.offline_draw() : Amps{};
         d.target = Amps{};
         set_station(d.deduction, s, i);
@@ -331,22 +331,21 @@ void Allocator::calm() {
     auto steady = [&](const Candidate& c) {
         return c.admitted && c.managed && in_force(c) >= c.start && in_force(c) <= c.cap;
     };
+    auto keep_limit = [&](Candidate& c) {
+        add(c, in_force(c) - c.level);
+        c.level = in_force(c);
+        c.calm = true;
+    };
     for (Candidate& c : candidates_) {
         const Amps now = in_force(c);
-        if (!steady(c) || c.level <= now || c.level - now >= calm_step) continue;
-        add(c, now - c.level);
-        c.level = now;
-        c.calm = true;
+        if (steady(c) && c.level > now && c.level - now < calm_step) keep_limit(c);
     }
     for (Candidate& c : candidates_) {
         const Amps now = in_force(c);
         if (!steady(c) || c.level >= now || now - c.level >= calm_step) continue;
         bool room = true;
         for (Index con : constraints_of(c)) room = room && headroom(con) >= now - c.level;
-        if (!room) continue;
-        add(c, now - c.level);
-        c.level = now;
-        c.calm = true;
+        if (room) keep_limit(c);
     }
 }
 

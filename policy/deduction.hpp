@@ -63,9 +63,8 @@ inline void set_managed_amount(Deduction& d, PhaseSet phases, Amps limit, Amps r
 inline void write_managed_deduction(Deduction& d, const StationInput& s, std::uint32_t index, Amps limit,
                                     const PolicySettings& cfg) {
     set_station(d, s, index);
-    // Strict mode relies on nothing the station does, its vehicle included.
-    const bool strict = cfg.mode == PolicyMode::Strict;
-    set_managed_amount(d, strict ? s.phases() : s.vehicle_phases(), limit, strict ? s.offline_draw() : Amps{}, cfg.mode);
+    const Amps base = cfg.mode == PolicyMode::Strict ? s.offline_draw() : Amps{};
+    set_managed_amount(d, s.counted_phases(cfg.mode), limit, base, cfg.mode);
 }
 // One station, in the control state it is in now.
 inline void write_station_deduction(Deduction& d, const StationInput& s, std::uint32_t index,

@@ -23,6 +23,9 @@ enum class Control : std::uint8_t {
 // One cache line holds everything but the reported draw and the id: the
 // transition plan reads only that line, and at 10,000 stations the inputs
 // come from memory on every plan.
+// Strict mode relies on nothing a station does, its vehicle included.
+enum class PolicyMode : std::uint8_t { Standard, Strict };
+
 struct alignas(64) StationInput {
     Amps max_current;                    // capacity; 0 means the installer declared it unused
     // The last limit it accepted (or a raise on its way, which may apply
@@ -81,6 +84,11 @@ struct alignas(64) StationInput {
             if (vehicle_terminals.contains(terminal)) out.insert(rotation.site_phase(terminal));
         return out.empty() ? phases() : out;
     }
+    // Where its limit counts: its vehicle's phases, unless strict mode
+    // counts every phase it has.
+    PhaseSet counted_phases(PolicyMode mode) const {
+        return mode == PolicyMode::Strict ? phases() : vehicle_phases();
+    }
     // What is counted for it while online: its confirmed limit, else its capacity.
     Amps counted_now() const { return control == Control::Managed ? limit_in_force : max_current; }
     // The least limit it may be applying now: a limit up to this one cannot
@@ -133,8 +141,6 @@ struct EmsInput {
     PhaseCurrents reserved;  // last good reading, site phases
     Amps fallback;           // per phase, when not online
 };
-
-enum class PolicyMode : std::uint8_t { Standard, Strict };
 
 struct PolicySettings {
     PolicyMode mode = PolicyMode::Standard;

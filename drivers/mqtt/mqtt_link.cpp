@@ -21,15 +21,16 @@ private:
 };
 
 // Told by Paho (on its thread) that a publication was acknowledged or
-// given up.
+// given up, with the session it was sent in (its user context).
 class DeliveryListener : public mqtt::iaction_listener {
 public:
-    explicit DeliveryListener(std::function<void()> done) : done_(std::move(done)) {}
-    void on_failure(const mqtt::token&) override { done_(); }
-    void on_success(const mqtt::token&) override { done_(); }
+    explicit DeliveryListener(std::function<void(std::uintptr_t)> done) : done_(std::move(done)) {}
+    void on_failure(const mqtt::token& t) override { done_(session(t)); }
+    void on_success(const mqtt::token& t) override { done_(session(t)); }
 
 private:
-    std::function<void()> done_;
+    static std::uintptr_t session(const mqtt::token& t) { return reinterpret_cast<std::uintptr_t>(t.get_user_context()); }
+    std::function<void(std::uintptr_t)> done_;
 };
 
 namespace {
@@ -66,7 +67,8 @@ MqttLink::MqttLink(boost::asio::io_context& io, config::MqttConfig cfg, std::str
     client_->set_message_callback([post, this](mqtt::const_message_ptr msg) {
         post([this, topic = msg->get_topic(), payload = msg->to_string()] { on_message_(topic, payload); });
     });
-    delivery_listener_ = std::make_shared<DeliveryListener>([post, this] { post([this] { delivered(); }); });
+    delivery_listener_ = std::make_shared<DeliveryListener>(
+        [post, this](std::uintptr_t session) { post([this, session] { delivered(session); }); });
 }
 
 MqttLink::~MqttLink() { stop(); }
@@ -118,7 +120,10 @@ void MqttLink::on_connected() {
     } catch (const std::exception& e) {
         log::warning(std::string("mqtt: subscribe failed: ") + e.what());
     }
-    in_flight_ = 0;  // what was in flight went with the old session
+    // What was in flight went with the old session; its late answers are
+    // not counted against this one.
+    ++session_;
+    in_flight_ = 0;
     waiting_.clear();
     send(cfg_.topic_prefix + "/status", "online");
     for (const auto& [topic, payload] : retained_) send_or_wait(topic);
@@ -161,7 +166,8 @@ void MqttLink::send_or_wait(const std::string& topic) {
     send(topic, retained_.at(topic));
 }
 
-void MqttLink::delivered() {
+void MqttLink::delivered(std::uintptr_t session) {
+    if (session != session_) return;
     if (in_flight_ > 0) --in_flight_;
     while (connected_ && in_flight_ < kMaxInFlight && !waiting_.empty()) {
         const auto topic = waiting_.extract(waiting_.begin()).value();
@@ -172,7 +178,8 @@ void MqttLink::delivered() {
 void MqttLink::send(const std::string& topic, const std::string& payload) {
     waiting_.erase(topic);  // its latest payload goes now
     try {
-        client_->publish(topic, payload.data(), payload.size(), 1, true, nullptr, *delivery_listener_);
+        client_->publish(topic, payload.data(), payload.size(), 1, true, reinterpret_cast<void*>(session_),
+                         *delivery_listener_);
         ++published_;
         ++in_flight_;
     } catch (const std::exception& e) {

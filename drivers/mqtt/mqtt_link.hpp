@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -52,7 +53,7 @@ private:
     // Hands the topic's latest payload to Paho, or keeps it waiting while
     // kMaxInFlight are not yet acknowledged; delivered() sends the next.
     void send_or_wait(const std::string& topic);
-    void delivered();
+    void delivered(std::uintptr_t session);
 
     boost::asio::io_context& io_;
     config::MqttConfig cfg_;
@@ -68,6 +69,7 @@ private:
     // one entry per topic, however often it changes meanwhile.
     std::set<std::string> waiting_;
     std::size_t in_flight_ = 0;
+    std::uintptr_t session_ = 0;  // counts connections: whose acknowledgement is whose
     bool connected_ = false, connecting_ = false, stopped_ = false, failing_ = false;
     double backoff_s_ = 0.5;
     std::uint64_t published_ = 0;

@@ -58,14 +58,9 @@ public:
 private:
     bool calm() const { return cfg_.calm_step > Amps{}; }
     std::size_t con(NodeId n, Phase p) const { return n.value * 3 + index(p); }
-    // Where a station's limit counts: the phases its vehicle draws on, unless
-    // strict mode counts every phase it has.
-    PhaseSet counted_phases(const StationInput& s) const {
-        return cfg_.mode == PolicyMode::Strict ? s.phases() : s.vehicle_phases();
-    }
     bool on_path(std::uint32_t station, std::size_t c) const {
         const auto& s = site_.stations[station];
-        return counted_phases(s).contains(static_cast<Phase>(c % 3)) && tree_.covers(NodeId{static_cast<std::uint32_t>(c / 3)}, s.node);
+        return s.counted_phases(cfg_.mode).contains(static_cast<Phase>(c % 3)) && tree_.covers(NodeId{static_cast<std::uint32_t>(c / 3)}, s.node);
     }
     std::vector<std::size_t> path(std::uint32_t station) const {
         std::vector<std::size_t> out;
@@ -109,8 +104,8 @@ private:
         // Counted on every phase its vehicle may draw on, and on no other.
         for (Phase p : kAllPhases) {
             const bool counted = d.deduction.current[p] > Amps{};
-            if (t > Amps{} && counted != counted_phases(s).contains(p))
-                fail(who + "counted on " + std::string(name(p)) + " wrongly (vehicle on " + format(counted_phases(s)) + ")");
+            if (t > Amps{} && counted != s.counted_phases(cfg_.mode).contains(p))
+                fail(who + "counted on " + std::string(name(p)) + " wrongly (vehicle on " + format(s.counted_phases(cfg_.mode)) + ")");
         }
         if (t.milliamps() % cfg_.step.milliamps() != 0) fail(who + "limit not in 0.1 A steps: " + format(t));
         if (t != Amps{} && (t < start(s) || t > s.max_current)) fail(who + "limit out of bounds: " + format(t));
