@@ -17,7 +17,11 @@
 #include <nlohmann/json.hpp>
 
 #include <atomic>
+#include <map>
+#include <mutex>
+#include <optional>
 #include <functional>
+#include <iterator>
 #include <cstdio>
 #include <cstdlib>
 #include <regex>
@@ -41,6 +45,10 @@ namespace {
 struct Load {
     std::vector<double> latency_ms;
     std::uint64_t sent = 0, answered = 0, failed = 0, profiles = 0;
+    // Stations that have sent MeterValues drawing under their first limit:
+    // measuring starts once every one has, and ends at `end`.
+    int settled = 0;
+    Clock::time_point end = Clock::time_point::max();
 };
 
 // 100 stations per board, each board fused for 100 stations at 10 A.
@@ -69,8 +77,8 @@ const std::string kMeterHead = R"(","MeterValues",{"connectorId":1,"transactionI
 
 class Station : public std::enable_shared_from_this<Station> {
 public:
-    Station(net::io_context& io, Load& load, std::string id, std::chrono::milliseconds period, Clock::time_point end)
-        : ws_(io), timer_(io), load_(load), id_(std::move(id)), period_(period), end_(end) {}
+    Station(net::io_context& io, Load& load, std::string id, std::chrono::milliseconds period)
+        : ws_(io), timer_(io), load_(load), id_(std::move(id)), period_(period) {}
 
     void start(std::uint16_t port, std::chrono::milliseconds first) {
         beast::get_lowest_layer(ws_).expires_after(60s);
@@ -95,9 +103,9 @@ public:
 
 private:
     void schedule(std::chrono::milliseconds after) {
-        timer_.expires_at(std::min(Clock::now() + after, end_));
+        timer_.expires_at(std::min(Clock::now() + after, load_.end));
         timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
-            if (ec || Clock::now() >= self->end_) return self->close();
+            if (ec || Clock::now() >= self->load_.end) return self->close();
             self->send_meter_values();
             self->schedule(self->period_);
         });
@@ -113,6 +121,7 @@ private:
             sampled += std::string(sampled.empty() ? "" : ",") + R"({"value":")" + amps +
                        R"(","measurand":"Current.Import","phase":")" + phase + R"(","unit":"A"})";
         sent_at_ = Clock::now();
+        settling_ = limit_ > 0;
         ++load_.sent;
         write("[2,\"" + std::to_string(++seq_) + kMeterHead + std::to_string(transaction_) +
               R"(,"meterValue":[{"timestamp":"2026-12-06T12:00:00Z","sampledValue":[)" + sampled + "]}]}]");
@@ -142,6 +151,7 @@ private:
                     self->load_.latency_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - self->sent_at_).count());
                     ++self->load_.answered;
                     self->waiting_ = false;
+                    if (self->settling_ && !self->settled_) ++self->load_.settled, self->settled_ = true;
                 }
             }
             self->read();
@@ -172,18 +182,44 @@ private:
     Load& load_;
     std::string id_;
     std::chrono::milliseconds period_;
-    Clock::time_point end_, sent_at_;
+    Clock::time_point sent_at_;
+    bool settling_ = false, settled_ = false;
     std::uint64_t seq_ = 0;
     int transaction_ = 0;
     double limit_ = 0;
     bool waiting_ = false;
 };
 
+// Seconds of the UTC minute, to hold beside a payload's ts.
+std::string seconds_now() {
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    char text[16];
+    std::snprintf(text, sizeof text, "%02d.%03d", static_cast<int>(ms / 1000 % 60), static_cast<int>(ms % 1000));
+    return text;
+}
+
 // Counts what fuseguard publishes.
 class Subscriber {
 public:
     explicit Subscriber(std::uint16_t port) : client_("tcp://127.0.0.1:" + std::to_string(port), "bench-sub") {
-        client_.set_message_callback([this](mqtt::const_message_ptr) { ++messages; });
+        client_.set_message_callback([this](mqtt::const_message_ptr msg) {
+            ++messages;
+            std::string topic = msg->get_topic();
+            {
+                std::lock_guard lock(mutex_);
+                auto& last = last_[topic];
+                if (counting && !last.empty() && ++seen_ % 997 == 0 && topic.find("chargers") != std::string::npos) {
+                    ++shown_;
+                    std::fprintf(stderr, "%s\n  was %s\n  now %s\n  received %s\n", topic.c_str(), last.c_str(),
+                                 msg->to_string().c_str(), seconds_now().c_str());
+                }
+                last = msg->to_string();
+            }
+            if (!counting) return;
+            topic = std::regex_replace(topic, std::regex("/CP[0-9]+"), "/+");
+            std::lock_guard lock(mutex_);
+            ++by_topic_[topic];
+        });
         client_.connect()->wait();
         client_.subscribe("fg/#", 0)->wait();
     }
@@ -194,8 +230,18 @@ public:
         }
     }
     std::atomic<std::uint64_t> messages{0};
+    // Per kind of topic, when SERVICE_TOPICS is set: what the messages are.
+    std::atomic<bool> counting{false};
+    void print_topics(double seconds) {
+        std::lock_guard lock(mutex_);
+        for (const auto& [topic, n] : by_topic_) std::fprintf(stderr, "  %8.1f/s %s\n", static_cast<double>(n) / seconds, topic.c_str());
+    }
 
 private:
+    std::mutex mutex_;
+    std::map<std::string, std::uint64_t> by_topic_;
+    std::map<std::string, std::string> last_;
+    int shown_ = 0, seen_ = 0;
     mqtt::async_client client_;
 };
 
@@ -209,7 +255,14 @@ void BM_Service(benchmark::State& state) {
         fuseguard::test::TestModbusServer meter;
         meter.set_holding(100, {200, 200, 200});  // 20 A of other loads per phase
         const auto config = dir.write("site.yaml", site_yaml(stations, meter.port(), broker.port(), (dir.path / "state").string()));
-        fuseguard::test::ChildProcess service({FUSEGUARD_BINARY, "--config", config});
+        // SERVICE_WRAP runs it under a tool (heaptrack, perf record -g --).
+        std::vector<std::string> command{FUSEGUARD_BINARY, "--config", config};
+        if (const char* wrap = std::getenv("SERVICE_WRAP")) {
+            std::istringstream words(wrap);
+            std::vector<std::string> tool{std::istream_iterator<std::string>(words), {}};
+            command.insert(command.begin(), tool.begin(), tool.end());
+        }
+        fuseguard::test::ChildProcess service(command);
         if (!service.wait_for("stations connect to", 60s)) {
             std::fprintf(stderr, "%s\n", service.output().c_str());
             return state.SkipWithError("fuseguard did not start");
@@ -223,46 +276,66 @@ void BM_Service(benchmark::State& state) {
 
         net::io_context io;
         Load load;
-        // Everyone connects, boots and gets its first limits before measuring.
-        const auto ramp = std::chrono::seconds(10 + stations / 500);
-        const auto end = Clock::now() + ramp + duration;
+        // Everyone connects, boots, gets its first limits and sends MeterValues
+        // under them (which changes its charger topic once) before measuring.
+        const auto settle_by = Clock::now() + 120s;
         std::vector<std::shared_ptr<Station>> all;
         for (int i = 0; i < stations; ++i) {
-            all.push_back(std::make_shared<Station>(io, load, "CP" + std::to_string(i), period, end));
-            all.back()->start(port, ramp + period * i / stations);
+            all.push_back(std::make_shared<Station>(io, load, "CP" + std::to_string(i), period));
+            all.back()->start(port, period * i / stations);
         }
         // Its log goes to a pipe, as to journald: read it as it comes, or the
         // pipe fills and fuseguard waits for it.
         net::steady_timer drain(io);
         std::function<void()> drain_log = [&] {
             service.read_available();
-            if (Clock::now() >= end) return;
+            if (Clock::now() >= load.end) return;
             drain.expires_after(100ms);
             drain.async_wait([&](beast::error_code) { drain_log(); });
         };
         drain_log();
         double cpu0 = 0, cpu1 = 0, rss = 0;
         std::uint64_t mqtt0 = 0, mqtt1 = 0, profiles0 = 0;
-        std::size_t log0 = 0;
+        std::size_t log0 = 0, log1 = 0;
+        int unsettled = 0;
+        std::optional<Clock::time_point> settled_at;
         net::steady_timer mark(io), done(io);
-        mark.expires_after(ramp);
-        mark.async_wait([&](beast::error_code) {
+        std::function<void()> wait_settled = [&] {
+            if (load.settled < stations && Clock::now() < settle_by) {
+                mark.expires_after(100ms);
+                return mark.async_wait([&](beast::error_code) { wait_settled(); });
+            }
+            // What that changed (every charger topic, a few MB) takes the
+            // broker and the subscriber a moment to pass on.
+            if (!settled_at) {
+                settled_at = Clock::now();
+                mark.expires_after(5s);
+                return mark.async_wait([&](beast::error_code) { wait_settled(); });
+            }
+            unsettled = stations - load.settled;
             cpu0 = fuseguard::bench::usage(service.pid()).first;
             mqtt0 = subscriber.messages;
+            subscriber.counting = std::getenv("SERVICE_TOPICS") != nullptr;
             profiles0 = load.profiles;
             log0 = service.output().size();
             load.latency_ms.clear();
             load.sent = load.answered = 0;
-        });
-        done.expires_at(end);
-        done.async_wait([&](beast::error_code) {
-            std::tie(cpu1, rss) = fuseguard::bench::usage(service.pid());
-            mqtt1 = subscriber.messages;
-        });
+            load.end = Clock::now() + duration;
+            done.expires_at(load.end);
+            done.async_wait([&](beast::error_code) {
+                std::tie(cpu1, rss) = fuseguard::bench::usage(service.pid());
+                mqtt1 = subscriber.messages;
+                service.read_available();
+                log1 = service.output().size();
+                subscriber.counting = false;
+            });
+        };
+        wait_settled();
         io.run();
         service.read_available();
         if (std::getenv("SERVICE_LOG")) std::fprintf(stderr, "%s\n", service.output().c_str());
-        state.counters["log_kb_per_s"] = static_cast<double>(service.output().size() - log0) / 1024.0 / static_cast<double>(duration.count());
+        state.counters["log_kb_per_s"] = static_cast<double>(log1 - log0) / 1024.0 / static_cast<double>(duration.count());
+        if (std::getenv("SERVICE_TOPICS")) subscriber.print_topics(static_cast<double>(duration.count()));
         auto& l = load.latency_ms;
         std::sort(l.begin(), l.end());
         const double seconds = static_cast<double>(duration.count());
@@ -274,7 +347,9 @@ void BM_Service(benchmark::State& state) {
         state.counters["mqtt_per_s"] = static_cast<double>(mqtt1 - mqtt0) / seconds;
         state.counters["meter_values_per_s"] = static_cast<double>(load.answered) / seconds;
         state.counters["failed"] = static_cast<double>(load.failed);
-        state.counters["unanswered"] = static_cast<double>(load.sent - load.answered);
+        state.counters["unsettled"] = unsettled;
+        // Sent before measuring started may be answered in it: never below 0.
+        state.counters["unanswered"] = static_cast<double>(load.sent > load.answered ? load.sent - load.answered : 0);
     }
 }
 

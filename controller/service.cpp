@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "config/load.hpp"
+#include "heap_tuning.hpp"
 #include "drivers/log.hpp"
 #include "policy/allocation.hpp"
 #include "systemd_notify.hpp"
@@ -111,6 +112,7 @@ void Service::do_tick() {
         if (ec) return;
         if (site_) site_->tick();
         log_budget();
+        if (++ticks_ % kTrimEveryTicks == 0) give_back_freed_memory();
         // Fed from the loop itself: a loop that is stuck stops feeding it and
         // systemd restarts the service.
         systemd::watchdog();

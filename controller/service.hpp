@@ -68,6 +68,10 @@ private:
     std::vector<std::unique_ptr<modbus::Bus>> buses_;
     std::unique_ptr<TerminalView> view_;
     std::optional<policy::PhaseCurrents> logged_budget_;  // logged again when it moves (log_budget)
+    // Ticks so far: freed memory goes back to the system every
+    // kTrimEveryTicks (heap_tuning.hpp).
+    std::uint64_t ticks_ = 0;
+    static constexpr std::uint64_t kTrimEveryTicks = 10;
 };
 
 }  // namespace fuseguard::controller

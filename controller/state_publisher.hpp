@@ -28,7 +28,9 @@ public:
     void flush();
 
     // The payloads, for the terminal view and tests.
-    nlohmann::json site_json() const;
+    static std::vector<std::int64_t> site_key(const std::vector<policy::Deduction>& current,
+                                              const std::vector<NodeFigures>& nodes);
+    nlohmann::json site_json(const std::vector<policy::Deduction>& current, const std::vector<NodeFigures>& nodes) const;
     nlohmann::json charger_json(std::size_t i) const;
     static nlohmann::json notification_json(const Notification& n);
 
@@ -43,10 +45,7 @@ private:
         bool operator==(const StationKey&) const = default;
     };
     StationKey key_of(std::size_t i) const;
-    // Records text as the topic's last body; false when it already was.
-    bool remember(const std::string& topic, const std::string& text);
     void put(const std::string& topic, nlohmann::json body);
-    void put_text(const std::string& topic, std::string text);
     // The notifications list as published, from note_text_.
     std::string notifications_text();
     struct NoteText {
@@ -60,6 +59,7 @@ private:
     boost::asio::steady_timer timer_;
     bool armed_ = false;
     std::vector<StationKey> station_keys_;
+    std::vector<std::int64_t> site_key_;  // of the site body last published (site_key)
     std::map<std::string, std::string> last_body_;  // without ts, to tell a real change
     std::chrono::steady_clock::time_point uptime_refreshed_;
     std::uint64_t uptime_epoch_ = 0;

@@ -21,26 +21,33 @@ private:
 };
 
 // Told by Paho (on its thread) that a publication was acknowledged or
-// given up, with the session it was sent in (its user context).
+// given up, with its topic and the session it was sent in (its user
+// context).
 class DeliveryListener : public mqtt::iaction_listener {
 public:
-    explicit DeliveryListener(std::function<void(std::uintptr_t)> done) : done_(std::move(done)) {}
-    void on_failure(const mqtt::token& t) override { done_(session(t)); }
-    void on_success(const mqtt::token& t) override { done_(session(t)); }
+    using Done = std::function<void(std::uintptr_t session, std::string topic)>;
+    explicit DeliveryListener(Done done) : done_(std::move(done)) {}
+    void on_failure(const mqtt::token& t) override { report(t); }
+    void on_success(const mqtt::token& t) override { report(t); }
 
 private:
-    static std::uintptr_t session(const mqtt::token& t) { return reinterpret_cast<std::uintptr_t>(t.get_user_context()); }
-    std::function<void(std::uintptr_t)> done_;
+    void report(const mqtt::token& t) {
+        // Paho hands a publication's own delivery token to its listener.
+        const auto* delivery = dynamic_cast<const mqtt::delivery_token*>(&t);
+        const auto message = delivery ? delivery->get_message() : nullptr;
+        done_(reinterpret_cast<std::uintptr_t>(t.get_user_context()), message ? message->get_topic() : std::string());
+    }
+    Done done_;
 };
 
 namespace {
 std::string uri(const config::MqttConfig& c) {
     return std::string(c.tls_transport ? "ssl://" : "tcp://") + c.host + ":" + std::to_string(c.port);
 }
-// Publications handed to Paho and not acknowledged yet. Past this, a topic
-// waits with its latest payload: a burst (a site of 5,000 stations coming
-// up) then costs one queued payload per topic, not one per change, and a
-// slow broker never grows fuseguard's memory.
+// Publications handed to Paho and not acknowledged yet, at most one per
+// topic. Past this, a topic waits with its latest payload: a burst (a site
+// of 5,000 stations coming up) then costs one queued payload per topic, not
+// one per change, and a slow broker never grows fuseguard's memory.
 constexpr std::size_t kMaxInFlight = 1024;
 // What Paho may hold before the broker has taken them: above kMaxInFlight,
 // and above its default of 100, which refused most of the first
@@ -67,8 +74,9 @@ MqttLink::MqttLink(boost::asio::io_context& io, config::MqttConfig cfg, std::str
     client_->set_message_callback([post, this](mqtt::const_message_ptr msg) {
         post([this, topic = msg->get_topic(), payload = msg->to_string()] { on_message_(topic, payload); });
     });
-    delivery_listener_ = std::make_shared<DeliveryListener>(
-        [post, this](std::uintptr_t session) { post([this, session] { delivered(session); }); });
+    delivery_listener_ = std::make_shared<DeliveryListener>([post, this](std::uintptr_t session, std::string topic) {
+        post([this, session, topic = std::move(topic)] { delivered(session, topic); });
+    });
 }
 
 MqttLink::~MqttLink() { stop(); }
@@ -123,8 +131,9 @@ void MqttLink::on_connected() {
     // What was in flight went with the old session; its late answers are
     // not counted against this one.
     ++session_;
-    in_flight_ = 0;
+    in_flight_.clear();
     waiting_.clear();
+    changed_in_flight_.clear();
     send(cfg_.topic_prefix + "/status", "online");
     for (const auto& [topic, payload] : retained_) send_or_wait(topic);
 }
@@ -149,29 +158,39 @@ void MqttLink::on_lost(const std::string& cause) {
     });
 }
 
-void MqttLink::publish(const std::string& topic, const std::string& payload) {
-    auto [it, inserted] = retained_.try_emplace(topic, payload);
-    if (!inserted) {
+void MqttLink::publish(const std::string& topic, std::string payload) {
+    auto it = retained_.find(topic);
+    if (it == retained_.end()) {
+        retained_.emplace(topic, std::move(payload));
+    } else {
         if (it->second == payload) return;
-        it->second = payload;
+        it->second = std::move(payload);
     }
     if (connected_) send_or_wait(topic);
 }
 
 void MqttLink::send_or_wait(const std::string& topic) {
-    if (in_flight_ >= kMaxInFlight) {
+    if (in_flight_.contains(topic)) {
+        // One version of a topic in flight at a time: a large topic changing
+        // every flush (the notifications list of a big site coming up) would
+        // otherwise hold a copy per change until the broker caught up.
+        changed_in_flight_.insert(topic);
+    } else if (in_flight_.size() >= kMaxInFlight) {
         waiting_.insert(topic);
-        return;
+    } else {
+        send(topic, retained_.at(topic));
     }
-    send(topic, retained_.at(topic));
 }
 
-void MqttLink::delivered(std::uintptr_t session) {
+void MqttLink::delivered(std::uintptr_t session, const std::string& topic) {
     if (session != session_) return;
-    if (in_flight_ > 0) --in_flight_;
-    while (connected_ && in_flight_ < kMaxInFlight && !waiting_.empty()) {
-        const auto topic = waiting_.extract(waiting_.begin()).value();
-        send(topic, retained_.at(topic));
+    // A delivery without its topic (not expected from Paho) frees nothing:
+    // the bound errs on the side of holding less.
+    if (in_flight_.erase(topic) == 0) return;
+    if (connected_ && changed_in_flight_.erase(topic) > 0) return send(topic, retained_.at(topic));
+    while (connected_ && in_flight_.size() < kMaxInFlight && !waiting_.empty()) {
+        const auto next = waiting_.extract(waiting_.begin()).value();
+        send(next, retained_.at(next));
     }
 }
 
@@ -181,7 +200,7 @@ void MqttLink::send(const std::string& topic, const std::string& payload) {
         client_->publish(topic, payload.data(), payload.size(), 1, true, reinterpret_cast<void*>(session_),
                          *delivery_listener_);
         ++published_;
-        ++in_flight_;
+        in_flight_.insert(topic);
     } catch (const std::exception& e) {
         // Not connected after all, or too much in flight: the reconnect
         // republishes it, so nothing is lost.

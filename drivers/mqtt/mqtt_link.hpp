@@ -40,7 +40,7 @@ public:
     void stop();
 
     // Retained, QoS 1. Unchanged payloads are not sent again.
-    void publish(const std::string& topic, const std::string& payload);
+    void publish(const std::string& topic, std::string payload);
     bool connected() const { return connected_; }
     const std::string& prefix() const { return cfg_.topic_prefix; }
     std::uint64_t published() const { return published_; }
@@ -53,7 +53,7 @@ private:
     // Hands the topic's latest payload to Paho, or keeps it waiting while
     // kMaxInFlight are not yet acknowledged; delivered() sends the next.
     void send_or_wait(const std::string& topic);
-    void delivered(std::uintptr_t session);
+    void delivered(std::uintptr_t session, const std::string& topic);
 
     boost::asio::io_context& io_;
     config::MqttConfig cfg_;
@@ -68,7 +68,9 @@ private:
     // Topics whose latest payload waits for an acknowledgement to make room:
     // one entry per topic, however often it changes meanwhile.
     std::set<std::string> waiting_;
-    std::size_t in_flight_ = 0;
+    // Sent and not yet acknowledged (at most kMaxInFlight), and those of
+    // them changed since: sent again when their acknowledgement comes.
+    std::set<std::string> in_flight_, changed_in_flight_;
     std::uintptr_t session_ = 0;  // counts connections: whose acknowledgement is whose
     bool connected_ = false, connecting_ = false, stopped_ = false, failing_ = false;
     double backoff_s_ = 0.5;

@@ -45,8 +45,17 @@ void Mosquitto::start() {
     throw std::runtime_error("mosquitto did not start on port " + std::to_string(port_));
 }
 
+void Mosquitto::pause() {
+    if (process_) process_->signal(SIGSTOP);
+}
+
+void Mosquitto::resume() {
+    if (process_) process_->signal(SIGCONT);
+}
+
 void Mosquitto::stop() {
     if (!process_) return;
+    process_->signal(SIGCONT);  // a paused broker would not see the SIGTERM
     process_->signal(SIGTERM);
     process_->wait_exit(5s);
     process_.reset();

@@ -31,6 +31,10 @@ public:
     std::uint16_t port() const { return port_; }
     void stop();
     void start();
+    // Stops it answering (SIGSTOP) with every connection kept open, as a
+    // broker stuck on a slow disk does; resume() lets it go on.
+    void pause();
+    void resume();
 
 private:
     TempDir dir_;
