@@ -55,6 +55,9 @@ std::string site_yaml(bool total_meter, int stations) {
         y += "  - { id: CP" + std::to_string(i) + ", phases: 3, phase_rotation: " + rotations[i % 3] +
              ", max_current_a: 32, fallback_current_a: 6 }\n";
     y += "ocpp: { listen: 127.0.0.1:0 }\nstate_dir: /tmp\n";
+    // EFFICIENCY_POLICY adds policy settings, to see what each costs
+    // (e.g. "calm_step_a: 0, reclaim_margin_a: 1").
+    if (const char* extra = std::getenv("EFFICIENCY_POLICY")) y += std::string("policy: { ") + extra + " }\n";
     return y;
 }
 

@@ -31,11 +31,14 @@
 #include "common/temp_dir.hpp"
 #include "controller/mqtt_fixture.hpp"
 #include "modbus/test_server.hpp"
+#include "drivers/ocpp/held_profiles.hpp"
+#include "drivers/ocpp/v16/set_charging_profile.hpp"
 #include "proc_usage.hpp"
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
+namespace ocpp = fuseguard::ocpp;
 using Clock = std::chrono::steady_clock;
 using nlohmann::json;
 using namespace std::chrono_literals;
@@ -95,6 +98,7 @@ public:
                     self->read();
                     self->write(R"([2,"b","BootNotification",{"chargePointVendor":"Bench","chargePointModel":"S"}])");
                     self->write(R"([2,"s","StatusNotification",{"connectorId":1,"status":"Charging","errorCode":"NoError"}])");
+                    self->tx_start_ = std::chrono::system_clock::now();
                     self->write(R"([2,"t","StartTransaction",{"connectorId":1,"idTag":"B","meterStart":0,"timestamp":"2026-12-06T00:00:00Z"}])");
                     self->schedule(first);
                 });
@@ -115,27 +119,39 @@ private:
         waiting_ = true;
         // A car drawing a little under its limit (nothing before it has one).
         char amps[16];
-        std::snprintf(amps, sizeof amps, "%.1f", std::max(0.0, limit_ - 0.4));
+        const double limit = held_.limit_at(1, std::chrono::system_clock::now(), tx_start_).value_or(kCapacity);
+        std::snprintf(amps, sizeof amps, "%.1f", std::max(0.0, limit - 0.4));
         std::string sampled;
         for (const char* phase : {"L1", "L2", "L3"})
             sampled += std::string(sampled.empty() ? "" : ",") + R"({"value":")" + amps +
                        R"(","measurand":"Current.Import","phase":")" + phase + R"(","unit":"A"})";
         sent_at_ = Clock::now();
-        settling_ = limit_ > 0;
+        settling_ = limit < kCapacity;  // a limit of its own has come
         ++load_.sent;
         write("[2,\"" + std::to_string(++seq_) + kMeterHead + std::to_string(transaction_) +
               R"(,"meterValue":[{"timestamp":"2026-12-06T12:00:00Z","sampledValue":[)" + sampled + "]}]}]");
     }
-    // What a station answers fuseguard's calls with.
+    // What a station answers fuseguard's calls with. It keeps the profiles
+    // it is sent and answers GetCompositeSchedule from them, as a station
+    // with working smart charging does, so fuseguard verifies its failsafe.
     void answer(const json& frame) {
         const std::string action = frame[2];
         json payload = {{"status", "Accepted"}};
         if (action == "GetConfiguration") payload = {{"configurationKey", json::array()}};
-        if (action == "GetCompositeSchedule") payload = {{"status", "Rejected"}};
+        if (action == "GetCompositeSchedule") {
+            auto req = ocpp::GetCompositeScheduleRequest::from_json(frame[3], ocpp::Version::V16);
+            payload = {{"status", "Rejected"}};
+            if (auto* r = std::get_if<ocpp::GetCompositeScheduleRequest>(&req)) {
+                const ocpp::GetCompositeScheduleResponse res{
+                    "Accepted", held_.composite(r->connector, std::chrono::system_clock::now(), tx_start_, r->duration_s, kCapacity)};
+                payload = res.to_json(ocpp::Version::V16, r->connector);
+            }
+        }
         if (action == "SetChargingProfile") {
             ++load_.profiles;
-            const auto& p = frame[3]["csChargingProfiles"];
-            if (p.value("chargingProfileId", 0) == 1) limit_ = p["chargingSchedule"]["chargingSchedulePeriod"][0].value("limit", 0.0);
+            auto req = ocpp::v16::SetChargingProfileRequest::from_json(frame[3]);
+            if (auto* r = std::get_if<ocpp::v16::SetChargingProfileRequest>(&req)) held_.install(r->connector_id, r->profile);
+            else payload = {{"status", "Rejected"}};
         }
         write(json::array({3, frame[1], payload}).dump());
     }
@@ -186,7 +202,9 @@ private:
     bool settling_ = false, settled_ = false;
     std::uint64_t seq_ = 0;
     int transaction_ = 0;
-    double limit_ = 0;
+    static constexpr double kCapacity = 32;  // its max_current_a
+    ocpp::HeldProfiles held_;
+    std::optional<std::chrono::system_clock::time_point> tx_start_;
     bool waiting_ = false;
 };
 

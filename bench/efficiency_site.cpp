@@ -50,9 +50,17 @@ void EfficiencySite::offer(int station, double amps, double now_s) {
     auto& car = cars_[static_cast<std::size_t>(station)];
     if (!car) return;
     const double pwm = amps >= kLeastOffer ? amps : 0;
-    const double before = car->pending.empty() ? car->setpoint_a : car->pending.back().second;
-    const double at = now_s + (pwm > before ? car->raise_delay_s : car->lower_delay_s);
-    // A lowering overtakes a raise still on its way: the raise never happens.
+    // Above what it follows now, the car takes its raise delay; a car
+    // already on its way up to more gets to less no sooner (a car starting
+    // from a pause is still starting). At or below, it lowers within its
+    // lowering delay.
+    double at = now_s + car->lower_delay_s;
+    if (pwm > car->setpoint_a) {
+        const bool rising_past = !car->pending.empty() && car->pending.back().second >= pwm;
+        at = rising_past ? car->pending.back().first : now_s + car->raise_delay_s;
+    }
+    // A change overtakes one still on its way that was due later: the car
+    // follows the latest offer.
     while (!car->pending.empty() && car->pending.back().first >= at) car->pending.pop_back();
     car->pending.emplace_back(at, pwm);
 }
