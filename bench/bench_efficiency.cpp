@@ -127,7 +127,11 @@ Figures run_site(bool total_meter, unsigned seed) {
             const int i = index_of(id);
             if (now >= kWarmUp) ++f.writes;
             last_sent[static_cast<std::size_t>(i)] = now;
-            if (in_window(now)) std::fprintf(stderr, "  %.1f send %s %.1f\n", now, id.c_str(), amps);
+            if (in_window(now)) {
+                const auto& d = ctl->target().stations[static_cast<std::size_t>(i)];
+                std::fprintf(stderr, "  %.1f send %s %.1f (%s)\n", now, id.c_str(), amps,
+                             policy::describe(d, ctl->model().state.stations[static_cast<std::size_t>(i)], ctl->model().tree).c_str());
+            }
             agenda.at(now + kLatency, [&, i, amps] { site.offer(i, amps, now); });
             agenda.at(now + 2 * kLatency, [&, id, amps] { deliver(ocpp::LimitAnswered{id, amps, true, "Accepted", false}); });
             return true;

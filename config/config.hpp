@@ -46,6 +46,9 @@ struct PolicyConfig {
     // A limit changes by at least this much, unless the fuse needs a smaller
     // lowering (SPEC 3, calm limits; docs/allocation.md). 0: every change.
     double calm_step_a = 1;
+    // A station not charging starts only where its minimum and this much
+    // more fit (docs/allocation.md, "Starting and pausing").
+    double start_margin_a = 1;
     // Count an offline station at its fallback even when GetCompositeSchedule
     // could not show that it holds the step down to it (SPEC 1).
     bool trust_unverified_fallback = false;

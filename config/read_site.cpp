@@ -36,12 +36,14 @@ void read_site(Reader& r, const YAML::Node& n, SiteConfig& out) {
 
 void read_policy(Reader& r, const YAML::Node& n, PolicyConfig& out) {
     if (n.IsNull()) return;
-    if (!r.map(n, "policy", {"mode", "min_current_a", "reclaim_margin_a", "calm_step_a", "trust_unverified_fallback"})) return;
+    if (!r.map(n, "policy", {"mode", "min_current_a", "reclaim_margin_a", "calm_step_a", "start_margin_a",
+                               "trust_unverified_fallback"})) return;
     if (auto m = r.choice(n, "policy", "mode", {"standard", "strict"}))
         out.mode = *m == 0 ? PolicyMode::Standard : PolicyMode::Strict;
     r.number(n, "policy", "min_current_a", out.min_current_a, Bound::NonNegative);
     r.number(n, "policy", "reclaim_margin_a", out.reclaim_margin_a, Bound::NonNegative);
     r.number(n, "policy", "calm_step_a", out.calm_step_a, Bound::NonNegative);
+    r.number(n, "policy", "start_margin_a", out.start_margin_a, Bound::NonNegative);
     r.boolean(n, "policy", "trust_unverified_fallback", out.trust_unverified_fallback);
 }
 

@@ -27,6 +27,7 @@ SiteModel build_site_model(const config::Config& cfg) {
     s.min_current = Amps::round_up(cfg.policy.min_current_a);
     s.reclaim_margin = Amps::round_up(cfg.policy.reclaim_margin_a);
     s.calm_step = Amps::round_down(cfg.policy.calm_step_a);
+    s.start_margin = Amps::round_up(cfg.policy.start_margin_a);
 
     for (const auto& c : cfg.chargers) {
         policy::StationInput st;

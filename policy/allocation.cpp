@@ -34,6 +34,7 @@ Index Allocator::span_for(NodeId node, PhaseSet phases) {
         sp.preorder = tree_.preorder_index(node);
         spans_.push_back(sp);
         span_need_.emplace_back();
+        span_start_margin_.emplace_back();
         slot = static_cast<Index>(spans_.size());
     }
     return slot - 1;
@@ -110,9 +111,11 @@ void Allocator::classify(NodeLoadSum& sum) {
         keys_.push_back({s.turn, s.priority});
         const Index span = span_for(s.node, phases);
         span_need_[span] += amps(start) - base;
+        const bool starting = !(s.control == Control::Managed && s.limit_in_force >= amps(start));
+        if (starting) span_start_margin_[span] += cfg_.start_margin;
         if (start != least_start) uniform_start_ = false;
         candidates_.emplace_back(i, s, span, phases, base, amps(start), amps(cap), cap, cap < full,
-                                 backend_bound && cap == full);
+                                 backend_bound && cap == full, starting);
     }
 }
 
@@ -129,9 +132,10 @@ void Allocator::admit() {
     for (Index k : order) {
         Candidate& c = candidates_[k];
         Amps extra = c.start - c.base;
+        const Amps room_needed = extra + (c.starting ? cfg_.start_margin : Amps{});
         bool fits = true;
         for (Index con : constraints_of(c))
-            if (used_[con] + extra > cap_[con]) { fits = false; break; }
+            if (used_[con] + room_needed > cap_[con]) { fits = false; break; }
         if (!fits) {
             Index worst = constraints_of(c).front();
             for (Index con : constraints_of(c))
@@ -196,11 +200,11 @@ std::vector<Index> Allocator::admission_order() {
 // order of admission changes nothing: no minimum is ever negative, so each
 // station's check one at a time would pass too.
 bool Allocator::admit_all_at_once(std::vector<Index>&& order) {
-    std::vector<Amps> need(cap_.size());
+    std::vector<Amps> need(cap_.size()), margin(cap_.size());
     for (Index sp = 0; sp < spans_.size(); ++sp)
-        for (Index con : span_constraints(sp)) need[con] += span_need_[sp];
+        for (Index con : span_constraints(sp)) need[con] += span_need_[sp], margin[con] += span_start_margin_[sp];
     for (std::size_t con = 0; con < cap_.size(); ++con)
-        if (used_[con] + need[con] > cap_[con]) return false;
+        if (used_[con] + need[con] + margin[con] > cap_[con]) return false;
     for (std::size_t con = 0; con < cap_.size(); ++con) used_[con] += need[con];
     // Every candidate was built admitted, at its start.
     admitted_ = std::move(order);

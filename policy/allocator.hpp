@@ -65,10 +65,11 @@ private:
         // Every field set here, in place: value-initialising first cost a
         // rep stos per station, and a copy built on the stack stalled.
         Candidate(Index station_, const StationInput& s, Index span_, PhaseSet phases_, Amps base_, Amps start_,
-                  Amps cap_, std::int64_t cap_steps_, bool follows_draw_, bool backend_bound_)
+                  Amps cap_, std::int64_t cap_steps_, bool follows_draw_, bool backend_bound_, bool starting_)
             : base(base_), start(start_), cap(cap_), level(start_), cap_steps(cap_steps_),
               least_held(s.least_held()), station(station_), span(span_), phases(phases_),
-              follows_draw(follows_draw_), backend_bound(backend_bound_), managed(s.control == Control::Managed) {}
+              follows_draw(follows_draw_), backend_bound(backend_bound_), managed(s.control == Control::Managed),
+              starting(starting_) {}
         // One cache line: the allocator walks this array many times.
         Amps base;   // counted even at 0 A: in strict mode its reserve (fallback, else capacity)
         Amps start;  // the minimum it charges at once admitted
@@ -83,6 +84,7 @@ private:
         bool follows_draw : 1;  // cap lowered to draw + reclaim margin
         bool backend_bound : 1; // cap is the limit its backend set
         bool managed : 1;       // its limit in force is confirmed
+        bool starting : 1;      // not charging at its minimum yet: needs start_margin more to start
         bool admitted : 1 = true;  // until admit() finds the minimum does not fit
         bool frozen : 1 = false;
         bool growing : 1 = false;
@@ -147,6 +149,7 @@ private:
     std::vector<AtZero> at_zero_;
     std::vector<Span> spans_;
     std::vector<Amps> span_need_;          // per span: its candidates' minimums, above what is counted
+    std::vector<Amps> span_start_margin_;  // per span: start_margin for each of its candidates starting
     std::vector<Index> span_index_;        // per node * 8 + phase bits: span + 1, 0 for none yet
     std::vector<Index> path_constraints_;  // the spans' lists, one after another
     std::vector<Amps> cap_;

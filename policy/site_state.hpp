@@ -154,6 +154,11 @@ struct PolicySettings {
     // than this, unless the fuse needs the lowering (SPEC 3: stations write
     // profiles to flash). 0: every change goes out.
     Amps calm_step;
+    // A station not charging yet (paused, or never started) starts only
+    // where its minimum and this much more fit: without it a minimum that
+    // fits by a meter's noise starts and pauses the car every few seconds.
+    // Once it charges, its minimum alone keeps it going.
+    Amps start_margin;
 };
 
 struct SiteState {

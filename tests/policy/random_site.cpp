@@ -50,6 +50,7 @@ RandomSite random_site(std::uint64_t seed, const RandomSiteShape& shape) {
     cfg.safety_margin = r.amps(0, 10);
     cfg.min_current = r.chance(10) ? Amps::whole(r.range(0, 10)) : Amps::whole(6);
     cfg.calm_step = r.chance(25) ? r.amps(0, 3) : Amps{};
+    cfg.start_margin = r.chance(25) ? r.amps(0, 3) : Amps{};
 
     const int stations = r.range(shape.min_stations, shape.max_stations);
     static constexpr int kMax[] = {0, 10, 16, 16, 20, 32, 32, 32, 63};

@@ -257,6 +257,44 @@ TEST_SUITE("Allocation") {
         CHECK(target(a, site, "B") == A(19));
     }
 
+    TEST_CASE("a station not charging starts only where its minimum and the start margin fit - once charging, its minimum keeps it") {
+        // Without the margin, a minimum that fits by a meter's noise starts
+        // the car at one reading and pauses it at the next.
+        FuseTree tree("site", A(20));
+        SiteState site;
+        site.settings.start_margin = A(1);
+        site.stations = {charging(station("A", 32), 12), charging(station("B", 32), 0)};
+        MeterInput m;
+        m.id = "grid";
+        m.measures = MeterMeasures::NonEv;
+        m.state = DeviceState::Online;
+        m.current = PhaseCurrents::uniform(A(7.5));
+        site.meters = {m};
+        // 12.5 A left, A's minimum takes 6: B's 6 A fits, 7 A does not.
+        auto a = allocate(tree, site);
+        CHECK(target(a, site, "B") == A(0));
+        CHECK(decision(a, site, "B").reason == LimitReason::Paused);
+        CHECK(target(a, site, "A") == A(12.5));
+        // 1 A less of other load: B's minimum and the margin fit, and the
+        // margin is not kept back once it has started.
+        site.meters[0].current = PhaseCurrents::uniform(A(6.5));
+        a = allocate(tree, site);
+        CHECK(target(a, site, "B") >= A(6.7));
+        CHECK(target(a, site, "A") + target(a, site, "B") == A(13.5));
+        // Charging at its minimum, B keeps going when the load comes back.
+        site.stations[0].limit_in_force = A(6.7);
+        site.stations[1].limit_in_force = A(6.7);
+        site.meters[0].current = PhaseCurrents::uniform(A(7.5));
+        a = allocate(tree, site);
+        CHECK(target(a, site, "B") >= A(6.2));
+        CHECK(target(a, site, "A") + target(a, site, "B") == A(12.5));
+        // Without a margin, B would start at 7.5 A of other load.
+        site.settings.start_margin = Amps{};
+        site.stations[1].limit_in_force = A(0);
+        a = allocate(tree, site);
+        CHECK(target(a, site, "B") >= A(6.2));
+    }
+
     TEST_CASE("idle stations get 0 A / and so do stations too small to charge") {
         FuseTree tree("site", A(100));
         SiteState site;

@@ -76,6 +76,12 @@ private:
         return st;
     }
     Amps base(const StationInput& s) const { return cfg_.mode == PolicyMode::Strict ? s.offline_draw() : Amps{}; }
+    // What it needs free to be admitted: its minimum, and the start margin
+    // unless it charges at its minimum already.
+    Amps admission(const StationInput& s) const {
+        const bool charging = s.control == Control::Managed && s.limit_in_force >= start(s);
+        return start(s) - base(s) + (charging ? Amps{} : cfg_.start_margin);
+    }
     void fail(std::string m) { failures.push_back(std::move(m)); }
 
     // SPEC 1: nothing we allocate takes a node and phase over its limit. A
@@ -119,10 +125,10 @@ private:
         if (d.reason == LimitReason::FairShare && !calm() && !saturated_not_covering(i, std::nullopt))
             fail(who + "below its cap at " + format(t) + " while every fuse on its path has room");
         if (d.reason == LimitReason::Paused) {
-            const Amps extra = start(s) - base(s);
+            const Amps extra = admission(s);
             bool blocked = false;
             for (std::size_t c : path(i)) blocked = blocked || used_[c] + extra > cap_[c];
-            if (!blocked) fail(who + "paused although its minimum fits");
+            if (!blocked) fail(who + "paused although its minimum (and start margin) fits");
         }
     }
 
@@ -146,7 +152,7 @@ private:
             for (std::size_t c : path(ia)) {
                 const Phase p = static_cast<Phase>(c % 3);
                 const Amps relief = on_path(ib, c) ? b_full[p] - b_zero[p] : Amps{};
-                blocked = blocked || used_[c] - relief + (start(sa) - base(sa)) > cap_[c];
+                blocked = blocked || used_[c] - relief + admission(sa) > cap_[c];
             }
             if (!blocked) fail(sa.id + " paused while " + sb.id + ", which it precedes, charges");
         }
