@@ -61,8 +61,9 @@ private:
     std::vector<StationKey> station_keys_;
     std::vector<std::int64_t> site_key_;  // of the site body last published (site_key)
     std::map<std::string, std::string> last_body_;  // without ts, to tell a real change
-    std::chrono::steady_clock::time_point uptime_refreshed_;
-    std::uint64_t uptime_epoch_ = 0;
+    // When it started, and when the flush under way began: a station's
+    // uptime is refreshed when its own minute (key_of) turns.
+    std::chrono::steady_clock::time_point started_, flushed_at_;
     std::optional<std::uint64_t> notifications_revision_;  // of the list last published
     std::map<std::string, NoteText> note_text_;             // by notification id
 };
