@@ -31,6 +31,7 @@
 #include "common/temp_dir.hpp"
 #include "controller/mqtt_fixture.hpp"
 #include "modbus/test_server.hpp"
+#include "drivers/iso8601.hpp"
 #include "drivers/ocpp/held_profiles.hpp"
 #include "drivers/ocpp/v16/set_charging_profile.hpp"
 #include "proc_usage.hpp"
@@ -210,35 +211,24 @@ private:
     bool waiting_ = false;
 };
 
-// Seconds of the UTC minute, to hold beside a payload's ts.
-std::string seconds_now() {
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-    char text[16];
-    std::snprintf(text, sizeof text, "%02d.%03d", static_cast<int>(ms / 1000 % 60), static_cast<int>(ms % 1000));
-    return text;
-}
-
 // Counts what fuseguard publishes.
 class Subscriber {
 public:
     explicit Subscriber(std::uint16_t port) : client_("tcp://127.0.0.1:" + std::to_string(port), "bench-sub") {
         client_.set_message_callback([this](mqtt::const_message_ptr msg) {
             ++messages;
-            std::string topic = msg->get_topic();
-            {
-                std::lock_guard lock(mutex_);
-                auto& last = last_[topic];
-                if (counting && !last.empty() && ++seen_ % 997 == 0 && topic.find("chargers") != std::string::npos) {
-                    ++shown_;
-                    std::fprintf(stderr, "%s\n  was %s\n  now %s\n  received %s\n", topic.c_str(), last.c_str(),
-                                 msg->to_string().c_str(), seconds_now().c_str());
-                }
-                last = msg->to_string();
-            }
-            if (!counting) return;
-            topic = std::regex_replace(topic, std::regex("/CP[0-9]+"), "/+");
+            if (!explain_) return;
+            // SERVICE_TOPICS: which kinds of topic (the charger id folded into
+            // "+"), and now and then what changed in a charger's.
+            static const std::regex charger_id("/CP[0-9]+");
+            const std::string topic = msg->get_topic();
             std::lock_guard lock(mutex_);
-            ++by_topic_[topic];
+            auto& last = last_[topic];
+            if (counting && !last.empty() && ++seen_ % 997 == 0 && topic.find("chargers") != std::string::npos)
+                std::fprintf(stderr, "%s\n  was %s\n  now %s\n  received %s\n", topic.c_str(), last.c_str(),
+                             msg->to_string().c_str(), fuseguard::iso8601(std::chrono::system_clock::now(), true).c_str());
+            last = msg->to_string();
+            if (counting) ++by_topic_[std::regex_replace(topic, charger_id, "/+")];
         });
         client_.connect()->wait();
         client_.subscribe("fg/#", 0)->wait();
@@ -250,8 +240,7 @@ public:
         }
     }
     std::atomic<std::uint64_t> messages{0};
-    // Per kind of topic, when SERVICE_TOPICS is set: what the messages are.
-    std::atomic<bool> counting{false};
+    std::atomic<bool> counting{false};  // within the measured minute
     void print_topics(double seconds) {
         std::lock_guard lock(mutex_);
         for (const auto& [topic, n] : by_topic_) std::fprintf(stderr, "  %8.1f/s %s\n", static_cast<double>(n) / seconds, topic.c_str());
@@ -261,7 +250,8 @@ private:
     std::mutex mutex_;
     std::map<std::string, std::uint64_t> by_topic_;
     std::map<std::string, std::string> last_;
-    int shown_ = 0, seen_ = 0;
+    int seen_ = 0;
+    const bool explain_ = std::getenv("SERVICE_TOPICS") != nullptr;
     mqtt::async_client client_;
 };
 
@@ -298,7 +288,8 @@ void BM_Service(benchmark::State& state) {
         Load load;
         // Everyone connects, boots, gets its first limits and sends MeterValues
         // under them (which changes its charger topic once) before measuring.
-        const auto settle_by = Clock::now() + 180s;
+        const auto began = Clock::now();
+        const auto settle_by = began + 180s;
         std::vector<std::shared_ptr<Station>> all;
         for (int i = 0; i < stations; ++i) {
             all.push_back(std::make_shared<Station>(io, load, "CP" + std::to_string(i), period));
@@ -335,10 +326,10 @@ void BM_Service(benchmark::State& state) {
                 return mark.async_wait([&](beast::error_code) { wait_settled(); });
             }
             unsettled = stations - load.settled;
-            settle_s = std::chrono::duration<double>(Clock::now() - (settle_by - 180s)).count();
+            settle_s = std::chrono::duration<double>(Clock::now() - began).count();
             cpu0 = fuseguard::bench::usage(service.pid()).first;
             mqtt0 = subscriber.messages;
-            subscriber.counting = std::getenv("SERVICE_TOPICS") != nullptr;
+            subscriber.counting = true;
             profiles0 = load.profiles;
             log0 = service.output().size();
             load.latency_ms.clear();

@@ -192,14 +192,14 @@ std::string StatePublisher::notifications_text() {
     return list + "]";
 }
 
-StatePublisher::StationKey StatePublisher::key_of(std::size_t i) const {
+StatePublisher::StationKey StatePublisher::key_of(std::size_t i, std::chrono::steady_clock::time_point now) const {
     const auto& st = site_.model().state;
     const auto& s = st.stations[i];
     const auto& d = site_.target().stations[i];
     StationKey k;
     k.version = site_.stations()[i].revision;
     const auto offset = std::chrono::seconds(static_cast<std::int64_t>(i % kUptimeRefresh.count()));
-    k.uptime_epoch = static_cast<std::uint64_t>((flushed_at_ - started_ + offset) / kUptimeRefresh);
+    k.uptime_epoch = static_cast<std::uint64_t>((now - started_ + offset) / kUptimeRefresh);
     k.state = static_cast<int>(s.state);
     k.control = static_cast<int>(s.control);
     k.limit = s.limit_in_force.milliamps();
@@ -213,7 +213,7 @@ StatePublisher::StationKey StatePublisher::key_of(std::size_t i) const {
 void StatePublisher::flush() {
     const auto& m = site_.model();
     const auto& p = link_.prefix();
-    flushed_at_ = std::chrono::steady_clock::now();
+    const auto now = std::chrono::steady_clock::now();
     const auto current = site_.deductions_now();
     const auto nodes = site_.node_figures(current);
     if (auto key = site_key(current, nodes); key != site_key_) {
@@ -222,7 +222,7 @@ void StatePublisher::flush() {
     }
     station_keys_.resize(m.state.stations.size());
     for (std::size_t i = 0; i < m.state.stations.size(); ++i) {
-        auto k = key_of(i);
+        auto k = key_of(i, now);
         if (k == station_keys_[i]) continue;
         station_keys_[i] = std::move(k);
         put(p + "/chargers/" + m.state.stations[i].id, charger_json(i));

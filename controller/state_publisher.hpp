@@ -44,7 +44,9 @@ private:
         policy::LimitReason reason{};
         bool operator==(const StationKey&) const = default;
     };
-    StationKey key_of(std::size_t i) const;
+    // `now`: when the flush began (a station's uptime is refreshed when its
+    // own minute turns).
+    StationKey key_of(std::size_t i, std::chrono::steady_clock::time_point now) const;
     void put(const std::string& topic, nlohmann::json body);
     // The notifications list as published, from note_text_.
     std::string notifications_text();
@@ -61,9 +63,7 @@ private:
     std::vector<StationKey> station_keys_;
     std::vector<std::int64_t> site_key_;  // of the site body last published (site_key)
     std::map<std::string, std::string> last_body_;  // without ts, to tell a real change
-    // When it started, and when the flush under way began: a station's
-    // uptime is refreshed when its own minute (key_of) turns.
-    std::chrono::steady_clock::time_point started_, flushed_at_;
+    std::chrono::steady_clock::time_point started_;  // the minutes of key_of count from here
     std::optional<std::uint64_t> notifications_revision_;  // of the list last published
     std::map<std::string, NoteText> note_text_;             // by notification id
 };

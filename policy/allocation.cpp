@@ -332,9 +332,7 @@ void Allocator::calm() {
     const Amps calm_step = cfg_.calm_step;
     if (calm_step <= Amps{}) return;
     auto in_force = [&](const Candidate& c) { return site_.stations[c.station].limit_in_force; };
-    auto steady = [&](const Candidate& c) {
-        return c.admitted && c.managed && in_force(c) >= c.start && in_force(c) <= c.cap;
-    };
+    auto steady = [&](const Candidate& c) { return c.admitted && !c.starting && in_force(c) <= c.cap; };
     auto keep_limit = [&](Candidate& c) {
         add(c, in_force(c) - c.level);
         c.level = in_force(c);

@@ -20,12 +20,12 @@ enum class Control : std::uint8_t {
     Rejected,   // it refused our last limit: counted at capacity, not allocated
 };
 
-// One cache line holds everything but the reported draw and the id: the
-// transition plan reads only that line, and at 10,000 stations the inputs
-// come from memory on every plan.
 // Strict mode relies on nothing a station does, its vehicle included.
 enum class PolicyMode : std::uint8_t { Standard, Strict };
 
+// One cache line holds everything but the reported draw and the id: the
+// transition plan reads only that line, and at 10,000 stations the inputs
+// come from memory on every plan.
 struct alignas(64) StationInput {
     Amps max_current;                    // capacity; 0 means the installer declared it unused
     // The last limit it accepted (or a raise on its way, which may apply
