@@ -40,7 +40,8 @@ constexpr double kRun = 4 * 3600;      // simulated time per run, s
 constexpr double kWarmUp = 600;        // not measured
 constexpr double kMargin = 2;          // the site's safety_margin_a
 constexpr double kLatency = 0.05;      // one way, fuseguard <-> station
-constexpr double kReportEvery = 10;    // MeterValues interval fuseguard asks for
+// MeterValues interval, s: what fuseguard asks for, or EFFICIENCY_REPORT.
+const double kReportEvery = std::getenv("EFFICIENCY_REPORT") ? std::atof(std::getenv("EFFICIENCY_REPORT")) : 10;
 constexpr double kExplainedFor = 5;    // an overshoot this soon after a building step is the step's
 
 std::string site_yaml(bool total_meter, int stations) {

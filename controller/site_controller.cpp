@@ -165,8 +165,8 @@ void SiteController::tick() {
     // No total meter to wait for (any more): reports count as they are.
     if (!policy::needs_station_draw(model_.state))
         for (std::size_t i = 0; i < stations_.size(); ++i)
-            if (stations_[i].rise_reported_at) {
-                stations_[i].rise_reported_at.reset();
+            if (!stations_[i].pending_rises.empty()) {
+                stations_[i].pending_rises.clear();
                 refresh_measured(i);
             }
     replan();
@@ -242,7 +242,7 @@ void SiteController::station_event(std::size_t i, const ocpp::StationEvent& ev) 
                     rt.backend_cause = "the station is not connected";
                 }
                 rt.report_cap.reset();
-                rt.rise_reported_at.reset();
+                rt.pending_rises.clear();
                 for (auto& [n, c] : rt.connectors) c.current_a.reset();
                 refresh_uptime(i);
                 request_replan();
@@ -302,17 +302,13 @@ void SiteController::station_event(std::size_t i, const ocpp::StationEvent& ev) 
                 // A first report counts at once: the draw it describes has
                 // been in the meter's readings all along, and holding it back
                 // would count all of it twice.
-                if (s.measured && policy::needs_station_draw(model_.state)) {
-                    const auto draw = reported_draw(i);
-                    bool more = false;
-                    for (std::size_t p = 0; draw && p < 3; ++p) more = more || (*draw)[p] > (*s.measured)[p];
-                    if (more) rt.rise_reported_at = arrived;
-                }
+                if (s.measured && policy::needs_station_draw(model_.state))
+                    note_pending_rise(i, arrived);
                 refresh_measured(i);
                 refresh_vehicle_phases(i);
                 s.draw_predates_limit = arrived - rt.raised_at < kVehicleResponse;
                 check_limit_obeyed(i, arrived);
-                if (policy_input() != before || ends_raise_hold || rt.rise_reported_at)
+                if (policy_input() != before || ends_raise_hold || !rt.pending_rises.empty())
                     request_replan();
                 else
                     changed_();  // its report is shown all the same

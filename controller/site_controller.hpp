@@ -68,9 +68,14 @@ struct StationRuntime {
     // when; the first may be older than the rest (the one in force when they
     // began).
     std::deque<std::pair<std::chrono::steady_clock::time_point, policy::Amps>> recent_limits;
-    // A report that says it draws more than is taken off a total meter now,
-    // waiting for a meter reading that holds that draw (see refresh_measured).
-    std::optional<std::chrono::steady_clock::time_point> rise_reported_at;
+    // Reports that say it draws more than is taken off a total meter now,
+    // oldest first, each waiting for a meter reading that holds its draw
+    // (see refresh_measured). Most hold at the next reading.
+    struct PendingRise {
+        std::chrono::steady_clock::time_point arrived;
+        std::array<policy::Amps, 3> draw;
+    };
+    std::deque<PendingRise> pending_rises;
     // Reports in a row that showed its vehicle drawing on these terminals
     // only (see refresh_vehicle_phases).
     policy::PhaseSet fewer_terminals_seen;
@@ -182,6 +187,8 @@ private:
     // A meter was read: caps reports at the limits in force, lets reports of
     // a higher draw count (see refresh_measured).
     void on_meter_read(std::chrono::steady_clock::time_point at);
+    // A report arrived that may say it draws more than is taken off now.
+    void note_pending_rise(std::size_t station, std::chrono::steady_clock::time_point arrived);
     // What its connectors report together, per terminal phase; reported_draw
     // is that capped at report_cap.
     std::optional<std::array<policy::Amps, 3>> reported_total(std::size_t station) const;

@@ -22,6 +22,8 @@ const Amps kIdleTerminal = Amps::whole(1);
 // A vehicle drawing at least this on a terminal is charging, not starting
 // up: on-board chargers that bring their phases up one by one are past that.
 const Amps kChargingTerminal = Amps::whole(4);
+// Rises of a station's report waiting for a meter reading that holds them.
+constexpr std::size_t kMostPendingRises = 8;
 // Reports in a row that must agree before the other phases are freed.
 constexpr int kFewerPhasesReports = 2;
 }  // namespace
@@ -41,18 +43,47 @@ constexpr int kFewerPhasesReports = 2;
 // sent were never applied, and count for nothing.
 void SiteController::on_meter_read(std::chrono::steady_clock::time_point at) {
     for (std::size_t i = 0; i < stations_.size(); ++i) {
-        const auto& s = model_.state.stations[i];
+        auto& s = model_.state.stations[i];
         auto& rt = stations_[i];
-        if (!s.measured && !rt.rise_reported_at) continue;
+        if (!s.measured && rt.pending_rises.empty()) continue;
         const Amps cap = policy::min(s.counted_now(), draw_floor(i, at).value_or(s.counted_now()));
-        const bool rise_holds = rt.rise_reported_at && at - *rt.rise_reported_at >= kMeterLag;
+        // The newest report of a rise this reading holds. Reports come as
+        // often as readings (every second, when asked): the newest one is
+        // rarely held yet, an older one is.
+        auto held = rt.pending_rises.end();
+        for (auto r = rt.pending_rises.begin(); r != rt.pending_rises.end() && at - r->arrived >= kMeterLag; ++r) held = r;
         // Most readings change neither: `measured` is already worked out from
         // the same reports, cap and wait.
-        if (rt.report_cap == cap && !rise_holds) continue;
+        if (rt.report_cap == cap && held == rt.pending_rises.end()) continue;
         rt.report_cap = cap;
-        if (rise_holds) rt.rise_reported_at.reset();
+        if (held != rt.pending_rises.end()) {
+            // What it draws now is no more than any report since.
+            auto draw = held->draw;
+            for (auto r = held; r != rt.pending_rises.end(); ++r)
+                for (std::size_t p = 0; p < 3; ++p) draw[p] = policy::min(draw[p], r->draw[p]);
+            rt.pending_rises.erase(rt.pending_rises.begin(), std::next(held));
+            s.measured = draw;
+        }
         refresh_measured(i);
     }
+}
+
+void SiteController::note_pending_rise(std::size_t i, std::chrono::steady_clock::time_point arrived) {
+    auto& rt = stations_[i];
+    const auto& measured = model_.state.stations[i].measured;
+    const auto draw = reported_draw(i);
+    bool more = false;
+    for (std::size_t p = 0; draw && measured && p < 3; ++p) more = more || (*draw)[p] > (*measured)[p];
+    // A report of no more than is taken off counts at once, and what it
+    // says the vehicle draws now replaces the rises still waiting.
+    if (!more) {
+        rt.pending_rises.clear();
+        return;
+    }
+    rt.pending_rises.push_back({arrived, *draw});
+    // A reading holds a rise within a second; without readings (the meter
+    // silent) a rise waits, and the oldest go first, the safe direction.
+    if (rt.pending_rises.size() > kMostPendingRises) rt.pending_rises.pop_front();
 }
 
 std::optional<Amps> SiteController::draw_floor(std::size_t i, std::chrono::steady_clock::time_point at) const {
@@ -116,7 +147,7 @@ std::optional<std::array<Amps, 3>> SiteController::reported_draw(std::size_t i) 
 void SiteController::refresh_measured(std::size_t i) {
     auto& measured = model_.state.stations[i].measured;
     auto draw = reported_draw(i);
-    if (stations_[i].rise_reported_at) {
+    if (!stations_[i].pending_rises.empty()) {
         if (!measured || !draw) {
             measured.reset();  // nothing taken off until then, the safe direction
             return;

@@ -33,6 +33,10 @@ void Mosquitto::start() {
     const std::string user = me ? std::string("user ") + me->pw_name + "\n" : "";
     const auto conf = dir_.write("mosquitto.conf", "listener " + std::to_string(port_) +
                                                        " 127.0.0.1\nallow_anonymous true\npersistence false\n" + user +
+                                                       // A subscriber slower than fuseguard (a test's,
+                                                       // on a loaded machine) must not lose messages
+                                                       // past mosquitto's default queue of 1,000.
+                                                       "max_queued_messages 0\n" +
                                                        "log_dest stderr\nlog_type error\nlog_type warning\n"
                                                        "log_type notice\nlog_type information\n");
     // The port may still be in TIME_WAIT after a stop: try for a while.

@@ -123,6 +123,30 @@ TEST_SUITE("Controller") {
         CHECK(phases_are(json::parse(*paused)["non_ev_load_a"], 4));
     }
 
+    TEST_CASE("a total meter: a station that reports more often than a second still has its rise taken off") {
+        SiteUnderTest site(40, true, "total");
+        MqttWatcher mqtt(site.broker.port(), "fg/#");
+        auto non_ev_is = [](double a) { return [a](const json& j) { return phases_are(j["non_ev_load_a"], a); }; };
+        REQUIRE(mqtt.wait_json("fg/site", non_ev_is(4)));
+        auto a = charging(site, "A");
+        REQUIRE(a->wait_calls("SetChargingProfile", [](auto& c) { return !c.empty() && limit_of(c.back().payload) == 28; }));
+        report_draw(*a, 0);
+        REQUIRE(mqtt.wait_json("fg/chargers/A", [](const json& j) { return draw_shown(j, 0); }));
+        // Its car starts: 10 A, in the meter's readings and in reports every
+        // 300 ms. Each report is newer than a second when the meter is read
+        // (every 200 ms), but the one a second before is held by it. (Until
+        // then the other loads look like 14 A, and A goes down to 18 A.)
+        site.meter.set_holding(100, {140, 140, 140});
+        REQUIRE(mqtt.wait_json("fg/meters/grid", [](const json& j) { return phases_are(j["current_a"], 14); }));
+        const auto end = std::chrono::steady_clock::now() + 5s;
+        bool taken_off = false;
+        while (!taken_off && std::chrono::steady_clock::now() < end) {
+            report_draw(*a, 10);
+            taken_off = mqtt.wait_json("fg/site", non_ev_is(4), 300ms).has_value();
+        }
+        CHECK(taken_off);
+    }
+
     TEST_CASE("with a non-EV meter a lowered station is raised again at once") {
         // The raise hold is for total meters (test_plan_execution.cpp): a
         // non-EV meter's reading does not depend on what the stations report.
