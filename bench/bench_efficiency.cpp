@@ -62,6 +62,21 @@ std::string site_yaml(bool total_meter, int stations) {
     return y;
 }
 
+// EFFICIENCY_CARS changes how the cars behave, to see what each way of
+// theirs costs: "exact" (they draw what they are offered), "instant" (they
+// follow a limit at once), "least=N" (they charge from N A; give fuseguard
+// the same minimum with EFFICIENCY_POLICY="min_current_a: N").
+bench::CarBehaviour cars_from_env() {
+    bench::CarBehaviour cars;
+    const char* env = std::getenv("EFFICIENCY_CARS");
+    if (!env) return cars;
+    const std::string list = env;
+    if (list.find("exact") != std::string::npos) cars.draw_below_offer = false;
+    if (list.find("instant") != std::string::npos) cars.delays = false;
+    if (const auto at = list.find("least="); at != std::string::npos) cars.least_offer_a = std::atof(list.c_str() + at + 6);
+    return cars;
+}
+
 // Things that happen later in simulated time: a limit reaching its
 // station, an answer reaching fuseguard.
 class Agenda {
@@ -95,6 +110,7 @@ std::string status_of(const EfficiencySite::StationView& v) {
 
 Figures run_site(bool total_meter, unsigned seed) {
     bench::SiteShape shape;
+    shape.cars = cars_from_env();
     EfficiencySite site(shape, seed);
     const auto loaded = config::load_string(site_yaml(total_meter, shape.stations), "bench.yaml");
     if (!loaded.config) throw std::runtime_error("bench_efficiency: the site's configuration does not load");

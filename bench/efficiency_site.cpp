@@ -5,8 +5,6 @@
 namespace fuseguard::bench {
 
 namespace {
-// IEC 61851-1: a pilot duty cycle below 6 A means "do not charge".
-constexpr double kLeastOffer = 6;
 // Near full a battery takes less: the last this many amp-hours taper.
 constexpr double kTaperAh = 2;
 }  // namespace
@@ -41,6 +39,9 @@ Car EfficiencySite::new_car() {
     }
     c.raise_delay_s = uniform(3, 6);
     c.lower_delay_s = uniform(1, 2);
+    // Drawn all the same, so that a seed's cars come and go alike.
+    if (!shape_.cars.draw_below_offer) c.below_offer_a = 0;
+    if (!shape_.cars.delays) c.raise_delay_s = c.lower_delay_s = 0;
     return c;
 }
 
@@ -49,7 +50,7 @@ void EfficiencySite::offer(int station, double amps, double now_s) {
     view.offered_a = amps;
     auto& car = cars_[static_cast<std::size_t>(station)];
     if (!car) return;
-    const double pwm = amps >= kLeastOffer ? amps : 0;
+    const double pwm = amps >= shape_.cars.least_offer_a ? amps : 0;
     // Above what it follows now, the car takes its raise delay; a car
     // already on its way up to more gets to less no sooner (a car starting
     // from a pause is still starting). At or below, it lowers within its
@@ -107,7 +108,7 @@ void EfficiencySite::step(double now_s, double dt_s) {
         if (car->need_ah <= 0) wanted = 0;
         else if (car->need_ah < kTaperAh) wanted = std::max(4.0, wanted * car->need_ah / kTaperAh);
         wanted = std::min(wanted, shape_.station_max_a);
-        const double draw = car->setpoint_a >= kLeastOffer
+        const double draw = car->setpoint_a >= shape_.cars.least_offer_a
                                 ? std::max(0.0, std::min(car->setpoint_a - car->below_offer_a, wanted))
                                 : 0.0;
         car->need_ah -= draw * dt_s / 3600;

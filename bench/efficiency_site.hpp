@@ -16,12 +16,21 @@ namespace fuseguard::bench {
 
 using Phases3 = std::array<double, 3>;
 
+// What the cars do, to see what each of their ways costs (the defaults
+// are the real ones; bench_efficiency reads EFFICIENCY_CARS).
+struct CarBehaviour {
+    bool draw_below_offer = true;  // 0.1-0.6 A under what is offered
+    bool delays = true;            // a raise after 3-6 s, a lowering within 1-2 s
+    double least_offer_a = 6;      // IEC 61851-1: below this a car does not charge
+};
+
 struct SiteShape {
     double fuse_a = 100;                      // per phase, the site connection
     std::array<double, 3> building_base_a{25, 30, 20};
     double building_step_every_s = 300;       // mean time between steps
     double station_max_a = 32;
     int stations = 12;
+    CarBehaviour cars;
 };
 
 // One car at a station. Terminal phases: a 1-phase car draws on the

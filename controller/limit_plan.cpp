@@ -47,10 +47,12 @@ bool SiteController::send(const policy::LimitCommand& cmd) {
 // every station stays at or below its target; tick() re-plans every second,
 // so a held raise goes out once the hold ends. Only a total meter swings
 // this way, and only a lowering sent while a vehicle wanted current: one
-// sent for being idle says nothing about the next vehicle (issue 19).
+// sent for being idle says nothing about the next vehicle (issue 19). A
+// station paused for want of room holds too, though its report was dropped
+// when it said its vehicle stopped: it reported since its vehicle came.
 bool SiteController::raise_held(std::size_t i, std::chrono::steady_clock::time_point now) const {
     const auto& rt = stations_[i];
-    return policy::needs_station_draw(model_.state) && model_.state.stations[i].measured &&
+    return policy::needs_station_draw(model_.state) && rt.reported_at > rt.wants_since &&
            rt.lowered_at > rt.reported_at && now - rt.lowered_at < kRaiseHold;
 }
 

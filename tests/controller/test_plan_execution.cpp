@@ -312,6 +312,24 @@ TEST_SUITE("Controller") {
             h.answer(0, true);
             CHECK(sent() == std::deque<double>{32});
         }
+        SUBCASE("a station paused for want of room waits for a report before it starts again") {
+            // Paused, its vehicle stops and the station says so
+            // (SuspendedEVSE), which drops its report. Started again before
+            // it reports, its vehicle's draw reads as other loads until it
+            // does and pauses it again: with cars that follow at once,
+            // bench_efficiency saw a start and a pause every second, and
+            // the site over its fuse at instants.
+            h.meter(95);  // 74.5 A of other loads: under its 6 A minimum
+            REQUIRE(sent() == std::deque<double>{0});
+            answer_all();
+            h.vehicle(0, "SuspendedEVSE");
+            h.meter(10);
+            CHECK(h.site->target().stations[0].target == policy::Amps::whole(32));
+            CHECK(sent().empty());
+            h.report(0, 0);
+            h.meter(10);
+            CHECK(sent() == std::deque<double>{32});
+        }
         SUBCASE("a vehicle that stops, and a new one once the 0 A is answered, with no report between") {
             h.vehicle(0, "Available");
             REQUIRE(sent() == std::deque<double>{0});
