@@ -19,9 +19,10 @@ class UptimeTracker {
 public:
     using Clock = std::chrono::system_clock;
 
-    // Opens (or creates) `db_path`; ":memory:" keeps nothing. A database that
-    // cannot be opened is logged and replaced by memory: uptime is a report,
-    // not a reason to stop load management.
+    // Opens (or creates) `db_path`; ":memory:" keeps nothing. A damaged
+    // database is kept aside and a fresh history started; one that cannot be
+    // used at all is logged and replaced by memory: uptime is a report, not
+    // a reason to stop load management (drivers/sqlite_state.hpp).
     UptimeTracker(const std::string& db_path, Clock::time_point now);
     ~UptimeTracker();
     UptimeTracker(const UptimeTracker&) = delete;

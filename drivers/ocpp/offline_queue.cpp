@@ -1,6 +1,7 @@
 #include "offline_queue.hpp"
 
 #include "drivers/log.hpp"
+#include "drivers/sqlite_state.hpp"
 #include "drivers/sqlite_statement.hpp"
 
 namespace fuseguard::ocpp {
@@ -8,15 +9,13 @@ namespace fuseguard::ocpp {
 using sqlite::Statement;
 
 OfflineQueue::OfflineQueue(const std::string& path) {
-    try {
-        open(path);
-    } catch (const std::exception& e) {
-        log::error("ocpp: cannot use " + path + " for the CSMS's offline queue (" + e.what() +
-                   "): keeping it in memory, a restart loses it");
-        if (db_) sqlite3_close(db_);
-        db_ = nullptr;
-        open(":memory:");
-    }
+    // A damaged queue is kept aside: what the CSMS missed may still be read
+    // from it by hand (docs/ocpp.md).
+    sqlite::open_state(path, "ocpp: the CSMS's offline queue", [this](const std::string& p) { open(p); },
+                       [this] {
+                           if (db_) sqlite3_close(db_);
+                           db_ = nullptr;
+                       });
 }
 
 OfflineQueue::~OfflineQueue() {
@@ -26,6 +25,7 @@ OfflineQueue::~OfflineQueue() {
 void OfflineQueue::open(const std::string& path) {
     if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK) throw std::runtime_error(db_ ? sqlite3_errmsg(db_) : "out of memory");
     sqlite3_busy_timeout(db_, 1000);
+    sqlite::check_intact(db_);
     // FULL: a message the station was told is taken must survive a power cut.
     sqlite::exec(db_,
                  "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"

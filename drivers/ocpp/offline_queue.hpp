@@ -20,8 +20,9 @@ namespace fuseguard::ocpp {
 
 class OfflineQueue {
 public:
-    // Opens (creates) the file; when it cannot, keeps the queue in memory
-    // and logs why.
+    // Opens (creates) the file. A damaged one is kept aside and a fresh
+    // queue started; one that cannot be used at all gives way to memory
+    // (drivers/sqlite_state.hpp). Either is logged.
     explicit OfflineQueue(const std::string& path);
     ~OfflineQueue();
     OfflineQueue(const OfflineQueue&) = delete;

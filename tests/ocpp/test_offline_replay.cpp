@@ -2,7 +2,10 @@
 // charger_replay.cpp): kept, then replayed in order once it is back; with
 // ocpp-rpc stations and an ocpp-rpc CSMS in strict mode.
 #include <csignal>
+#include <filesystem>
 
+#include "common/temp_dir.hpp"
+#include "drivers/ocpp/offline_queue.hpp"
 #include "relay_fixture.hpp"
 
 using namespace fuseguard;
@@ -149,5 +152,30 @@ TEST_SUITE("OcppOfflineReplay") {
         CHECK(calls[2][3]["eventType"] == "Updated");
         CHECK(calls[2][3]["seqNo"] == 1);
         CHECK(back.peer.output().find("\"step\":\"schema\"") == std::string::npos);
+    }
+}
+
+// The queue on disk (offline_queue.cpp, drivers/sqlite_state.cpp): a damaged
+// file never stops the relay; it is kept aside, since what the CSMS missed
+// may still be read from it by hand, and a fresh queue starts (issue 17).
+TEST_SUITE("OcppOfflineReplay") {
+    TEST_CASE("a damaged offline queue is kept aside and a fresh one keeps what comes next across a restart") {
+        TempDir dir;
+        const auto db = (dir.path / "backend_queue.sqlite").string();
+        dir.write("backend_queue.sqlite", std::string(8192, '\x5a'));
+        const json meter = {{"connectorId", 1}, {"meterValue", json::array()}};
+        {
+            ocpp::OfflineQueue q(db);
+            q.push("CP1", "MeterValues", meter, 100);
+            CHECK(q.depth("CP1") == 1);
+        }
+        std::vector<std::string> aside;
+        for (const auto& e : std::filesystem::directory_iterator(dir.path))
+            if (e.path().filename().string().rfind("backend_queue.sqlite.broken-", 0) == 0) aside.push_back(e.path());
+        REQUIRE(aside.size() == 1);
+        CHECK(std::filesystem::file_size(aside[0]) == 8192);
+        ocpp::OfflineQueue reopened(db);
+        REQUIRE(reopened.depth("CP1") == 1);
+        CHECK(reopened.front("CP1")->action == "MeterValues");
     }
 }
