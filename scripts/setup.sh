@@ -12,6 +12,8 @@ packages=(
   libsystemd-dev libsqlite3-dev openssl
   # tests and benchmarks
   doctest-dev libbenchmark-dev mosquitto mosquitto-clients socat mbpoll python3-pymodbus python3-serial python3-serial-asyncio
+  # the wall clock stepped under the running binary (tests/controller/test_clock_jumps.cpp)
+  libfaketime
   # systemd-analyze (unit verification) and dpkg-deb (package test)
   systemd dpkg-dev file
 )

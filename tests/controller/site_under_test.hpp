@@ -77,8 +77,12 @@ struct SiteUnderTest {
     std::string yaml(int fuse) const {
         return site_yaml(fuse, meter.port(), ems.port(), broker.port(), (dir.path / "state").string(), measures);
     }
+    // What the binary is started under (e.g. env with libfaketime), if anything.
+    std::vector<std::string> launcher;
     void start() {
-        process = std::make_unique<ChildProcess>(std::vector<std::string>{FUSEGUARD_BINARY, "--config", config});
+        auto argv = launcher;
+        argv.insert(argv.end(), {FUSEGUARD_BINARY, "--config", config});
+        process = std::make_unique<ChildProcess>(argv);
         if (!process->wait_for("stations connect to", std::chrono::seconds(10))) throw std::runtime_error(process->output());
         std::smatch m;
         const std::string& out = process->output();
