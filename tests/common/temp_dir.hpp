@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 namespace fuseguard::test {
 
@@ -23,5 +24,14 @@ struct TempDir {
         return p.string();
     }
 };
+
+// The files in `dir` whose name starts with `prefix` (a damaged state file
+// kept aside, say).
+inline std::vector<std::filesystem::path> files_starting_with(const std::filesystem::path& dir, const std::string& prefix) {
+    std::vector<std::filesystem::path> out;
+    for (const auto& e : std::filesystem::directory_iterator(dir))
+        if (e.path().filename().string().rfind(prefix, 0) == 0) out.push_back(e.path());
+    return out;
+}
 
 }  // namespace fuseguard::test

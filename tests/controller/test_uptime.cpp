@@ -23,14 +23,6 @@ std::string read_file(const std::filesystem::path& p) {
     return {std::istreambuf_iterator<char>(in), {}};
 }
 
-// The files in `dir` whose name starts with `prefix`.
-std::vector<std::filesystem::path> starting_with(const std::filesystem::path& dir, const std::string& prefix) {
-    std::vector<std::filesystem::path> out;
-    for (const auto& e : std::filesystem::directory_iterator(dir))
-        if (e.path().filename().string().rfind(prefix, 0) == 0) out.push_back(e.path());
-    return out;
-}
-
 // A history with an EVSE down for a while, written the way fuseguard does.
 void write_history(const std::string& db, UptimeTracker::Clock::time_point t0, int stations) {
     UptimeTracker u(db, t0);
@@ -60,7 +52,7 @@ TEST_SUITE("Controller") {
         const std::string damaged = read_file(db);
         write_history(db, t0, 1);
         // The damaged bytes are kept, under a name that says so.
-        const auto aside = starting_with(dir.path, "uptime.sqlite.broken-");
+        const auto aside = files_starting_with(dir.path, "uptime.sqlite.broken-");
         REQUIRE(aside.size() == 1);
         CHECK(read_file(aside[0]) == damaged);
         // The fresh file holds a history like any other: a restart reads it.
@@ -68,7 +60,7 @@ TEST_SUITE("Controller") {
         const auto figures = again.figures("S0", 1, t0 + 180s);
         REQUIRE(figures.downtime_s_30d.count("communication") == 1);
         CHECK(figures.downtime_s_30d.at("communication") == doctest::Approx(60));
-        CHECK(starting_with(dir.path, "uptime.sqlite.broken-").size() == 1);
+        CHECK(files_starting_with(dir.path, "uptime.sqlite.broken-").size() == 1);
     }
 
     TEST_CASE("fuseguard starts on a damaged uptime database and says what it did with it") {
@@ -87,6 +79,6 @@ TEST_SUITE("Controller") {
         INFO(out);
         CHECK(out.find("is damaged") != std::string::npos);
         CHECK(out.find("starting afresh") != std::string::npos);
-        CHECK(starting_with(state, "uptime.sqlite.broken-").size() == 1);
+        CHECK(files_starting_with(state, "uptime.sqlite.broken-").size() == 1);
     }
 }

@@ -169,9 +169,7 @@ TEST_SUITE("OcppOfflineReplay") {
             q.push("CP1", "MeterValues", meter, 100);
             CHECK(q.depth("CP1") == 1);
         }
-        std::vector<std::string> aside;
-        for (const auto& e : std::filesystem::directory_iterator(dir.path))
-            if (e.path().filename().string().rfind("backend_queue.sqlite.broken-", 0) == 0) aside.push_back(e.path());
+        const auto aside = files_starting_with(dir.path, "backend_queue.sqlite.broken-");
         REQUIRE(aside.size() == 1);
         CHECK(std::filesystem::file_size(aside[0]) == 8192);
         ocpp::OfflineQueue reopened(db);
