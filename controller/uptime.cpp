@@ -28,10 +28,8 @@ double overlap(double a0, double a1, double b0, double b1) { return std::max(0.0
 UptimeTracker::UptimeTracker(const std::string& db_path, Clock::time_point now) {
     const double t = seconds(now);
     sqlite::open_state(
-        db_path, "uptime", [&](const std::string& path) { open(path, t); },
+        db_, db_path, "uptime", [&] { read(t); },
         [&] {
-            if (db_) sqlite3_close(db_);
-            db_ = nullptr;
             runs_.clear();
             intervals_.clear();
             evses_.clear();
@@ -49,10 +47,7 @@ UptimeTracker::~UptimeTracker() {
 
 void UptimeTracker::exec(const char* sql) { sqlite::exec(db_, sql); }
 
-void UptimeTracker::open(const std::string& path, double now) {
-    if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK) throw std::runtime_error(db_ ? sqlite3_errmsg(db_) : "out of memory");
-    sqlite3_busy_timeout(db_, 1000);
-    sqlite::check_intact(db_);
+void UptimeTracker::read(double now) {
     exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
          "CREATE TABLE IF NOT EXISTS runs(start REAL NOT NULL, alive REAL NOT NULL);"
          "CREATE TABLE IF NOT EXISTS downtime(station TEXT NOT NULL, evse INTEGER NOT NULL, category TEXT NOT NULL,"

@@ -54,7 +54,7 @@ private:
         double start = 0, alive = 0;
     };
     void exec(const char* sql);
-    void open(const std::string& path, double now);
+    void read(double now);  // the schema, then the history kept
 
     sqlite3* db_ = nullptr;
     std::int64_t run_row_ = 0;

@@ -43,24 +43,41 @@ std::string set_aside(const std::string& path) {
     return aside;
 }
 
-Opened open_state(const std::string& path, const std::string& what, const std::function<void(const std::string&)>& open,
-                  const std::function<void()>& close) {
+namespace {
+
+void close(sqlite3*& db) {
+    if (db) sqlite3_close(db);
+    db = nullptr;
+}
+
+}  // namespace
+
+Opened open_state(sqlite3*& db, const std::string& path, const std::string& what, const std::function<void()>& read,
+                  const std::function<void()>& forget) {
+    auto attempt = [&](const std::string& file) {
+        close(db);
+        forget();
+        if (sqlite3_open(file.c_str(), &db) != SQLITE_OK)
+            throw std::runtime_error(db ? sqlite3_errmsg(db) : "out of memory");
+        sqlite3_busy_timeout(db, 1000);
+        check_intact(db);
+        read();
+    };
     auto in_memory = [&](const std::string& why) {
         log::error(what + ": cannot use " + path + " (" + why + "): keeping it in memory, a restart loses it");
-        close();
-        open(":memory:");
+        attempt(":memory:");
         return Opened::Memory;
     };
     try {
-        open(path);
+        attempt(path);
         return Opened::File;
     } catch (const Damaged& e) {
-        close();
+        close(db);
         const std::string aside = set_aside(path);
         if (aside.empty()) return in_memory(std::string("damaged: ") + e.what() + ", and it cannot be renamed");
         log::error(what + ": " + path + " is damaged (" + e.what() + "): kept as " + aside + ", starting afresh");
         try {
-            open(path);
+            attempt(path);
             return Opened::FreshFile;
         } catch (const std::exception& again) {
             return in_memory(again.what());

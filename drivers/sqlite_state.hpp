@@ -32,12 +32,13 @@ enum class Opened {
     Memory,     // nothing on disk: kept in memory until the next start
 };
 
-// Calls `open(path)`, which opens the database and reads it, throwing on
-// failure (Damaged for a damaged file: call check_intact first). A
-// damaged file is set aside and `open(path)` tried once more; any other
-// failure, or a second one, calls `close()` and then `open(":memory:")`.
-// `what` names the state in the log lines ("uptime").
-Opened open_state(const std::string& path, const std::string& what, const std::function<void(const std::string&)>& open,
-                  const std::function<void()>& close);
+// Opens `path` into `db` (closing whatever `db` held), checks it is intact
+// and calls `read()` to create the schema and load what the owner keeps in
+// memory, which throws on failure. A damaged file is set aside and a fresh
+// one tried; any other failure, or a second one, falls back to ":memory:".
+// `forget()` drops what a failed `read()` may have loaded. `what` names the
+// state in the log lines ("uptime").
+Opened open_state(sqlite3*& db, const std::string& path, const std::string& what, const std::function<void()>& read,
+                  const std::function<void()>& forget);
 
 }  // namespace fuseguard::sqlite

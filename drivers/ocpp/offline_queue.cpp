@@ -11,21 +11,15 @@ using sqlite::Statement;
 OfflineQueue::OfflineQueue(const std::string& path) {
     // A damaged queue is kept aside: what the CSMS missed may still be read
     // from it by hand (docs/ocpp.md).
-    sqlite::open_state(path, "ocpp: the CSMS's offline queue", [this](const std::string& p) { open(p); },
-                       [this] {
-                           if (db_) sqlite3_close(db_);
-                           db_ = nullptr;
-                       });
+    sqlite::open_state(
+        db_, path, "ocpp: the CSMS's offline queue", [this] { read(); }, [this] { transactions_.clear(); });
 }
 
 OfflineQueue::~OfflineQueue() {
     if (db_) sqlite3_close(db_);
 }
 
-void OfflineQueue::open(const std::string& path) {
-    if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK) throw std::runtime_error(db_ ? sqlite3_errmsg(db_) : "out of memory");
-    sqlite3_busy_timeout(db_, 1000);
-    sqlite::check_intact(db_);
+void OfflineQueue::read() {
     // FULL: a message the station was told is taken must survive a power cut.
     sqlite::exec(db_,
                  "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
@@ -37,7 +31,6 @@ void OfflineQueue::open(const std::string& path) {
                  "CREATE TABLE IF NOT EXISTS boots(station TEXT PRIMARY KEY, payload TEXT NOT NULL);"
                  "CREATE TABLE IF NOT EXISTS accepted_tags(learnt INTEGER PRIMARY KEY AUTOINCREMENT,"
                  " tag TEXT NOT NULL UNIQUE, expiry TEXT);");
-    transactions_.clear();
     Statement q(db_, "SELECT station, local_id, backend_id FROM transactions");
     while (q.step()) transactions_[{q.text(0), q.text(1)}] = q.is_null(2) ? std::nullopt : std::optional(q.text(2));
 }

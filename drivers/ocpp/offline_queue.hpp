@@ -65,7 +65,7 @@ public:
     std::vector<AcceptedTag> accepted_tags();  // in the order they were learnt
 
 private:
-    void open(const std::string& path);
+    void read();  // the schema, then the transaction ids kept
     sqlite3* db_ = nullptr;
     // The transactions table, read once: it is asked for every 1.6
     // MeterValues relayed, and written only when ids change.
