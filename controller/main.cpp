@@ -7,6 +7,7 @@
 #include "check_config.hpp"
 #include "config/load.hpp"
 #include "drivers/log.hpp"
+#include "file_limit.hpp"
 #include "heap_tuning.hpp"
 #include "probe.hpp"
 #include "service.hpp"
@@ -105,6 +106,8 @@ int main(int argc, char** argv) {
     if (!probe_target.empty())
         return fuseguard::controller::probe(*loaded.config, probe_target, verbose, std::cout, std::cerr);
 
+    fuseguard::controller::ensure_open_files(
+        fuseguard::controller::open_files_needed(loaded.config->chargers.size(), loaded.config->backend.has_value()));
     boost::asio::io_context io;
     fuseguard::controller::Service service(io, config_path, std::move(*loaded.config));
     service.start();

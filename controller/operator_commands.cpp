@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "drivers/log.hpp"
+#include "drivers/mqtt/operator_command.hpp"
 #include "drivers/ocpp/outbound.hpp"
 #include "state_publisher.hpp"
 
@@ -20,34 +21,28 @@ void OperatorCommands::answer(const std::string& topic, const std::string& actio
 }
 
 void OperatorCommands::on_message(const std::string& topic, const std::string& payload) {
-    const std::string head = link_.prefix() + "/cmd/chargers/";
-    if (topic.rfind(head, 0) != 0) return;
-    const auto rest = topic.substr(head.size());
-    const auto slash = rest.find('/');
-    if (slash == std::string::npos) return;
-    const auto id = rest.substr(0, slash);
-    const auto action = rest.substr(slash + 1);
+    const auto parsed = mqttlink::parse_operator_command(link_.prefix(), topic, payload);
+    if (!parsed) return;
+    if (const auto* bad = std::get_if<mqttlink::InvalidCommand>(&*parsed)) {
+        log::warning("mqtt: operator command " + bad->action + " refused: " + bad->why);
+        return answer(topic, bad->action, "Invalid", bad->why);
+    }
+    const auto& command = std::get<mqttlink::OperatorCommand>(*parsed);
+    const auto& id = command.station;
+    const auto& action = command.action;
     log::info("mqtt: operator command " + action + " for " + id);
-
-    // An empty payload means "defaults"; anything else must be a JSON object.
-    json args = json::object();
-    if (!payload.empty()) {
-        args = json::parse(payload, nullptr, false);
-        if (args.is_discarded() || !args.is_object())
-            return answer(topic, action, "Invalid", "the payload must be empty or a JSON object");
-    }
-    int connector = 1;
-    if (action == "unlock" && args.contains("connector")) {
-        const auto& c = args["connector"];
-        if (!c.is_number_integer() || c.get<long long>() < 1 || c.get<long long>() > 99)
-            return answer(topic, action, "Invalid", "connector must be an integer from 1");
-        connector = c.get<int>();
-    }
     std::function<ocpp::outbound::Request(ocpp::Version)> make;
-    if (action == "reset") make = [](ocpp::Version v) { return ocpp::outbound::reset_request(v); };
-    else if (action == "unlock") make = [connector](ocpp::Version v) { return ocpp::outbound::unlock_connector_request(v, connector); };
-    else if (action == "trigger_status") make = [](ocpp::Version v) { return ocpp::outbound::trigger_status_request(v); };
-    else return answer(topic, action, "Invalid", "unknown action: use reset, unlock or trigger_status");
+    switch (command.kind) {
+        case mqttlink::CommandKind::Reset: make = [](ocpp::Version v) { return ocpp::outbound::reset_request(v); }; break;
+        case mqttlink::CommandKind::Unlock:
+            make = [connector = command.connector](ocpp::Version v) {
+                return ocpp::outbound::unlock_connector_request(v, connector);
+            };
+            break;
+        case mqttlink::CommandKind::TriggerStatus:
+            make = [](ocpp::Version v) { return ocpp::outbound::trigger_status_request(v); };
+            break;
+    }
 
     auto* server = server_();
     if (!server || !server->station(id)) {

@@ -14,6 +14,8 @@ packages=(
   doctest-dev libbenchmark-dev mosquitto mosquitto-clients socat mbpoll python3-pymodbus python3-serial python3-serial-asyncio
   # the wall clock stepped under the running binary (tests/controller/test_clock_jumps.cpp)
   libfaketime
+  # the libFuzzer targets (fuzz/, scripts/fuzz.sh): clang and its fuzzer runtime
+  clang-14 libclang-rt-14-dev
   # systemd-analyze (unit verification) and dpkg-deb (package test)
   systemd dpkg-dev file
 )

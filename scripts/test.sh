@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite from a fresh machine: install, build, test; then the
-# same again under AddressSanitizer + UndefinedBehaviorSanitizer.
+# same again under AddressSanitizer + UndefinedBehaviorSanitizer; then every
+# fuzzer for a few seconds.
 #   scripts/test.sh            everything
 #   FUSEGUARD_SKIP_SANITIZE=1  skip the sanitizer pass (quicker local runs)
+#   FUSEGUARD_SKIP_FUZZ=1      skip the fuzzers (their clang build takes ~4 min)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,5 +29,12 @@ if [ "${FUSEGUARD_SKIP_SANITIZE:-0}" != 1 ]; then
   cmake --build build-sanitize -j "$jobs"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build-sanitize --output-on-failure -j "$jobs"
+fi
+if [ "${FUSEGUARD_SKIP_FUZZ:-0}" != 1 ]; then
+  # Every libFuzzer target for a short while over its seeds and what it
+  # finds meanwhile (docs/testing.md, "Fuzzing"): a crash, leak or sanitizer
+  # report fails the run. Its clang build is also the check that clang
+  # compiles the libraries without a warning.
+  FUSEGUARD_FUZZ_SECONDS=${FUSEGUARD_CI_FUZZ_SECONDS:-10} bash scripts/fuzz.sh
 fi
 echo "all tests passed"

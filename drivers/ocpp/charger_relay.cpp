@@ -26,8 +26,8 @@ void ChargerSession::open_backend() {
                                password ? std::optional(basic_auth(identity, *password)) : std::nullopt,
                                backend->reconnect_max_s};
     std::weak_ptr<ChargerSession> weak = self();
-    backend_ = BackendLink::create(
-        ping_timer_.get_executor(), server_.backend_tls(), std::move(target),
+    backend_ = make_backend_link(
+        std::move(target),
         {[weak] {
              if (auto s = weak.lock()) s->backend_opened();
          },
@@ -41,6 +41,11 @@ void ChargerSession::open_backend() {
     report_backend_link();
     backend_->start();
     report_backend_limit();  // what the CSMS set before a reconnection still holds
+}
+
+std::shared_ptr<BackendLink> ChargerSession::make_backend_link(BackendLink::Target target,
+                                                               BackendLink::Handlers handlers) {
+    return BackendLink::create(ping_timer_.get_executor(), server_.backend_tls(), std::move(target), std::move(handlers));
 }
 
 void ChargerSession::backend_opened() {

@@ -220,6 +220,9 @@ void ChargerSession::close(std::string cause) {
     upstream_timer_.cancel();
     // The CSMS sees the station go, as it would without us in between.
     if (backend_) backend_->stop();
+    // A replayed message's callback holds the session: dropped, or the
+    // session would outlive its station (what is left stays queued).
+    stop_replay();
     // Whatever we were waiting for will not come.
     if (in_flight_) {
         auto done = std::move(in_flight_->done);

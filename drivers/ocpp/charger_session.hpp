@@ -80,6 +80,9 @@ protected:
     virtual void send_ping() = 0;
     virtual void shutdown() = 0;              // close the socket now
     virtual std::shared_ptr<ChargerSession> self() = 0;
+    // The link to the CSMS (local controller): a real websocket client; a
+    // fuzzer feeds the CSMS's frames through a link of its own.
+    virtual std::shared_ptr<BackendLink> make_backend_link(BackendLink::Target target, BackendLink::Handlers handlers);
 
     Server& server_;
     std::weak_ptr<const bool> server_alive_;  // see Server::lifetime

@@ -1,5 +1,6 @@
 #include "http_session.hpp"
 
+#include <openssl/crypto.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
@@ -30,6 +31,16 @@ std::string basic_auth(const std::string& id, const std::string& password) {
     }
     return out;
 }
+
+namespace {
+
+// Compares in a time that does not depend on where the two differ, so that
+// a client timing its attempts learns nothing of the password.
+bool same_secret(boost::beast::string_view given, const std::string& expected) {
+    return given.size() == expected.size() && CRYPTO_memcmp(given.data(), expected.data(), expected.size()) == 0;
+}
+
+}  // namespace
 
 std::optional<std::string> peer_common_name(SSL* ssl) {
     X509* cert = SSL_get1_peer_certificate(ssl);
@@ -62,7 +73,7 @@ std::variant<Upgrade, Refusal> check_upgrade(const http::request<http::empty_bod
         return Refusal{http::status::unauthorized, "client certificate does not name this station",
                        "ocpp: refused station " + id + " from " + peer + ": certificate CN '" +
                            certificate_cn.value_or("(none)") + "' (401)"};
-    if (station->password && req[http::field::authorization] != basic_auth(id, *station->password))
+    if (station->password && !same_secret(req[http::field::authorization], basic_auth(id, *station->password)))
         return Refusal{http::status::unauthorized, "wrong or missing credentials",
                        "ocpp: refused station " + id + " from " + peer + ": wrong or missing password (401)"};
     // The first subprotocol the station offers that we speak.

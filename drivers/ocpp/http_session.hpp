@@ -13,6 +13,7 @@
 #include <variant>
 
 #include "drivers/log.hpp"
+#include "pending_upgrades.hpp"
 #include "rpc.hpp"
 #include "server.hpp"
 #include "websocket_session.hpp"
@@ -42,7 +43,7 @@ std::variant<Upgrade, Refusal> check_upgrade(const boost::beast::http::request<b
 std::optional<std::string> peer_common_name(SSL* ssl);
 
 template <class Next>
-class HttpSession : public std::enable_shared_from_this<HttpSession<Next>> {
+class HttpSession : public PendingUpgrades::Entry, public std::enable_shared_from_this<HttpSession<Next>> {
 public:
     static constexpr bool kTls = !std::is_same_v<Next, boost::beast::tcp_stream>;
 
@@ -52,7 +53,9 @@ public:
 
     void run() {
         // A client that opens the connection and never finishes the upgrade
-        // costs a socket for ten seconds, nothing more.
+        // costs a socket for ten seconds at most, less when others wait
+        // (pending_upgrades.hpp).
+        server_.pending_upgrades().admit(this->shared_from_this(), PendingUpgrades::Clock::now());
         boost::beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(10));
         if constexpr (kTls) {
             stream_.async_handshake(boost::asio::ssl::stream_base::server,
@@ -64,7 +67,10 @@ public:
 
 private:
     void on_handshake(boost::beast::error_code ec) {
-        if (ec) return log::warning("ocpp: TLS handshake with " + peer() + " failed: " + ec.message());
+        if (ec) {
+            if (!server_alive_.expired()) server_.refused("ocpp: TLS handshake with " + peer() + " failed: " + ec.message());
+            return;
+        }
         do_read();
     }
 
@@ -88,9 +94,11 @@ private:
         std::make_shared<WebsocketSession<Next>>(std::move(stream_), server_, up.id, up.version)->run(std::move(req));
     }
 
+    void drop() override { boost::beast::get_lowest_layer(stream_).close(); }
+
     void refuse(Refusal r) {
         namespace http = boost::beast::http;
-        log::warning(r.log_line);
+        server_.refused(r.log_line);
         response_ = std::make_shared<http::response<http::string_body>>(r.status, 11);
         response_->set(http::field::server, "fuseguard");
         response_->set(http::field::content_type, "text/plain");

@@ -21,7 +21,9 @@ Server::Server(net::io_context& io, config::OcppConfig cfg, std::vector<Station>
       cfg_(std::move(cfg)),
       sink_(std::move(sink)),
       backend_(std::move(backend)),
-      authorization_(std::move(authorization), backend_.has_value()) {
+      authorization_(std::move(authorization), backend_.has_value()),
+      accept_retry_(io),
+      refusals_timer_(io) {
     for (auto& s : stations) stations_.emplace(s.id, std::move(s));
     if (backend_) {
         offline_queue_ = std::make_unique<OfflineQueue>(state_dir.empty() ? ":memory:" : state_dir + "/backend_queue.sqlite");
@@ -69,6 +71,9 @@ std::uint16_t Server::start() {
 }
 
 void Server::stop() {
+    accept_retry_.cancel();
+    refusals_timer_.cancel();
+    flush_refusals();
     if (acceptor_) {
         boost::system::error_code ignored;
         acceptor_->close(ignored);
@@ -83,20 +88,64 @@ void Server::do_accept() {
     acceptor_->async_accept(io_, boost::beast::bind_front_handler(&Server::on_accept, this));
 }
 
+namespace {
+// Refusals logged one by one per window; the rest are counted.
+constexpr int kRefusalsLogged = 10;
+constexpr auto kRefusalWindow = std::chrono::seconds(10);
+}  // namespace
+
 void Server::on_accept(const boost::system::error_code& ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted || !acceptor_) return;  // stopping
-    if (!ec) {
-        // OCPP frames are small and answered one at a time: Nagle's wait for
-        // an acknowledgement would only delay them (ws and ocpp-rpc set this too).
-        boost::system::error_code ignored;
-        socket.set_option(tcp::no_delay(true), ignored);
-        if (tls_)
-            std::make_shared<HttpSession<boost::beast::ssl_stream<boost::beast::tcp_stream>>>(*this, std::move(socket), *tls_)
-                ->run();
-        else
-            std::make_shared<HttpSession<boost::beast::tcp_stream>>(*this, std::move(socket))->run();
+    if (ec) {
+        // Out of file descriptors (or another failure of accept): the
+        // waiting connection stays in the backlog and the listening socket
+        // stays readable, so accepting again at once would spin. Close the
+        // slowest pending upgrade if there is one, and try again shortly.
+        const auto now = std::chrono::steady_clock::now();
+        const bool made_room = pending_.drop_oldest(now);
+        if (now - accept_failure_logged_ >= std::chrono::seconds(10)) {
+            accept_failure_logged_ = now;
+            log::error("ocpp: cannot accept connections: " + ec.message() +
+                       (ec == net::error::no_descriptors ? " (raise LimitNOFILE, docs/installation.md)" : ""));
+        }
+        accept_retry_.expires_after(made_room ? std::chrono::milliseconds(0) : std::chrono::milliseconds(100));
+        accept_retry_.async_wait([this, alive = std::weak_ptr<const bool>(alive_)](const boost::system::error_code& e) {
+            if (!e && alive.lock() && acceptor_) do_accept();
+        });
+        return;
     }
-    do_accept();  // re-armed after every accept, failed or not
+    // OCPP frames are small and answered one at a time: Nagle's wait for
+    // an acknowledgement would only delay them (ws and ocpp-rpc set this too).
+    boost::system::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    if (tls_)
+        std::make_shared<HttpSession<boost::beast::ssl_stream<boost::beast::tcp_stream>>>(*this, std::move(socket), *tls_)
+            ->run();
+    else
+        std::make_shared<HttpSession<boost::beast::tcp_stream>>(*this, std::move(socket))->run();
+    do_accept();
+}
+
+void Server::refused(const std::string& log_line) {
+    if (refusals_logged_ == 0 && refusals_unlogged_ == 0) {
+        refusals_timer_.expires_after(kRefusalWindow);
+        refusals_timer_.async_wait([this, alive = std::weak_ptr<const bool>(alive_)](const boost::system::error_code& e) {
+            if (!e && alive.lock()) flush_refusals();
+        });
+    }
+    if (refusals_logged_ < kRefusalsLogged) {
+        ++refusals_logged_;
+        log::warning(log_line);
+    } else {
+        ++refusals_unlogged_;
+    }
+}
+
+void Server::flush_refusals() {
+    if (refusals_unlogged_ > 0)
+        log::warning("ocpp: " + std::to_string(refusals_unlogged_) + " more connections refused in the last " +
+                     std::to_string(kRefusalWindow.count()) + " s, not logged one by one");
+    refusals_logged_ = refusals_unlogged_ = 0;
 }
 
 void Server::set_stations(std::vector<Station> stations) {

@@ -5,7 +5,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
+#include <chrono>
 #include <functional>
 
 #include <map>
@@ -19,6 +21,7 @@
 #include "events.hpp"
 #include "held_profiles.hpp"
 #include "offline_queue.hpp"
+#include "pending_upgrades.hpp"
 #include "outbound.hpp"
 
 namespace fuseguard::ocpp {
@@ -96,12 +99,19 @@ public:
     // Expires when the server is destroyed: a session still finishing its
     // handshake after a reload replaced the server checks it first.
     std::weak_ptr<const bool> lifetime() const { return alive_; }
+    // Connections still before their upgrade (http_session.hpp).
+    PendingUpgrades& pending_upgrades() { return pending_; }
+    // Logs why a connection was refused; a burst of them (a misconfigured
+    // station retrying, someone guessing passwords) is summed up instead
+    // of filling the journal.
+    void refused(const std::string& log_line);
     void detach(const ChargerSession* s);
     void emit(StationEvent e) { sink_(std::move(e)); }
 
 private:
     void do_accept();
     void on_accept(const boost::system::error_code& ec, boost::asio::ip::tcp::socket socket);
+    void flush_refusals();
 
     boost::asio::io_context& io_;
     config::OcppConfig cfg_;
@@ -115,6 +125,11 @@ private:
     LocalAuthorization authorization_;
     std::unique_ptr<OfflineQueue> offline_queue_;
     std::map<std::string, std::weak_ptr<ChargerSession>> sessions_;
+    PendingUpgrades pending_;
+    boost::asio::steady_timer accept_retry_;
+    boost::asio::steady_timer refusals_timer_;
+    int refusals_logged_ = 0, refusals_unlogged_ = 0;  // in the current window
+    std::chrono::steady_clock::time_point accept_failure_logged_{};
     std::shared_ptr<const bool> alive_ = std::make_shared<const bool>(true);
 };
 
