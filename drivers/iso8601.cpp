@@ -56,9 +56,16 @@ std::optional<std::chrono::system_clock::time_point> parse_iso8601(std::string_v
     tm.tm_hour = hour;
     tm.tm_min = minute;
     tm.tm_sec = second;
-    const std::time_t t = timegm(&tm);
-    const auto whole = std::chrono::system_clock::from_time_t(t) - std::chrono::seconds(offset_s);
-    return whole + std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::duration<double>(fraction));
+    // The system clock counts nanoseconds: only the years 1678 to 2262 fit,
+    // and a CSMS may well send 9999-12-31 for "never". Times beyond 1900 and
+    // 2200 are kept at those bounds, which mean the same here.
+    constexpr std::time_t kEarliest = -2208988800;  // 1900-01-01T00:00:00Z
+    constexpr std::time_t kLatest = 7258118400;     // 2200-01-01T00:00:00Z
+    const std::time_t t = timegm(&tm) - offset_s;
+    if (t < kEarliest) return std::chrono::system_clock::from_time_t(kEarliest);
+    if (t > kLatest) return std::chrono::system_clock::from_time_t(kLatest);
+    return std::chrono::system_clock::from_time_t(t) +
+           std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::duration<double>(fraction));
 }
 
 }  // namespace fuseguard

@@ -29,7 +29,14 @@ double limit_of(const json& p) {
     }
 }
 
-AutoStation::AutoStation(std::string id, std::uint16_t port) : id_(std::move(id)), ws_(io_) {
+AutoStation::AutoStation(std::string id, std::uint16_t port, const AutoStation* before) : id_(std::move(id)), ws_(io_) {
+    if (before) {
+        std::lock_guard lock(before->mutex_);
+        held_ = before->held_;
+        tx_start_ = before->tx_start_;
+        tx_id_ = before->tx_id_;
+        capacity_ = before->capacity_;
+    }
     beast::get_lowest_layer(ws_).connect({net::ip::make_address("127.0.0.1"), port});
     ws_.set_option(websocket::stream_base::decorator(
         [](websocket::request_type& r) { r.set(beast::http::field::sec_websocket_protocol, "ocpp1.6"); }));
@@ -129,6 +136,17 @@ double AutoStation::allowed_now(double capacity) {
     auto t = station_now();
     if (evaluation_interval_.count() > 0) t -= (t - evaluated_from_) % evaluation_interval_;
     return held_.limit_at(1, t, tx_start_).value_or(capacity);
+}
+
+double AutoStation::may_draw_now(double capacity) {
+    double most = allowed_now(capacity);
+    std::lock_guard lock(mutex_);
+    for (const auto& [index, limit] : unanswered_limits_) most = std::max(most, limit);
+    return most;
+}
+
+void AutoStation::send_raw(std::string text) {
+    net::post(io_, [this, text = std::move(text)]() mutable { write(std::move(text)); });
 }
 
 void AutoStation::set_evaluation_interval(std::chrono::seconds interval) {
@@ -247,6 +265,7 @@ void AutoStation::on_frame(const std::string& text) {
     {
         std::lock_guard lock(mutex_);
         calls_.push_back({++g_seq, id_, recorded_action(action, frame[3]), action, frame[3]});
+        if (action == "SetChargingProfile") unanswered_limits_[calls_.size() - 1] = limit_of(frame[3]);
         if (auto it = answers_.find(calls_.back().action); it != answers_.end()) status = it->second;
         else if (auto any = answers_.find(action); any != answers_.end()) status = any->second;
         if (refuses_relative_tx_ && calls_.back().action == "SetChargingProfile/transaction" &&
@@ -288,6 +307,7 @@ void AutoStation::answer_next() {
             auto [index, text] = std::move(to_answer_.front());
             to_answer_.pop_front();
             calls_[index].answered_seq = ++g_seq;
+            unanswered_limits_.erase(index);
             const bool accepted = text.find("\"Accepted\"") != std::string::npos;
             if (calls_[index].wire_action == "SetChargingProfile" && accepted && !ignores_profiles_) {
                 auto req = ocpp::v16::SetChargingProfileRequest::from_json(calls_[index].payload);

@@ -42,7 +42,10 @@ struct ReceivedCall {
 
 class AutoStation {
 public:
-    AutoStation(std::string id, std::uint16_t port);
+    // `before`: the same station's previous connection, closed: the new one
+    // keeps what it held (its profiles, its transaction), as a station
+    // does when it reconnects. Throws when the connection or upgrade fails.
+    AutoStation(std::string id, std::uint16_t port, const AutoStation* before = nullptr);
     ~AutoStation();
     AutoStation(const AutoStation&) = delete;
     AutoStation& operator=(const AutoStation&) = delete;
@@ -103,6 +106,12 @@ public:
     // (ocpp::HeldProfiles); `capacity` when none limits it. Profiles are kept
     // when the connection goes, as a real station keeps them.
     double allowed_now(double capacity);
+    // The most it may draw now: what its profiles allow, or more while a
+    // SetChargingProfile it received is not answered yet (a station may
+    // apply a profile as soon as it has it).
+    double may_draw_now(double capacity);
+    // Sends `text` as it is (garbage, for the tests of bad input).
+    void send_raw(std::string text);
     // Waits until `pred(allowed_now(capacity))` holds.
     bool wait_allowed(double capacity, const std::function<bool(double)>& pred, std::chrono::milliseconds deadline);
 
@@ -130,13 +139,14 @@ private:
     bool writing_ = false;
     std::atomic<bool> open_{false};
     int next_id_ = 0;
-    std::mutex mutex_;
+    mutable std::mutex mutex_;
     std::condition_variable cv_;
     std::vector<ReceivedCall> calls_;
     std::map<std::string, std::string> answers_;
     std::map<std::string, std::chrono::milliseconds> delays_;
     std::optional<ocpp::ProfileCapabilities> rules_;
     ocpp::HeldProfiles held_;
+    std::map<std::size_t, double> unanswered_limits_;  // SetChargingProfile received, by index in calls_
     bool ignores_profiles_ = false;
     bool refuses_relative_tx_ = false;
     std::chrono::system_clock::duration clock_offset_{};

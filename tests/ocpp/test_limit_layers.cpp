@@ -33,6 +33,12 @@ TEST_SUITE("charging profiles") {
         for (const char* bad : {"", "2026-12-05", "2026-12-05T19:20:49", "2026-13-05T19:20:49Z", "2026-12-05T19:20:49Zx",
                                 "2026-12-05T19:20:49.Z", "2026-12-05T19:20:49+1:00", "yesterday"})
             CHECK_FALSE(parse_iso8601(bad));
+        // Beyond what the clock holds (found by fuzz_ocpp_backend: an expiryDate in 4054 overflowed it):
+        // "never" and "long ago", kept at 2200 and 1900.
+        CHECK(parse_iso8601("9999-12-31T23:59:59Z") == parse_iso8601("2200-01-01T00:00:00Z"));
+        CHECK(parse_iso8601("4054-01-01T00:00:00+05:00") == parse_iso8601("2200-01-01T00:00:00Z"));
+        CHECK(parse_iso8601("0001-01-01T00:00:00Z") == parse_iso8601("1900-01-01T00:00:00Z"));
+        CHECK(*parse_iso8601("9999-12-31T23:59:59Z") > *t);
     }
 
     TEST_CASE("a transaction's profile steps to the fallback failsafe_after_s from now, counted from its start") {
