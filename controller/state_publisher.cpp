@@ -33,7 +33,7 @@ std::string source(policy::DeviceKind k, const std::string& id) { return std::st
 }  // namespace
 
 StatePublisher::StatePublisher(boost::asio::io_context& io, const SiteController& site, mqttlink::MqttLink& link)
-    : io_(io), site_(site), link_(link), timer_(io), started_(std::chrono::steady_clock::now()) {}
+    : site_(site), link_(link), timer_(io), started_(std::chrono::steady_clock::now()) {}
 
 void StatePublisher::changed() {
     if (armed_) return;

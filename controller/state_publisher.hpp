@@ -55,7 +55,6 @@ private:
         std::string text;
     };
 
-    boost::asio::io_context& io_;
     const SiteController& site_;
     mqttlink::MqttLink& link_;
     boost::asio::steady_timer timer_;

@@ -58,7 +58,10 @@ TEST_SUITE("Controller") {
         site.process->read_available();
         const auto log_before = site.process->output().size();
 
-        for (const auto& [step, offset] : {std::pair{"+3600", 3600.0}, std::pair{"-3600", -3600.0}}) {
+        for (const auto& jump : {std::pair{"+3600", 3600.0}, std::pair{"-3600", -3600.0}}) {
+            // Named, not a structured binding: clang 14 cannot capture one in a lambda.
+            const char* step = jump.first;
+            const double offset = jump.second;
             INFO("clock " << step);
             std::ofstream(clock_file, std::ios::trunc) << step << "\n";
             // Published timestamps follow the new wall clock within a few readings.

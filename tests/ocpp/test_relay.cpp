@@ -52,10 +52,12 @@ TEST_SUITE("OcppRelay") {
         CHECK(started->transaction_id == "4242");
 
         // The CSMS's calls reach the station and its answers come back.
-        for (const auto& [method, params] :
+        for (const auto& call :
              std::vector<std::pair<std::string, json>>{{"RemoteStartTransaction", {{"idTag", "TAG1"}, {"connectorId", 1}}},
                                                       {"Reset", {{"type", "Soft"}}},
                                                       {"ChangeConfiguration", {{"key", "MeterValueSampleInterval"}, {"value", "30"}}}}) {
+            const std::string& method = call.first;  // captured below: clang 14 cannot capture a structured binding
+            const json& params = call.second;
             const auto seen = st.peer.lines().size();
             csms.peer.command({{"call", method}, {"identity", "RELAY1"}, {"params", params}});
             auto result = csms.peer.wait_step("result", {{"method", method}});

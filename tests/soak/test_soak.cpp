@@ -331,7 +331,7 @@ private:
         if (s.rejecting) return;
         s.rejecting = true;
         s.link->set_answer("SetChargingProfile", "Rejected");
-        later(uniform(1, 5), [this, &s] {
+        later(uniform(1, 5), [&s] {
             s.rejecting = false;
             s.link->set_answer("SetChargingProfile", "Accepted");
         });
