@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "drivers/log.hpp"
+#include "drivers/state_file.hpp"
 
 namespace fuseguard::controller {
 
@@ -19,7 +20,11 @@ HeldLimitStore::HeldLimitStore(std::string path) : path_(std::move(path)) {
     text << in.rdbuf();
     const auto j = nlohmann::json::parse(text.str(), nullptr, false);
     if (j.is_discarded() || !j.is_object()) {
-        log::warning("state: " + path_ + " is not what fuseguard writes; the limits stations held are not known");
+        in.close();
+        const std::string aside = keep_aside(path_);
+        log::warning("state: " + path_ + " is not what fuseguard writes" +
+                     (aside.empty() ? std::string() : ", kept as " + aside) +
+                     "; the limits stations held are not known");
         return;
     }
     // {"limits": {id: amps}, "verified": [id]}; before the failsafe was

@@ -15,8 +15,9 @@ namespace fuseguard::controller {
 
 class HeldLimitStore {
 public:
-    // Reads `path`; a missing file is empty, a broken one too (and logged:
-    // every station is then counted as the configuration says without it).
+    // Reads `path`; a missing file is empty, a broken one too: it is kept
+    // aside as <path>.broken-<UTC time> and logged, and every station is
+    // counted as the configuration says without it.
     explicit HeldLimitStore(std::string path);
 
     std::optional<double> held(const std::string& id) const;

@@ -1,10 +1,7 @@
 #include "sqlite_state.hpp"
 
-#include <chrono>
-#include <filesystem>
-
-#include "drivers/iso8601.hpp"
 #include "drivers/log.hpp"
+#include "drivers/state_file.hpp"
 
 namespace fuseguard::sqlite {
 
@@ -25,22 +22,6 @@ void check_intact(sqlite3* db) {
     if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB) throw Damaged(message);
     if (rc != SQLITE_ROW) throw std::runtime_error(message);
     if (verdict != "ok") throw Damaged(verdict);
-}
-
-std::string set_aside(const std::string& path) {
-    // 2026-12-06T14:05:09Z -> 20261206T140509Z: no colons in a file name.
-    std::string stamp;
-    for (char c : iso8601(std::chrono::system_clock::now()))
-        if (c != '-' && c != ':') stamp += c;
-    const std::string aside = path + ".broken-" + stamp;
-    std::error_code ec;
-    std::filesystem::rename(path, aside, ec);
-    if (ec) return {};
-    for (const char* suffix : {"-wal", "-shm"}) {
-        std::error_code ignored;
-        if (std::filesystem::exists(path + suffix, ignored)) std::filesystem::rename(path + suffix, aside + suffix, ignored);
-    }
-    return aside;
 }
 
 namespace {
@@ -73,7 +54,7 @@ Opened open_state(sqlite3*& db, const std::string& path, const std::string& what
         return Opened::File;
     } catch (const Damaged& e) {
         close(db);
-        const std::string aside = set_aside(path);
+        const std::string aside = keep_aside(path, {"-wal", "-shm"});
         if (aside.empty()) return in_memory(std::string("damaged: ") + e.what() + ", and it cannot be renamed");
         log::error(what + ": " + path + " is damaged (" + e.what() + "): kept as " + aside + ", starting afresh");
         try {

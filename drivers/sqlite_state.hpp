@@ -21,11 +21,6 @@ struct Damaged : std::runtime_error {
 // anything is read from it; std::runtime_error when it cannot tell.
 void check_intact(sqlite3* db);
 
-// Renames a damaged database and its -wal and -shm files to
-// <path>.broken-<UTC time>; the new name, or an empty string when the
-// rename failed.
-std::string set_aside(const std::string& path);
-
 enum class Opened {
     File,       // the file as it was
     FreshFile,  // the damaged file was set aside, a fresh one started

@@ -49,7 +49,7 @@ TEST_SUITE("Controller") {
         CHECK_FALSE(HeldLimitStore(path).verified("A"));
     }
 
-    TEST_CASE("held limits: a file that is not what fuseguard writes is read as empty") {
+    TEST_CASE("held limits: a file that is not what fuseguard writes is read as empty, and a broken one kept aside") {
         TempDir dir;
         for (const char* text : {"", "{", "[1,2]", "{\"A\": \"20\", \"B\": -3}"}) {
             CAPTURE(text);
@@ -58,5 +58,9 @@ TEST_SUITE("Controller") {
             CHECK_FALSE(store.held("A"));
             CHECK_FALSE(store.held("B"));
         }
+        // Not JSON, or not an object: renamed aside, where the next write cannot overwrite it.
+        // The last file above is an object fuseguard reads what it can from, and stays.
+        CHECK(fuseguard::test::files_starting_with(dir.path, "held_limits.json.broken-").size() == 3);
+        CHECK(std::filesystem::exists(dir.path / "held_limits.json"));
     }
 }
