@@ -37,6 +37,6 @@ if [ "${FUSEGUARD_SKIP_FUZZ:-0}" != 1 ]; then
   # finds meanwhile (docs/testing.md, "Fuzzing"): a crash, leak or sanitizer
   # report fails the run. Its clang build is also the check that clang
   # compiles the libraries without a warning.
-  FUSEGUARD_FUZZ_SECONDS=${FUSEGUARD_CI_FUZZ_SECONDS:-10} bash scripts/fuzz.sh
+  bash scripts/fuzz.sh "${FUSEGUARD_CI_FUZZ_SECONDS:-10}"
 fi
 echo "all tests passed"
