@@ -19,6 +19,7 @@
 #include <future>
 #include <thread>
 
+#include "common/proc_status.hpp"
 #include "site_under_test.hpp"
 
 using namespace fuseguard;
@@ -123,20 +124,6 @@ std::string wrong_password_upgrade(std::uint16_t port) {
     }
     ::close(fd);
     return status;
-}
-
-long rss_kib(pid_t pid) {
-    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-    std::string line;
-    while (std::getline(status, line))
-        if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-    return -1;
-}
-
-std::size_t open_files(pid_t pid) {
-    std::size_t n = 0;
-    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd")) ++n;
-    return n;
 }
 
 std::size_t count_of(const std::string& text, const std::string& needle) {

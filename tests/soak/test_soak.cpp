@@ -36,6 +36,7 @@
 #include <thread>
 
 #include "common/child_process.hpp"
+#include "common/proc_status.hpp"
 #include "common/temp_dir.hpp"
 #include "controller/auto_station.hpp"
 #include "controller/mqtt_fixture.hpp"
@@ -450,16 +451,9 @@ private:
     }
     void note_resources() {
         const auto pid = fuseguard_->pid();
-        std::size_t files = 0;
-        std::error_code ec;
-        for (auto it = std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec);
-             !ec && it != std::filesystem::directory_iterator(); it.increment(ec))
-            ++files;
+        const std::size_t files = open_files(pid);
         most_open_files_ = std::max(most_open_files_, files);
-        std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-        std::string line;
-        while (std::getline(status, line))
-            if (line.rfind("VmRSS:", 0) == 0) figures_ << "step " << step_ << ": RSS" << line.substr(6) << ", " << files << " files";
+        figures_ << "step " << step_ << ": RSS " << rss_kib(pid) << " kB, " << files << " files";
         std::size_t busy = 0;
         std::ostringstream held;
         for (const auto& s : stations_) {
