@@ -1,0 +1,97 @@
+#pragma once
+// The soak's site (test_soak.cpp): its configuration and constants, and the
+// truth the checker compares with: the building load and the EMS's
+// reservation as they really are, not as fuseguard reads them.
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace fuseguard::test::soak {
+
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+inline constexpr double kFuse = 100;
+inline constexpr double kCapacity = 32;
+inline constexpr double kMeterFallback = 10, kEmsFallback = 5;  // the truth never exceeds them: a valid installation
+inline constexpr auto kReaction = 3s;
+inline constexpr int kStations = 50;
+
+inline std::uint64_t env_or(const char* name, std::uint64_t otherwise) {
+    const char* v = std::getenv(name);
+    return v && *v ? std::strtoull(v, nullptr, 10) : otherwise;
+}
+
+inline std::string station_id(int i) { return (i < 9 ? "S0" : "S") + std::to_string(i + 1); }
+
+inline std::string site_yaml(std::uint16_t meter, std::uint16_t ems, std::uint16_t mqtt, std::uint16_t ocpp,
+                      const std::string& state_dir) {
+    std::string y = "site: { id: soak, fuse_limit_a: 100 }\n"
+                    "policy: { min_current_a: 6 }\n"
+                    "meters:\n"
+                    "  - id: grid\n"
+                    "    measures: non_ev\n"
+                    "    modbus: { host: 127.0.0.1, port: " + std::to_string(meter) + ", timeout_s: 0.2 }\n"
+                    "    registers: { current_a: { address: 100, scale: 0.1, per_phase: true } }\n"
+                    "    poll_interval_s: 0.2\n"
+                    "    offline_after_s: 1\n"
+                    "    fallback_a: 10\n"
+                    "ems:\n"
+                    "  - id: bms\n"
+                    "    modbus: { host: 127.0.0.1, port: " + std::to_string(ems) + ", timeout_s: 0.2 }\n"
+                    "    registers: { reserved_current_a: { address: 200, scale: 0.1, per_phase: true } }\n"
+                    "    poll_interval_s: 0.2\n"
+                    "    offline_after_s: 1\n"
+                    "    fallback_a: 5\n"
+                    "chargers:\n";
+    for (int i = 0; i < kStations; ++i)
+        y += "  - { id: " + station_id(i) + ", max_current_a: 32, fallback_current_a: 6 }\n";
+    y += "ocpp: { listen: 127.0.0.1:" + std::to_string(ocpp) +
+         ", ping_interval_s: 1, offline_after_s: 2, failsafe_after_s: 5, profile_eval_delay_s: 0 }\n"
+         "mqtt: { broker: tcp://127.0.0.1:" + std::to_string(mqtt) + ", topic_prefix: soak }\n"
+         "state_dir: " + state_dir + "\n";
+    return y;
+}
+
+inline std::vector<std::uint16_t> tenths(const std::array<double, 3>& amps) {
+    return {static_cast<std::uint16_t>(amps[0] * 10), static_cast<std::uint16_t>(amps[1] * 10),
+            static_cast<std::uint16_t>(amps[2] * 10)};
+}
+
+// What is physically there, and what fuseguard could know of it by now.
+class Truth {
+public:
+    void set(const std::array<double, 3>& load, const std::array<double, 3>& ems) {
+        std::lock_guard lock(mutex_);
+        history_.push_back({Clock::now(), load, ems});
+    }
+    // Per phase: the least of each over the last kReaction (a rise counts
+    // once a controller could have acted on it; a fall at once).
+    std::array<double, 3> effective() {
+        std::lock_guard lock(mutex_);
+        const auto since = Clock::now() - kReaction;
+        while (history_.size() > 1 && history_[1].at <= since) history_.pop_front();
+        std::array<double, 3> least_load = history_.back().load, least_ems = history_.back().ems;
+        for (const auto& h : history_)
+            for (int p = 0; p < 3; ++p) {
+                least_load[p] = std::min(least_load[p], h.load[p]);
+                least_ems[p] = std::min(least_ems[p], h.ems[p]);
+            }
+        return {least_load[0] + least_ems[0], least_load[1] + least_ems[1], least_load[2] + least_ems[2]};
+    }
+
+private:
+    struct Point {
+        Clock::time_point at;
+        std::array<double, 3> load, ems;
+    };
+    std::mutex mutex_;
+    std::deque<Point> history_;
+};
+
+}  // namespace fuseguard::test::soak
