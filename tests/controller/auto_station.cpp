@@ -139,9 +139,21 @@ double AutoStation::allowed_now(double capacity) {
 }
 
 double AutoStation::may_draw_now(double capacity) {
-    double most = allowed_now(capacity);
     std::lock_guard lock(mutex_);
-    for (const auto& [index, limit] : unanswered_limits_) most = std::max(most, limit);
+    auto t = station_now();
+    if (evaluation_interval_.count() > 0) t -= (t - evaluated_from_) % evaluation_interval_;
+    double most = held_.limit_at(1, t, tx_start_).value_or(capacity);
+    if (ignores_profiles_ || unanswered_profiles_.empty()) return most;
+    // It may apply each profile as it arrives, before answering: what it
+    // holds after each of them in turn, as its own rules combine them (a
+    // transaction's profile at its capacity under a station maximum is
+    // still capped by that maximum).
+    ocpp::HeldProfiles applying = held_;
+    for (const auto& index : unanswered_profiles_) {
+        auto req = ocpp::v16::SetChargingProfileRequest::from_json(calls_[index].payload);
+        if (auto* r = std::get_if<ocpp::v16::SetChargingProfileRequest>(&req)) applying.install(r->connector_id, r->profile);
+        most = std::max(most, applying.limit_at(1, t, tx_start_).value_or(capacity));
+    }
     return most;
 }
 
@@ -265,7 +277,7 @@ void AutoStation::on_frame(const std::string& text) {
     {
         std::lock_guard lock(mutex_);
         calls_.push_back({++g_seq, id_, recorded_action(action, frame[3]), action, frame[3]});
-        if (action == "SetChargingProfile") unanswered_limits_[calls_.size() - 1] = limit_of(frame[3]);
+        if (action == "SetChargingProfile") unanswered_profiles_.insert(calls_.size() - 1);
         if (auto it = answers_.find(calls_.back().action); it != answers_.end()) status = it->second;
         else if (auto any = answers_.find(action); any != answers_.end()) status = any->second;
         if (refuses_relative_tx_ && calls_.back().action == "SetChargingProfile/transaction" &&
@@ -307,7 +319,7 @@ void AutoStation::answer_next() {
             auto [index, text] = std::move(to_answer_.front());
             to_answer_.pop_front();
             calls_[index].answered_seq = ++g_seq;
-            unanswered_limits_.erase(index);
+            unanswered_profiles_.erase(index);
             const bool accepted = text.find("\"Accepted\"") != std::string::npos;
             if (calls_[index].wire_action == "SetChargingProfile" && accepted && !ignores_profiles_) {
                 auto req = ocpp::v16::SetChargingProfileRequest::from_json(calls_[index].payload);

@@ -19,6 +19,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -108,7 +109,8 @@ public:
     double allowed_now(double capacity);
     // The most it may draw now: what its profiles allow, or more while a
     // SetChargingProfile it received is not answered yet (a station may
-    // apply a profile as soon as it has it).
+    // apply a profile as soon as it has it, combined with the others it
+    // holds).
     double may_draw_now(double capacity);
     // Sends `text` as it is (garbage, for the tests of bad input).
     void send_raw(std::string text);
@@ -146,7 +148,7 @@ private:
     std::map<std::string, std::chrono::milliseconds> delays_;
     std::optional<ocpp::ProfileCapabilities> rules_;
     ocpp::HeldProfiles held_;
-    std::map<std::size_t, double> unanswered_limits_;  // SetChargingProfile received, by index in calls_
+    std::set<std::size_t> unanswered_profiles_;  // SetChargingProfile received and not answered, by index in calls_
     bool ignores_profiles_ = false;
     bool refuses_relative_tx_ = false;
     std::chrono::system_clock::duration clock_offset_{};

@@ -21,6 +21,7 @@ inline constexpr double kCapacity = 32;
 inline constexpr double kMeterFallback = 10, kEmsFallback = 5;  // the truth never exceeds them: a valid installation
 inline constexpr auto kReaction = 3s;
 inline constexpr int kStations = 50;
+inline constexpr auto kSlowAnswer = 800ms;  // a station writing its profiles to flash
 
 inline std::uint64_t env_or(const char* name, std::uint64_t otherwise) {
     const char* v = std::getenv(name);

@@ -4,9 +4,9 @@
 // meter and the EMS, and 50 AutoStations (tests/controller/auto_station.hpp,
 // which keep their charging profiles with the same engine as a station:
 // HeldProfiles). A seeded schedule of faults runs against them: stations
-// dropping and reconnecting, falling silent, refusing profiles, sending
-// garbage, cars coming and going; the meter and the EMS going mute, refusing
-// or answering garbage; the building load and the EMS's reservation moving;
+// dropping and reconnecting, falling silent, refusing profiles or answering
+// them late, sending garbage, cars coming and going; the meter and the EMS
+// going mute, refusing or answering garbage; the building load and the EMS's reservation moving;
 // the broker restarting; SIGHUP with good and broken files; fuseguard killed
 // with SIGKILL and started again.
 //
@@ -59,6 +59,7 @@ struct Station {
     bool suspended = false;  // charging, offered too little
     double car_max_a = 16;  // what the car plugged in can take
     bool rejecting = false;
+    bool slow = false;  // answers its profiles late (busy writing flash)
     std::optional<Clock::time_point> reconnect_at;
 };
 
@@ -119,7 +120,8 @@ public:
         const int pick = std::uniform_int_distribution<int>(0, 99)(rng_);
         if (pick < 5) drop_station();
         else if (pick < 8) silence_station();
-        else if (pick < 11) reject_profiles();
+        else if (pick < 10) reject_profiles();
+        else if (pick < 12) slow_profiles();
         else if (pick < 15) garbage_from_station();
         else if (pick < 40) car_comes_or_goes();
         else if (pick < 44) meter_fault(meter_, 100, meter_state_, "meter");
@@ -228,6 +230,7 @@ private:
             return;
         }
         if (s.rejecting) fresh->set_answer("SetChargingProfile", "Rejected");
+        if (s.slow) fresh->set_answer_delay("SetChargingProfile", kSlowAnswer);
         fresh->boot();
         fresh->status(1, !s.charging ? "Available" : s.suspended ? "SuspendedEVSE" : "Charging");
         std::unique_ptr<AutoStation> old;
@@ -260,6 +263,18 @@ private:
         later(uniform(1, 5), [&s] {
             s.rejecting = false;
             s.link->set_answer("SetChargingProfile", "Accepted");
+        });
+    }
+    // A station busy writing its profiles to flash answers each one late;
+    // it may apply it before it answers (AutoStation::may_draw_now).
+    void slow_profiles() {
+        auto& s = any_station();
+        if (s.slow) return;
+        s.slow = true;
+        s.link->set_answer_delay("SetChargingProfile", kSlowAnswer);
+        later(uniform(2, 8), [&s] {
+            s.slow = false;
+            s.link->set_answer_delay("SetChargingProfile", 0ms);
         });
     }
     void garbage_from_station() {
