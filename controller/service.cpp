@@ -167,7 +167,13 @@ void Service::start_mqtt() {
 // A new configuration: a new site model, in which what the old one knew of
 // the same devices carries over, the limits stations hold included.
 void Service::apply(const config::Config& cfg) {
-    for (auto& b : buses_) b->stop();
+    // Each device's liveness goes on in the new buses: one online now still
+    // turns offline on time if it never answers them.
+    modbus::DeviceLiveness liveness;
+    for (auto& b : buses_) {
+        b->stop();
+        liveness.merge(b->liveness());
+    }
     buses_.clear();
     publisher_.reset();
     auto previous = std::move(site_);
@@ -197,7 +203,7 @@ void Service::apply(const config::Config& cfg) {
         start_ocpp();
     }
     on_site_changed();
-    start_buses();
+    start_buses(liveness);
 }
 
 void Service::start_ocpp() {
@@ -219,12 +225,15 @@ void Service::start_ocpp() {
     }
 }
 
-void Service::start_buses() {
-    buses_ = modbus::make_buses(config_, [this](modbus::DeviceEvent e) {
-        boost::asio::post(io_, [this, e = std::move(e)] {
-            if (site_) site_->on_device_event(e);
-        });
-    });
+void Service::start_buses(const modbus::DeviceLiveness& before) {
+    buses_ = modbus::make_buses(
+        config_,
+        [this](modbus::DeviceEvent e) {
+            boost::asio::post(io_, [this, e = std::move(e)] {
+                if (site_) site_->on_device_event(e);
+            });
+        },
+        before);
     for (auto& b : buses_) {
         log::info("modbus: polling " + b->name());
         b->start();

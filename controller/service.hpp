@@ -45,7 +45,7 @@ private:
     void reload();
     void apply(const config::Config& cfg);
     void start_ocpp();
-    void start_buses();
+    void start_buses(const modbus::DeviceLiveness& before);
     void stop_drivers();
     void start_mqtt();
     void do_tick();

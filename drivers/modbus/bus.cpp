@@ -11,10 +11,17 @@ Bus::Bus(const config::ModbusConfig& transport, EventSink sink) : client_(transp
 
 Bus::~Bus() { stop(); }
 
-void Bus::add(DeviceReader reader) {
+void Bus::add(DeviceReader reader, const Liveness* before) {
     const auto& dev = reader.device();
     Device d{std::move(reader), Liveness(seconds(dev.offline_after_s)), seconds(dev.poll_interval_s), Clock::now()};
+    if (before) d.liveness.resume(*before);
     devices_.push_back(std::move(d));
+}
+
+DeviceLiveness Bus::liveness() const {
+    DeviceLiveness out;
+    for (const auto& d : devices_) out.emplace(std::pair(d.reader.kind(), d.reader.device().id), d.liveness);
+    return out;
 }
 
 void Bus::start() {
@@ -87,13 +94,15 @@ std::string bus_key(const config::ModbusConfig& m) {
     return "rtu:" + std::get<config::SerialEndpoint>(m.transport).device;
 }
 
-std::vector<std::unique_ptr<Bus>> make_buses(const config::Config& cfg, const EventSink& sink) {
+std::vector<std::unique_ptr<Bus>> make_buses(const config::Config& cfg, const EventSink& sink,
+                                             const DeviceLiveness& before) {
     std::map<std::string, std::unique_ptr<Bus>> buses;
     const double bound = 10 * cfg.site.fuse_limit_a;
     auto place = [&](DeviceKind kind, const config::PolledDevice& d) {
         auto& bus = buses[bus_key(d.modbus)];
         if (!bus) bus = std::make_unique<Bus>(d.modbus, sink);
-        bus->add(DeviceReader(kind, d, bound));
+        const auto was = before.find(std::pair(kind, d.id));
+        bus->add(DeviceReader(kind, d, bound), was == before.end() ? nullptr : &was->second);
     };
     for (const auto& m : cfg.meters) place(DeviceKind::Meter, m);
     for (const auto& e : cfg.ems) place(DeviceKind::Ems, e);

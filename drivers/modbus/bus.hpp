@@ -7,11 +7,13 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "client.hpp"
@@ -32,6 +34,9 @@ struct DeviceEvent {
 // Called on the bus's own thread: must be quick and thread-safe.
 using EventSink = std::function<void(DeviceEvent)>;
 
+// Devices' liveness by kind and id (ids are unique within a kind).
+using DeviceLiveness = std::map<std::pair<DeviceKind, std::string>, Liveness>;
+
 class Bus {
 public:
     Bus(const config::ModbusConfig& transport, EventSink sink);
@@ -39,10 +44,13 @@ public:
     Bus(const Bus&) = delete;
     Bus& operator=(const Bus&) = delete;
 
-    void add(DeviceReader reader);
+    // `before`: the device's liveness on the bus this one replaces.
+    void add(DeviceReader reader, const Liveness* before = nullptr);
     void start();
     void stop();  // joins the thread; a request in flight finishes within its timeout
     const std::string& name() const { return client_.name(); }
+    // The liveness of each of its devices; only once stopped.
+    DeviceLiveness liveness() const;
 
 private:
     struct Device {
@@ -67,8 +75,11 @@ private:
     Clock::time_point reconnect_at_{};
 };
 
-// Every meter and EMS of the configuration, grouped into buses by transport.
-std::vector<std::unique_ptr<Bus>> make_buses(const config::Config& cfg, const EventSink& sink);
+// Every meter and EMS of the configuration, grouped into buses by transport;
+// a device in `before` (from the buses of the previous configuration) goes
+// on with the liveness it had there.
+std::vector<std::unique_ptr<Bus>> make_buses(const config::Config& cfg, const EventSink& sink,
+                                             const DeviceLiveness& before = {});
 
 // A key naming the physical line a device is on.
 std::string bus_key(const config::ModbusConfig& m);

@@ -23,6 +23,16 @@ class Liveness {
 public:
     explicit Liveness(Clock::duration offline_after) : offline_after_(offline_after) {}
 
+    // Goes on from where `before` was (a reload replaces the bus, not the
+    // device): a device online at the reload still turns offline once
+    // `offline_after` has passed since its last good reading, instead of
+    // waiting as unknown for a first one that may never come.
+    void resume(const Liveness& before) {
+        state_ = before.state_;
+        last_good_ = before.last_good_;
+        last_error_ = before.last_error_;
+    }
+
     DeviceState state() const { return state_; }
     const std::string& last_error() const { return last_error_; }
 

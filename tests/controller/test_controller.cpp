@@ -243,6 +243,32 @@ TEST_SUITE("Controller") {
         CHECK(mqtt.wait_json("fg/chargers/A", [](const json& j) { return j["limit_a"] == 18 && j["managed"] == true; }));
     }
 
+    TEST_CASE("a meter and an EMS that fall silent just before a SIGHUP still go offline on time") {
+        SiteUnderTest site;
+        MqttWatcher mqtt(site.broker.port(), "fg/#");
+        REQUIRE(mqtt.wait_json("fg/site", [](const json& j) { return phases_are(j["available_a"], 22); }));
+        // Both go quiet and the reload comes before either is declared
+        // offline (1 s): the new buses never get a reading from them, and
+        // the 4 A and 2 A last read must not stand for what they now draw
+        // (found by the soak, seed 20261206).
+        site.meter.stop();
+        site.ems.stop();
+        site.process->signal(SIGHUP);
+        REQUIRE(site.process->wait_for("reloaded", 5s));
+        // 40 - 10 - 5 - 2 x 6 = 13 A, within the 1 s of offline_after_s.
+        const auto s = mqtt.wait_json("fg/site", [](const json& j) { return phases_are(j["available_a"], 13); }, 3s);
+        REQUIRE(s);
+        CHECK((*deduction_of(*s, "meter:grid"))["state"] == "offline");
+        CHECK((*deduction_of(*s, "ems:bms"))["state"] == "offline");
+        CHECK(mqtt.wait_json("fg/notifications", [](const json& l) {
+            return has_note(l, "meter:grid", "MeterOffline") && has_note(l, "ems:bms", "EMSOffline");
+        }));
+        // Back, they are read again through the new buses.
+        site.meter.start();
+        site.ems.start();
+        CHECK(mqtt.wait_json("fg/site", [](const json& j) { return phases_are(j["available_a"], 22); }));
+    }
+
     TEST_CASE("uptime: downtime is counted per EVSE and a restart keeps the history") {
         SiteUnderTest site;
         {
