@@ -16,10 +16,12 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <future>
 #include <thread>
 
 #include "common/proc_status.hpp"
+#include "drivers/ocpp/pending_upgrades.hpp"
 #include "site_under_test.hpp"
 
 using namespace fuseguard;
@@ -28,13 +30,18 @@ using namespace std::chrono_literals;
 
 namespace {
 
-int connect_nonblocking(std::uint16_t port) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-    if (fd < 0) return -1;
+sockaddr_in loopback(std::uint16_t port) {
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(port);
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    return addr;
+}
+
+int connect_nonblocking(std::uint16_t port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    if (fd < 0) return -1;
+    const auto addr = loopback(port);
     ::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr);  // EINPROGRESS
     return fd;
 }
@@ -105,10 +112,7 @@ std::string wrong_password_upgrade(std::uint16_t port) {
     timeval timeout{5, 0};
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
     ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const auto addr = loopback(port);
     std::string status;
     if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0) {
         const std::string request =
@@ -124,6 +128,16 @@ std::string wrong_password_upgrade(std::uint16_t port) {
     }
     ::close(fd);
     return status;
+}
+
+// Whether `holds` becomes true within `deadline`, looking every 20 ms.
+bool eventually(const std::function<bool()>& holds, std::chrono::milliseconds deadline) {
+    const auto until = std::chrono::steady_clock::now() + deadline;
+    while (!holds()) {
+        if (std::chrono::steady_clock::now() >= until) return false;
+        std::this_thread::sleep_for(20ms);
+    }
+    return true;
 }
 
 std::size_t count_of(const std::string& text, const std::string& needle) {
@@ -163,8 +177,10 @@ TEST_SUITE("Controller") {
         // the sanitizers the attack runs with room to spare; the plain build
         // runs it out of descriptors.
         site.launcher = {"/usr/bin/prlimit", "--nofile=4096:4096", "--"};
+        const std::size_t attack_holds = 1000;  // every trickling connection
 #else
         site.launcher = {"/usr/bin/prlimit", "--nofile=400:400", "--"};
+        const std::size_t attack_holds = 350;  // as many as its files allow
 #endif
         site.start();
         const long rss_before = rss_kib(site.process->pid());
@@ -172,8 +188,12 @@ TEST_SUITE("Controller") {
 
         {
             Trickler attack(site.ocpp_port, 1000);
-            std::this_thread::sleep_for(2s);  // the thousand are open and trickling
-
+            // fuseguard holds them, then they are older than the second
+            // after which a pending upgrade may be closed to make room
+            // (PendingUpgrades::kSlow): from then on each new connection
+            // closes one. Before, none is closed, however many wait.
+            CHECK(eventually([&] { return open_files(site.process->pid()) >= attack_holds; }, 10s));
+            std::this_thread::sleep_for(ocpp::PendingUpgrades::kSlow + 500ms);
             MESSAGE("fuseguard holds " << open_files(site.process->pid()) << " files");
             auto a = station_within(site, "A", 5s);
             REQUIRE_MESSAGE(a, "station A could not finish its upgrade within 5 s of the attack");
@@ -191,8 +211,9 @@ TEST_SUITE("Controller") {
             auto again = station_within(site, "A", 5s);
             CHECK_MESSAGE(again, "station A could not connect again after the burst");
             // Room was made by closing trickling ones (they come back later).
+            // (The attacker notices each close within its 100 ms round.)
+            CHECK(eventually([&] { return attack.closed() > 100; }, 5s));
             MESSAGE(attack.closed() << " attacking connections closed by fuseguard");
-            CHECK(attack.closed() > 100);
         }
 
         // The refusals were summed up, not written one by one.

@@ -45,7 +45,7 @@ inline std::string site_yaml(std::uint16_t meter, std::uint16_t ems, std::uint16
                     "ems:\n"
                     "  - id: bms\n"
                     "    modbus: { host: 127.0.0.1, port: " + std::to_string(ems) + ", timeout_s: 0.2 }\n"
-                    "    registers: { reserved_current_a: { address: 200, scale: 0.1, per_phase: true } }\n"
+                    "    registers: { reserved_current_a: { address: 200, type: float32, per_phase: true } }\n"
                     "    poll_interval_s: 0.2\n"
                     "    offline_after_s: 1\n"
                     "    fallback_a: 5\n"

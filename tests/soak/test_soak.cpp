@@ -4,11 +4,13 @@
 // meter and the EMS, and 50 AutoStations (tests/controller/auto_station.hpp,
 // which keep their charging profiles with the same engine as a station:
 // HeldProfiles). A seeded schedule of faults runs against them: stations
-// dropping and reconnecting, falling silent, refusing profiles or answering
-// them late, sending garbage, cars coming and going; the meter and the EMS
-// going mute, refusing or answering garbage; the building load and the EMS's reservation moving;
-// the broker restarting; SIGHUP with good and broken files; fuseguard killed
-// with SIGKILL and started again.
+// dropping and reconnecting, rebooting, falling silent, refusing profiles
+// or answering them late, sending garbage, cars coming and going; the
+// meter and the EMS going mute, refusing or answering garbage (all ones,
+// NaN, infinity, a negative current); the building load and the EMS's
+// reservation moving;
+// the broker restarting; SIGHUP with good and broken files; fuseguard
+// killed with SIGKILL and started again.
 //
 // A checker thread looks every 10 ms at what could flow through the fuse,
 // from the devices' side and not from fuseguard's: what each station may
@@ -30,6 +32,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <mutex>
 #include <random>
 #include <sstream>
@@ -41,6 +44,7 @@
 #include "controller/auto_station.hpp"
 #include "controller/mqtt_fixture.hpp"
 #include "modbus/test_server.hpp"
+#include "soak_checker.hpp"
 #include "soak_site.hpp"
 
 using namespace fuseguard;
@@ -60,6 +64,7 @@ struct Station {
     double car_max_a = 16;  // what the car plugged in can take
     bool rejecting = false;
     bool slow = false;  // answers its profiles late (busy writing flash)
+    bool rebooting = false;  // its charge ended with the reboot: the car starts a new one
     std::optional<Clock::time_point> reconnect_at;
 };
 
@@ -67,7 +72,7 @@ class Soak {
 public:
     explicit Soak(std::uint64_t seed) : rng_(seed), ocpp_port_(free_port()) {
         meter_.set_holding(100, tenths(load_));
-        ems_.set_holding(200, tenths(reserved_));
+        serve_reservation();
         truth_.set(load_, reserved_);
         std::filesystem::create_directories(dir_.path / "state");
         good_yaml_ = site_yaml(meter_.port(), ems_.port(), broker_.port(), ocpp_port_, (dir_.path / "state").string());
@@ -97,35 +102,27 @@ public:
         return true;
     }
 
-    void start_checker() {
-        checker_ = std::thread([this] {
-            while (!stop_) {
-                check();
-                std::this_thread::sleep_for(10ms);
-            }
-        });
-    }
-    void stop_checker() {
-        stop_ = true;
-        if (checker_.joinable()) checker_.join();
-    }
+    void start_checker() { checker_.start(); }
+    void stop_checker() { checker_.stop(); }
 
     void step(int n) {
         step_ = n;
+        checker_.at_step(n);
         run_due();
         if (n % 50 == 0 && fuseguard_ && !killed_) note_resources();
         if (n % 50 == 1) busy_target_ = std::uniform_int_distribution<std::size_t>(2, 16)(rng_);
         // Faults are the exception: most steps are cars coming and going and
         // stations reporting, so that the fuse is contended between them.
         const int pick = std::uniform_int_distribution<int>(0, 99)(rng_);
-        if (pick < 5) drop_station();
+        if (pick < 4) drop_station();
+        else if (pick < 5) reboot_station();
         else if (pick < 8) silence_station();
         else if (pick < 10) reject_profiles();
         else if (pick < 12) slow_profiles();
         else if (pick < 15) garbage_from_station();
         else if (pick < 40) car_comes_or_goes();
-        else if (pick < 44) meter_fault(meter_, 100, meter_state_, "meter");
-        else if (pick < 47) meter_fault(ems_, 200, ems_state_, "EMS");
+        else if (pick < 44) device_fault(meter_, 100, meter_state_, [this] { meter_garbage(); });
+        else if (pick < 47) device_fault(ems_, 200, ems_state_, [this] { ems_garbage(); });
         else if (pick < 55) move_building_load();
         else if (pick < 58) move_reservation();
         else if (pick < 60) restart_broker();
@@ -158,12 +155,9 @@ public:
         return code.value_or(-1);
     }
 
-    std::vector<std::string> violations() {
-        std::lock_guard lock(violations_mutex_);
-        return violations_;
-    }
-    std::size_t checks() const { return checks_; }
-    double closest() const { return closest_; }  // the most that could flow on any phase, at any check
+    std::vector<std::string> violations() { return checker_.violations(); }
+    std::size_t checks() const { return checker_.checks(); }
+    double closest() const { return checker_.closest(); }
     std::string log_tail() const {
         const std::string all = log_ + (fuseguard_ ? fuseguard_->output() : "");
         return all.substr(all.size() > 6000 ? all.size() - 6000 : 0);
@@ -232,7 +226,14 @@ private:
         if (s.rejecting) fresh->set_answer("SetChargingProfile", "Rejected");
         if (s.slow) fresh->set_answer_delay("SetChargingProfile", kSlowAnswer);
         fresh->boot();
-        fresh->status(1, !s.charging ? "Available" : s.suspended ? "SuspendedEVSE" : "Charging");
+        if (std::exchange(s.rebooting, false) && s.charging) {
+            fresh->status(1, "Preparing");
+            fresh->start_transaction();
+            s.suspended = false;
+            fresh->status(1, "Charging");
+        } else {
+            fresh->status(1, !s.charging ? "Available" : s.suspended ? "SuspendedEVSE" : "Charging");
+        }
         std::unique_ptr<AutoStation> old;
         {
             std::lock_guard lock(stations_mutex_);
@@ -248,6 +249,18 @@ private:
         const bool long_gone = std::uniform_int_distribution<int>(0, 2)(rng_) == 0;
         s.reconnect_at = Clock::now() + std::chrono::milliseconds(long_gone ? std::uniform_int_distribution<int>(8000, 20000)(rng_)
                                                                              : std::uniform_int_distribution<int>(300, 3000)(rng_));
+    }
+    // A station restarting (a firmware update, its watchdog): the charge
+    // ends with it and its transaction's profile goes, the profiles for the
+    // station stay (OCPP keeps them across a reboot), and it is back after
+    // 2-10 s with the car starting a new transaction.
+    void reboot_station() {
+        auto& s = any_station();
+        if (!s.link->connected() || s.reconnect_at) return;
+        if (s.charging) s.link->stop_transaction();
+        s.link->close();
+        s.rebooting = true;
+        s.reconnect_at = Clock::now() + std::chrono::milliseconds(std::uniform_int_distribution<int>(2000, 10000)(rng_));
     }
     void silence_station() {
         auto& s = any_station();
@@ -319,13 +332,15 @@ private:
     }
 
     // --- meter, EMS, building -----------------------------------------------
-    void meter_fault(TestModbusServer& device, std::uint16_t address, DeviceState& state, const char*) {
+    // A device going mute, refusing (server device failure), or answering
+    // what no real load could be, for a few seconds.
+    void device_fault(TestModbusServer& device, std::uint16_t address, DeviceState& state, const Action& garbage) {
         if (state.faulty) return;
         state.faulty = true;
         const int kind = std::uniform_int_distribution<int>(0, 2)(rng_);
-        if (kind == 0) device.stop();                                  // mute
-        else if (kind == 1) device.fail_address(address, 4);           // refuses: server device failure
-        else device.set_holding(address, {0xFFFF, 0xFFFF, 0xFFFF});    // garbage: 6553.5 A
+        if (kind == 0) device.stop();
+        else if (kind == 1) device.fail_address(address, 4);
+        else garbage();
         later(uniform(0.5, 4), [this, &device, address, &state, kind] {
             if (kind == 0) device.start();
             else if (kind == 1) device.fail_address(address, 0);
@@ -333,9 +348,23 @@ private:
             serve_truth();
         });
     }
+    // The meter's registers are tenths of an ampere: all ones is 6553.5 A.
+    void meter_garbage() { meter_.set_holding(100, {0xFFFF, 0xFFFF, 0xFFFF}); }
+    // The EMS's are float32: NaN, infinity, negative or absurd, per phase.
+    void ems_garbage() {
+        static const std::array<float, 4> kGarbage = {std::numeric_limits<float>::quiet_NaN(),
+                                                      std::numeric_limits<float>::infinity(), -7.5f, 1e9f};
+        for (std::uint16_t p = 0; p < 3; ++p)
+            ems_.set_float(false, static_cast<std::uint16_t>(200 + 2 * p),
+                           kGarbage[std::uniform_int_distribution<std::size_t>(0, kGarbage.size() - 1)(rng_)]);
+    }
+    void serve_reservation() {
+        for (std::uint16_t p = 0; p < 3; ++p)
+            ems_.set_float(false, static_cast<std::uint16_t>(200 + 2 * p), static_cast<float>(reserved_[p]));
+    }
     void serve_truth() {
         if (!meter_state_.faulty) meter_.set_holding(100, tenths(load_));
-        if (!ems_state_.faulty) ems_.set_holding(200, tenths(reserved_));
+        if (!ems_state_.faulty) serve_reservation();
     }
     void move_building_load() {
         for (auto& a : load_) a = std::round(uniform(0, kMeterFallback) * 10) / 10;
@@ -403,33 +432,12 @@ private:
         figures_ << ", " << busy << " cars; held:" << held.str() << "\n";
     }
 
-    // --- the checker ------------------------------------------------------------
-    void check() {
-        std::array<double, kStations> first{}, second{};
-        {
-            std::lock_guard lock(stations_mutex_);
-            // Twice, each station's least of the two: a lowering then a raise
-            // seen out of order between two stations is not an overload.
-            for (std::size_t i = 0; i < stations_.size(); ++i) first[i] = stations_[i].link->may_draw_now(kCapacity);
-            for (std::size_t i = 0; i < stations_.size(); ++i) second[i] = stations_[i].link->may_draw_now(kCapacity);
-        }
-        double stations = 0;
-        for (std::size_t i = 0; i < first.size(); ++i) stations += std::min(first[i], second[i]);
-        const auto others = truth_.effective();
-        ++checks_;
-        for (int p = 0; p < 3; ++p) {
-            const double total = stations + others[p];
-            if (total > closest_) closest_ = total;
-            if (total <= kFuse + 0.01) continue;
-            std::ostringstream v;
-            v << "step " << step_ << ", L" << p + 1 << ": stations may draw " << stations << " A + building and EMS "
-              << others[p] << " A = " << total << " A over the " << kFuse << " A fuse; per station:";
-            for (std::size_t i = 0; i < first.size(); ++i)
-                if (std::min(first[i], second[i]) > 0) v << " " << stations_[i].id << "=" << std::min(first[i], second[i]);
-            std::lock_guard lock(violations_mutex_);
-            if (violations_.size() < 20) violations_.push_back(v.str());
-            return;
-        }
+    // What the checker reads: each station's most, by what it holds.
+    Checker::StationLimits may_draw() {
+        Checker::StationLimits most{};
+        std::lock_guard lock(stations_mutex_);
+        for (std::size_t i = 0; i < stations_.size(); ++i) most[i] = stations_[i].link->may_draw_now(kCapacity);
+        return most;
     }
 
     std::mt19937_64 rng_;
@@ -449,14 +457,9 @@ private:
     bool broker_down_ = false, killed_ = false, crashed_ = false;
     int step_ = 0, starts_ = 0;
     std::size_t busy_target_ = 8;
-    std::thread checker_;
-    std::atomic<bool> stop_{false};
-    std::atomic<std::size_t> checks_{0};
-    std::atomic<double> closest_{0};
-    std::mutex violations_mutex_;
-    std::vector<std::string> violations_;
     std::ostringstream figures_;
     std::size_t most_open_files_ = 0;
+    Checker checker_{[this] { return may_draw(); }, truth_};  // last: stopped before the stations go
 };
 
 }  // namespace
