@@ -16,7 +16,7 @@
 #include <sstream>
 
 #include "common/child_process.hpp"
-#include "proc_usage.hpp"
+#include "common/proc_status.hpp"
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
@@ -24,7 +24,8 @@ namespace websocket = beast::websocket;
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
-using fuseguard::bench::usage;
+using fuseguard::test::cpu_seconds;
+using fuseguard::test::rss_kib;
 
 namespace {
 
@@ -142,14 +143,17 @@ void run_load(benchmark::State& state, std::vector<std::string> server_cmd,
         net::steady_timer mark(io);
         mark.expires_after(ramp);
         mark.async_wait([&](beast::error_code) {
-            cpu0 = usage(server.pid()).first;
+            cpu0 = cpu_seconds(server.pid());
             load = Load{{}, 0, 0, load.failed};
             load.latency_ms.reserve(1'000'000);
         });
         double cpu1 = 0, rss = 0;
         net::steady_timer done(io);
         done.expires_at(end);
-        done.async_wait([&](beast::error_code) { std::tie(cpu1, rss) = usage(server.pid()); });
+        done.async_wait([&](beast::error_code) {
+            cpu1 = cpu_seconds(server.pid());
+            rss = static_cast<double>(rss_kib(server.pid())) / 1024.0;
+        });
         io.run();
         auto& l = load.latency_ms;
         std::sort(l.begin(), l.end());

@@ -34,7 +34,7 @@
 #include "drivers/iso8601.hpp"
 #include "drivers/ocpp/held_profiles.hpp"
 #include "drivers/ocpp/v16/set_charging_profile.hpp"
-#include "proc_usage.hpp"
+#include "common/proc_status.hpp"
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
@@ -327,7 +327,7 @@ void BM_Service(benchmark::State& state) {
             }
             unsettled = stations - load.settled;
             settle_s = std::chrono::duration<double>(Clock::now() - began).count();
-            cpu0 = fuseguard::bench::usage(service.pid()).first;
+            cpu0 = fuseguard::test::cpu_seconds(service.pid());
             mqtt0 = subscriber.messages;
             subscriber.counting = true;
             profiles0 = load.profiles;
@@ -337,7 +337,8 @@ void BM_Service(benchmark::State& state) {
             load.end = Clock::now() + duration;
             done.expires_at(load.end);
             done.async_wait([&](beast::error_code) {
-                std::tie(cpu1, rss) = fuseguard::bench::usage(service.pid());
+                cpu1 = fuseguard::test::cpu_seconds(service.pid());
+                rss = static_cast<double>(fuseguard::test::rss_kib(service.pid())) / 1024.0;
                 mqtt1 = subscriber.messages;
                 service.read_available();
                 log1 = service.output().size();

@@ -12,4 +12,5 @@ filter=${2:-}
 CXX=clang++-14 CC=clang-14 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFUSEGUARD_FUZZ=ON -DFUSEGUARD_WERROR=ON \
   -DCMAKE_UNITY_BUILD=ON -DCMAKE_UNITY_BUILD_BATCH_SIZE=8 > /dev/null
 cmake --build build-fuzz -j "$(nproc)"
-FUSEGUARD_FUZZ_SECONDS=$seconds ctest --test-dir build-fuzz -L fuzz -R "fuzz_.*${filter}" --output-on-failure
+# One target per core at a time: each fuzzes on a single thread.
+FUSEGUARD_FUZZ_SECONDS=$seconds ctest --test-dir build-fuzz -L fuzz -R "fuzz_.*${filter}" --output-on-failure -j "$(nproc)"
