@@ -128,20 +128,23 @@ std::string AutoStation::transaction_id() {
 
 void AutoStation::go_deaf() { deaf_ = true; }
 
-double AutoStation::allowed_now(double capacity) {
-    std::lock_guard lock(mutex_);
-    // What it worked out at its last evaluation: a step of a schedule takes
-    // effect at the first evaluation after it is due. (Profiles installed
-    // since count at once: the tests are about steps.)
+// Its last evaluation: a step of a schedule takes effect at the first
+// evaluation after it is due. (Profiles installed since count at once: the
+// tests are about steps.) Called with mutex_ held.
+std::chrono::system_clock::time_point AutoStation::evaluated_at() const {
     auto t = station_now();
     if (evaluation_interval_.count() > 0) t -= (t - evaluated_from_) % evaluation_interval_;
-    return held_.limit_at(1, t, tx_start_).value_or(capacity);
+    return t;
+}
+
+double AutoStation::allowed_now(double capacity) {
+    std::lock_guard lock(mutex_);
+    return held_.limit_at(1, evaluated_at(), tx_start_).value_or(capacity);
 }
 
 double AutoStation::may_draw_now(double capacity) {
     std::lock_guard lock(mutex_);
-    auto t = station_now();
-    if (evaluation_interval_.count() > 0) t -= (t - evaluated_from_) % evaluation_interval_;
+    const auto t = evaluated_at();
     double most = held_.limit_at(1, t, tx_start_).value_or(capacity);
     if (ignores_profiles_ || unanswered_profiles_.empty()) return most;
     // It may apply each profile as it arrives, before answering: what it

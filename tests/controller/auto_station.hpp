@@ -155,6 +155,7 @@ private:
     std::chrono::seconds evaluation_interval_{0};
     std::chrono::system_clock::time_point evaluated_from_{};
     std::chrono::system_clock::time_point station_now() const;
+    std::chrono::system_clock::time_point evaluated_at() const;
     double capacity_ = 32;  // what its composite shows where no profile limits it
     std::map<std::string, std::string> awaiting_;  // our CALLs' ids -> action
     std::optional<std::chrono::system_clock::time_point> tx_start_;
