@@ -5,7 +5,8 @@
 // under the limit they were last given), and send MeterValues every period.
 // Reported, after the ramp: fuseguard's CPU share of one core and RSS, the
 // MeterValues round trip p50/p99, and the profiles and MQTT messages a
-// second it sent.
+// second it sent. With `pages` > 0 the dashboard is on and that many live
+// pages watch it while /metrics is scraped every 5 s (dashboard_load.hpp).
 // Run: build/bench/bench_service (docs/BENCHMARKS.md, "The whole service").
 #include <benchmark/benchmark.h>
 
@@ -35,6 +36,7 @@
 #include "drivers/ocpp/held_profiles.hpp"
 #include "drivers/ocpp/v16/set_charging_profile.hpp"
 #include "common/proc_status.hpp"
+#include "dashboard_load.hpp"
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
@@ -56,7 +58,8 @@ struct Load {
 };
 
 // 100 stations per board, each board fused for 100 stations at 10 A.
-std::string site_yaml(int stations, std::uint16_t meter_port, std::uint16_t mqtt_port, const std::string& state_dir) {
+std::string site_yaml(int stations, std::uint16_t meter_port, std::uint16_t mqtt_port, const std::string& state_dir,
+                      std::uint16_t http_port) {
     std::ostringstream y;
     const int boards = (stations + 99) / 100;
     y << "site:\n  id: bench\n  fuse_limit_a: " << stations * 10 << "\n"
@@ -71,6 +74,7 @@ std::string site_yaml(int stations, std::uint16_t meter_port, std::uint16_t mqtt
     y << "ocpp: { listen: 127.0.0.1:0 }\n"
       << "mqtt: { broker: tcp://127.0.0.1:" << mqtt_port << ", topic_prefix: fg }\n"
       << "state_dir: " << state_dir << "\n";
+    if (http_port) y << "http: { listen: 127.0.0.1:" << http_port << " }\n";
     std::string text = y.str();
     std::string circuits = "  circuits:\n";
     for (int b = 0; b < boards; ++b) circuits += "    - { id: B" + std::to_string(b) + ", fuse_limit_a: 1000 }\n";
@@ -259,12 +263,15 @@ void BM_Service(benchmark::State& state) {
     const int stations = static_cast<int>(state.range(0));
     const auto period = std::chrono::milliseconds(state.range(1));
     const auto duration = std::chrono::seconds(state.range(2));
+    const int pages = static_cast<int>(state.range(3));
     for (auto _ : state) {
         fuseguard::test::TempDir dir;
         fuseguard::test::Mosquitto broker;
         fuseguard::test::TestModbusServer meter;
         meter.set_holding(100, {200, 200, 200});  // 20 A of other loads per phase
-        const auto config = dir.write("site.yaml", site_yaml(stations, meter.port(), broker.port(), (dir.path / "state").string()));
+        const std::uint16_t http_port = pages > 0 ? fuseguard::test::free_port() : 0;
+        const auto config =
+            dir.write("site.yaml", site_yaml(stations, meter.port(), broker.port(), (dir.path / "state").string(), http_port));
         // SERVICE_WRAP runs it under a tool (heaptrack, perf record -g --).
         std::vector<std::string> command{FUSEGUARD_BINARY, "--config", config};
         if (const char* wrap = std::getenv("SERVICE_WRAP")) {
@@ -305,6 +312,9 @@ void BM_Service(benchmark::State& state) {
             drain.async_wait([&](beast::error_code) { drain_log(); });
         };
         drain_log();
+        fuseguard::bench::DashboardLoad dashboard(io, http_port, pages, 5s);
+        if (pages > 0) dashboard.start();
+        std::uint64_t page_bytes0 = 0;
         double cpu0 = 0, cpu1 = 0, rss = 0;
         std::uint64_t mqtt0 = 0, mqtt1 = 0, profiles0 = 0;
         std::size_t log0 = 0, log1 = 0;
@@ -331,6 +341,7 @@ void BM_Service(benchmark::State& state) {
             mqtt0 = subscriber.messages;
             subscriber.counting = true;
             profiles0 = load.profiles;
+            page_bytes0 = dashboard.page_bytes();
             log0 = service.output().size();
             load.latency_ms.clear();
             load.sent = load.answered = 0;
@@ -343,6 +354,10 @@ void BM_Service(benchmark::State& state) {
                 service.read_available();
                 log1 = service.output().size();
                 subscriber.counting = false;
+                state.counters["pages_open"] = dashboard.pages_open();
+                state.counters["page_kb_per_s"] =
+                    static_cast<double>(dashboard.page_bytes() - page_bytes0) / 1024.0 / static_cast<double>(duration.count());
+                dashboard.stop();
             });
         };
         wait_settled();
@@ -364,6 +379,11 @@ void BM_Service(benchmark::State& state) {
         state.counters["failed"] = static_cast<double>(load.failed);
         state.counters["unsettled"] = unsettled;
         state.counters["settle_s"] = settle_s;
+        if (pages > 0) {
+            state.counters["scrapes"] = dashboard.scrapes();
+            state.counters["scrape_max_ms"] = dashboard.slowest_scrape_ms();
+            state.counters["metrics_kb"] = static_cast<double>(dashboard.last_metrics_bytes()) / 1024.0;
+        }
         // Sent before measuring started may be answered in it: never below 0.
         state.counters["unanswered"] = static_cast<double>(load.sent > load.answered ? load.sent - load.answered : 0);
     }
@@ -371,13 +391,16 @@ void BM_Service(benchmark::State& state) {
 
 }  // namespace
 
-// Arguments: stations, MeterValues period (ms), measured seconds.
+// Arguments: stations, MeterValues period (ms), measured seconds, live
+// dashboard pages (0: no http: section).
 BENCHMARK(BM_Service)
-    ->ArgNames({"stations", "period_ms", "s"})
-    ->Args({1000, 10000, 60})
-    ->Args({5000, 10000, 60})
-    ->Args({1000, 1000, 60})
-    ->Args({5000, 1000, 60})
+    ->ArgNames({"stations", "period_ms", "s", "pages"})
+    ->Args({1000, 10000, 60, 0})
+    ->Args({1000, 10000, 60, 8})
+    ->Args({5000, 10000, 60, 0})
+    ->Args({5000, 10000, 60, 8})
+    ->Args({1000, 1000, 60, 0})
+    ->Args({5000, 1000, 60, 0})
     ->Iterations(1)
     ->UseRealTime()
     ->Unit(benchmark::kSecond);

@@ -207,6 +207,15 @@ struct MqttConfig {
     std::string client_id;
 };
 
+// The built-in dashboard and /metrics (SPEC 9, docs/dashboard.md): one HTTP
+// server, off unless the section is there, on loopback unless told otherwise.
+struct HttpConfig {
+    std::string listen_host = "127.0.0.1";
+    std::uint16_t listen_port = 8080;  // 0: any free port (tests)
+    bool dashboard = true;  // the page, its state and its live updates
+    bool metrics = true;    // Prometheus text on /metrics
+};
+
 struct Config {
     std::string source;  // the file it came from
     SiteConfig site;
@@ -218,6 +227,7 @@ struct Config {
     std::optional<BackendConfig> backend;
     std::optional<AuthorizationConfig> authorization;
     std::optional<MqttConfig> mqtt;
+    std::optional<HttpConfig> http;
     std::string state_dir = "/var/lib/fuseguard";
 };
 

@@ -27,7 +27,7 @@ LoadResult load_string(std::string_view yaml, const std::string& source) {
         return result;
     }
     if (!r.map(root, "", {"site", "policy", "meters", "ems", "chargers", "ocpp", "backend", "authorization", "mqtt",
-                           "state_dir"}))
+                           "http", "state_dir"}))
         if (!root.IsMap()) return result;
 
     Config c;
@@ -53,6 +53,11 @@ LoadResult load_string(std::string_view yaml, const std::string& source) {
         MqttConfig m;
         read_mqtt(r, e->value, m);
         c.mqtt = m;
+    }
+    if (auto e = r.find(root, "http")) {
+        HttpConfig h;
+        read_http(r, e->value, h);
+        c.http = h;
     }
     r.text(root, "", "state_dir", c.state_dir);
     if (r.error_count() == 0) validate(r, c);

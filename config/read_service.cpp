@@ -1,4 +1,4 @@
-// The OCPP endpoint and the MQTT connection.
+// The OCPP endpoint, the MQTT connection and the HTTP server.
 #include <algorithm>
 
 #include "sections.hpp"
@@ -86,6 +86,20 @@ void read_mqtt(Reader& r, const YAML::Node& n, MqttConfig& out) {
         }
         out.tls = t;
     }
+}
+
+void read_http(Reader& r, const YAML::Node& n, HttpConfig& out) {
+    if (n.IsNull()) return;  // "http:" alone: the defaults
+    if (!r.map(n, "http", {"listen", "dashboard", "metrics"})) return;
+    std::string listen;
+    if (r.text(n, "http", "listen", listen) && !parse_host_port(listen, out.listen_host, out.listen_port))
+        r.error(r.find(n, "listen")->mark, "http.listen",
+                "expected HOST:PORT (e.g. 127.0.0.1:8080 or [::1]:8080) with a port from 0 to 65535, got '" + listen +
+                    "'");
+    r.boolean(n, "http", "dashboard", out.dashboard);
+    r.boolean(n, "http", "metrics", out.metrics);
+    if (!out.dashboard && !out.metrics)
+        r.warn("http.metrics", "both dashboard and metrics are off: the HTTP server is not started");
 }
 
 }  // namespace fuseguard::config

@@ -14,6 +14,7 @@ void read_ocpp(Reader& r, const YAML::Node& n, OcppConfig& out);
 void read_backend(Reader& r, const YAML::Node& n, BackendConfig& out);
 void read_authorization(Reader& r, const YAML::Node& n, AuthorizationConfig& out);
 void read_mqtt(Reader& r, const YAML::Node& n, MqttConfig& out);
+void read_http(Reader& r, const YAML::Node& n, HttpConfig& out);
 
 // Cross-checks over the whole file: ids, references, limits, addresses.
 void validate(Reader& r, Config& c);

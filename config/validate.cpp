@@ -200,6 +200,17 @@ void validate(Reader& r, Config& c) {
         if (m.client_id.empty()) m.client_id = "fuseguard-" + c.site.id;
         if (m.password && !m.username) r.fail("mqtt.password", "a password needs a username");
     }
+    if (c.http && c.http->listen_port != 0 && c.http->listen_port == c.ocpp.listen_port) {
+        // Two listeners on one port: the second fails to bind at start. An
+        // any-address listener takes the port on every address, so only two
+        // distinct specific addresses could share it.
+        const auto& h = c.http->listen_host;
+        const auto& o = c.ocpp.listen_host;
+        auto any = [](const std::string& a) { return a == "0.0.0.0" || a == "::" || a.empty(); };
+        if (h == o || any(h) || any(o))
+            r.fail("http.listen", "port " + std::to_string(c.http->listen_port) +
+                                      " is already the OCPP endpoint's (ocpp.listen); choose another");
+    }
 }
 
 }  // namespace fuseguard::config

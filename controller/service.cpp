@@ -7,6 +7,7 @@
 
 #include "config/load.hpp"
 #include "heap_tuning.hpp"
+#include "metrics_exposition.hpp"
 #include "drivers/log.hpp"
 #include "policy/allocation.hpp"
 #include "systemd_notify.hpp"
@@ -30,6 +31,12 @@ bool same_backend(const std::optional<config::BackendConfig>& a, const std::opti
     return a->url == b->url && a->ca == b->ca && a->cert == b->cert && a->key == b->key &&
            a->password == b->password && a->answer_timeout_s == b->answer_timeout_s &&
            a->reconnect_max_s == b->reconnect_max_s && a->queue_limit == b->queue_limit;
+}
+
+bool same_http(const std::optional<config::HttpConfig>& a, const std::optional<config::HttpConfig>& b) {
+    if (!a || !b) return !a && !b;
+    return a->listen_host == b->listen_host && a->listen_port == b->listen_port && a->dashboard == b->dashboard &&
+           a->metrics == b->metrics;
 }
 
 bool same_broker(const std::optional<config::MqttConfig>& a, const std::optional<config::MqttConfig>& b) {
@@ -62,6 +69,7 @@ Service::Service(boost::asio::io_context& io, std::string config_path, config::C
       catalogue_(load_catalogue(path_)) {}
 
 Service::~Service() {
+    if (http_) http_->stop();
     stop_drivers();
     if (mqtt_) mqtt_->stop();
 }
@@ -73,6 +81,7 @@ void Service::start() {
     held_limits_ = std::make_unique<HeldLimitStore>(config_.state_dir + "/held_limits.json");
     log::info("notification catalogue: " + std::to_string(catalogue_.size()) + " entries");
     start_mqtt();
+    start_http();
     apply(config_);
     do_wait_signal();
     do_tick();
@@ -101,6 +110,7 @@ void Service::on_signal(const boost::system::error_code& ec, int signo) {
     systemd::stopping();
     tick_.cancel();
     if (view_) view_->stop();
+    if (http_) http_->stop();
     stop_drivers();
     if (mqtt_) mqtt_->stop();
     io_.stop();
@@ -136,6 +146,7 @@ void Service::reload() {
         return;
     }
     const bool broker_changed = !same_broker(config_.mqtt, result.config->mqtt);
+    const bool http_changed = !same_http(config_.http, result.config->http);
     if (result.config->state_dir != config_.state_dir)
         log::warning("state_dir changes take effect at the next start");
     config_ = std::move(*result.config);
@@ -146,6 +157,13 @@ void Service::reload() {
         if (mqtt_) mqtt_->stop();
         mqtt_.reset();
         start_mqtt();
+    }
+    if (http_changed) {
+        publisher_.reset();
+        if (http_) http_->stop();
+        http_.reset();
+        board_.reset();
+        start_http();
     }
     apply(config_);
     log::info("reloaded " + path_);
@@ -162,6 +180,44 @@ void Service::start_mqtt() {
                                                  });
     commands_ = std::make_unique<OperatorCommands>(*mqtt_, [this] { return ocpp_.get(); });
     mqtt_->start();
+}
+
+void Service::start_http() {
+    if (!config_.http || (!config_.http->dashboard && !config_.http->metrics)) return;
+    const auto& h = *config_.http;
+    if (h.dashboard) board_ = std::make_unique<http::StateBoard>();
+    http::Routes routes;
+    routes.board = board_.get();
+    // Read on the io thread when scraped: the site is never copied for it.
+    if (h.metrics) routes.metrics = [this] { return site_ ? metrics_exposition(*site_) : std::string(); };
+    http_ = std::make_unique<http::Server>(io_, h.listen_host, h.listen_port, std::move(routes));
+    try {
+        const auto port = http_->start();
+        const std::string at = (h.listen_host.find(':') != std::string::npos ? "[" + h.listen_host + "]" : h.listen_host) +
+                               ":" + std::to_string(port);
+        log::info("http: listening on " + at + (h.dashboard ? ", the dashboard on http://" + at + "/" : "") +
+                  (h.metrics ? ", metrics on /metrics" : ""));
+    } catch (const std::exception& e) {
+        // Control goes on without the dashboard; a reload tries again.
+        log::error("http: cannot listen on " + h.listen_host + ":" + std::to_string(h.listen_port) + ": " + e.what());
+        http_.reset();
+        board_.reset();
+    }
+}
+
+std::vector<StatePublisher::Outlet> Service::outlets() {
+    std::vector<StatePublisher::Outlet> out;
+    if (mqtt_)
+        out.push_back([m = mqtt_.get()](const std::string& topic, const std::string& payload) {
+            m->publish(m->prefix() + "/" + topic, payload);
+        });
+    if (board_) {
+        // A new publisher sends everything again: the board starts empty, so
+        // that a station taken out of the configuration leaves the page.
+        board_->clear();
+        out.push_back([b = board_.get()](const std::string& topic, const std::string& payload) { b->put(topic, payload); });
+    }
+    return out;
 }
 
 // A new configuration: a new site model, in which what the old one knew of
@@ -191,7 +247,7 @@ void Service::apply(const config::Config& cfg) {
               " meters, " + std::to_string(cfg.ems.size()) + " EMS");
     if (!previous)
         for (const auto& d : policy::all_deductions(site_->target())) log::info("deduct " + policy::describe(d, model.state));
-    if (mqtt_) publisher_ = std::make_unique<StatePublisher>(io_, *site_, *mqtt_);
+    if (mqtt_ || board_) publisher_ = std::make_unique<StatePublisher>(io_, *site_, outlets());
     logged_budget_.reset();
     log_budget();  // what it starts with: every device unknown
     if (ocpp_ && same_listener(ocpp_->config(), cfg.ocpp) && same_backend(ocpp_->backend(), cfg.backend)) {
@@ -247,7 +303,7 @@ void Service::stop_drivers() {
     ocpp_.reset();
 }
 
-// Every change goes to MQTT, coalesced by the publisher.
+// Every change goes to MQTT and the dashboard, coalesced by the publisher.
 void Service::on_site_changed() {
     if (publisher_) publisher_->changed();
 }

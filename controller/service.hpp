@@ -5,8 +5,9 @@
 // touches the site.
 //
 //   Modbus buses ─┐                    ┌─> OCPP limits (lower before raise)
-//   OCPP server ──┼─> SiteController ──┼─> StatePublisher ─> MQTT
+//   OCPP server ──┼─> SiteController ──┼─> StatePublisher ─> MQTT, dashboard
 //   MQTT cmds ────┘    (policy)        └─> notifications, uptime
+//                                            /metrics (read when scraped)
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -17,6 +18,8 @@
 
 #include "catalogue.hpp"
 #include "config/config.hpp"
+#include "drivers/http/http_server.hpp"
+#include "drivers/http/state_board.hpp"
 #include "drivers/modbus/bus.hpp"
 #include "drivers/mqtt/mqtt_link.hpp"
 #include "drivers/ocpp/server.hpp"
@@ -48,6 +51,9 @@ private:
     void start_buses(const modbus::DeviceLiveness& before);
     void stop_drivers();
     void start_mqtt();
+    void start_http();
+    // Where the publisher sends what it builds: MQTT and the dashboard.
+    std::vector<StatePublisher::Outlet> outlets();
     void do_tick();
     void log_budget();
     void on_site_changed();
@@ -65,6 +71,8 @@ private:
     std::unique_ptr<ocpp::Server> ocpp_;
     std::unique_ptr<SiteController> site_;
     std::unique_ptr<StatePublisher> publisher_;
+    std::unique_ptr<http::StateBoard> board_;  // with the dashboard on
+    std::unique_ptr<http::Server> http_;
     std::vector<std::unique_ptr<modbus::Bus>> buses_;
     std::unique_ptr<TerminalView> view_;
     std::optional<policy::PhaseCurrents> logged_budget_;  // logged again when it moves (log_budget)

@@ -32,8 +32,12 @@ std::string source(policy::DeviceKind k, const std::string& id) { return std::st
 
 }  // namespace
 
-StatePublisher::StatePublisher(boost::asio::io_context& io, const SiteController& site, mqttlink::MqttLink& link)
-    : site_(site), link_(link), timer_(io), started_(std::chrono::steady_clock::now()) {}
+StatePublisher::StatePublisher(boost::asio::io_context& io, const SiteController& site, std::vector<Outlet> outlets)
+    : site_(site), outlets_(std::move(outlets)), timer_(io), started_(std::chrono::steady_clock::now()) {}
+
+void StatePublisher::send(const std::string& topic, const std::string& payload) {
+    for (const auto& out : outlets_) out(topic, payload);
+}
 
 void StatePublisher::changed() {
     if (armed_) return;
@@ -54,7 +58,7 @@ void StatePublisher::put(const std::string& topic, json body) {
     last = std::move(text);
     // A device's ts is its last good reading (set by the caller); a list has none.
     if (body.is_object() && !body.contains("ts")) body["ts"] = iso8601(WallClock::now(), true);
-    link_.publish(topic, body.dump());
+    send(topic, body.dump());
 }
 
 // Everything site_json reads that can change while the configuration does
@@ -212,27 +216,26 @@ StatePublisher::StationKey StatePublisher::key_of(std::size_t i, std::chrono::st
 
 void StatePublisher::flush() {
     const auto& m = site_.model();
-    const auto& p = link_.prefix();
     const auto now = std::chrono::steady_clock::now();
     const auto current = site_.deductions_now();
     const auto nodes = site_.node_figures(current);
     if (auto key = site_key(current, nodes); key != site_key_) {
         site_key_ = std::move(key);
-        put(p + "/site", site_json(current, nodes));
+        put("site", site_json(current, nodes));
     }
     station_keys_.resize(m.state.stations.size());
     for (std::size_t i = 0; i < m.state.stations.size(); ++i) {
         auto k = key_of(i, now);
         if (k == station_keys_[i]) continue;
         station_keys_[i] = std::move(k);
-        put(p + "/chargers/" + m.state.stations[i].id, charger_json(i));
+        put("chargers/" + m.state.stations[i].id, charger_json(i));
     }
     auto device = [&](const std::string& kind, const std::string& id, DeviceState state, const DeviceRuntime& rt,
                       const char* values_key) {
         json body{{"state", std::string(policy::name(state))}, {values_key, phases(rt.values)}};
         body["ts"] = rt.last_reading ? json(iso8601(*rt.last_reading, true)) : json(nullptr);
         if (!rt.cause.empty()) body["cause"] = rt.cause;
-        put(p + "/" + kind + "/" + id, std::move(body));
+        put(kind + "/" + id, std::move(body));
     };
     for (std::size_t i = 0; i < m.state.meters.size(); ++i)
         device("meters", m.state.meters[i].id, m.state.meters[i].state, site_.meters()[i], "current_a");
@@ -242,9 +245,9 @@ void StatePublisher::flush() {
     // is worth serialising.
     if (const auto revision = site_.notifications().revision(); revision != notifications_revision_) {
         notifications_revision_ = revision;
-        // The link keeps the one copy to compare with (a megabyte or more
-        // with thousands of notes): not a second one here.
-        link_.publish(p + "/notifications", notifications_text());
+        // Each outlet keeps the one copy it needs (a megabyte or more with
+        // thousands of notes): not another one here.
+        send("notifications", notifications_text());
     }
 }
 

@@ -1,6 +1,7 @@
 #pragma once
-// Publishes the site on MQTT (SPEC 8): retained JSON per topic, built from
-// the SiteController's state. Changes are coalesced: the first change arms a
+// Publishes the site (SPEC 8): JSON per topic, built from the
+// SiteController's state, to each outlet: MQTT (retained, under the topic
+// prefix) and the dashboard's state board. Changes are coalesced: the first change arms a
 // short timer and everything that changed until it fires goes out at once,
 // well within the 100 ms the spec allows, however many events came.
 #include <boost/asio/io_context.hpp>
@@ -12,15 +13,18 @@
 #include <string>
 #include <vector>
 
+#include <functional>
+
 #include "drivers/iso8601.hpp"
-#include "drivers/mqtt/mqtt_link.hpp"
 #include "site_controller.hpp"
 
 namespace fuseguard::controller {
 
 class StatePublisher {
 public:
-    StatePublisher(boost::asio::io_context& io, const SiteController& site, mqttlink::MqttLink& link);
+    // Takes a payload by topic relative to the prefix: "site", "chargers/CP1".
+    using Outlet = std::function<void(const std::string& topic, const std::string& payload)>;
+    StatePublisher(boost::asio::io_context& io, const SiteController& site, std::vector<Outlet> outlets);
 
     // Something changed: publish soon.
     void changed();
@@ -48,6 +52,7 @@ private:
     // own minute turns).
     StationKey key_of(std::size_t i, std::chrono::steady_clock::time_point now) const;
     void put(const std::string& topic, nlohmann::json body);
+    void send(const std::string& topic, const std::string& payload);
     // The notifications list as published, from note_text_.
     std::string notifications_text();
     struct NoteText {
@@ -56,7 +61,7 @@ private:
     };
 
     const SiteController& site_;
-    mqttlink::MqttLink& link_;
+    std::vector<Outlet> outlets_;
     boost::asio::steady_timer timer_;
     bool armed_ = false;
     std::vector<StationKey> station_keys_;

@@ -11,6 +11,7 @@
 #
 # Watch the MQTT API meanwhile, from another terminal:
 #   mosquitto_sub -p 11883 -t 'fuseguard/demo/#' -v
+# or open the dashboard: http://127.0.0.1:18080/
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,6 +41,7 @@ if [ "${FUSEGUARD_DEMO_VIEW:-1}" = 1 ]; then
   args+=(--view)
   echo "Starting the demo; fuseguard's log: $logs/fuseguard.log"
   echo "MQTT: mosquitto_sub -p 11883 -t 'fuseguard/demo/#' -v"
+  echo "Dashboard: http://127.0.0.1:18080/"
   sleep 2
 fi
 ./build/controller/fuseguard "${args[@]}" 2>"$logs/fuseguard.log" &

@@ -18,6 +18,8 @@ packages=(
   clang-14 libclang-rt-14-dev
   # systemd-analyze (unit verification) and dpkg-deb (package test)
   systemd dpkg-dev file
+  # promtool, which checks /metrics (tests/controller/test_dashboard.cpp)
+  prometheus
 )
 
 # The OCPP interop tests run npm's ocpp-rpc: Node.js from Debian unless one
@@ -42,3 +44,8 @@ echo "setup: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -q
 $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+# The prometheus package enables its own server; only its promtool is wanted
+# here, so a server this script brought in is not left running.
+if [[ " ${missing[*]} " == *" prometheus "* ]] && [ -d /run/systemd/system ]; then
+  $sudo systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+fi

@@ -51,7 +51,32 @@ TEST_SUITE("ConfigLoad") {
         CHECK(c.ocpp.failsafe_after_s == 300);
         CHECK(c.ocpp.profile_eval_delay_s == 30);
         CHECK_FALSE(c.mqtt);
+        CHECK_FALSE(c.http);
         CHECK(c.state_dir == "/var/lib/fuseguard");
+    }
+
+    TEST_CASE("http: alone serves the dashboard and /metrics on loopback port 8080") {
+        auto r = load_string(std::string(kMinimal) + "http:\n", "<test>");
+        REQUIRE_MESSAGE(r.ok(), to_string(r.errors));
+        REQUIRE(r.config->http);
+        CHECK(r.config->http->listen_host == "127.0.0.1");
+        CHECK(r.config->http->listen_port == 8080);
+        CHECK(r.config->http->dashboard);
+        CHECK(r.config->http->metrics);
+        CHECK(r.warnings.empty());
+
+        r = load_string(std::string(kMinimal) + "http:\n  listen: \"[::]:8081\"\n  dashboard: false\n", "<test>");
+        REQUIRE_MESSAGE(r.ok(), to_string(r.errors));
+        CHECK(r.config->http->listen_host == "::");
+        CHECK(r.config->http->listen_port == 8081);
+        CHECK_FALSE(r.config->http->dashboard);
+        CHECK(r.config->http->metrics);
+
+        // Nothing left to serve: loads, with a warning that says so.
+        r = load_string(std::string(kMinimal) + "http:\n  dashboard: false\n  metrics: false\n", "<test>");
+        REQUIRE_MESSAGE(r.ok(), to_string(r.errors));
+        REQUIRE(r.warnings.size() == 1);
+        CHECK(r.warnings[0].message.find("not started") != std::string::npos);
     }
 
     TEST_CASE("a full file reads into typed values") {

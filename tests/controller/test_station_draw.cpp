@@ -5,6 +5,7 @@
 
 #include <cstdio>
 
+#include "common/sanitizers.hpp"
 #include "site_under_test.hpp"
 
 using namespace fuseguard::test;
@@ -12,12 +13,6 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 
 namespace {
-
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kUnderSanitizers = true;
-#else
-constexpr bool kUnderSanitizers = false;
-#endif
 
 // One connector of the charger topic, or null.
 json connector(const json& charger, int n) {

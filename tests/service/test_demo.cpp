@@ -13,6 +13,7 @@
 
 #include "common/child_process.hpp"
 #include "controller/mqtt_fixture.hpp"
+#include "http/http_client.hpp"
 
 using namespace fuseguard::test;
 using namespace std::chrono_literals;
@@ -99,6 +100,20 @@ TEST_SUITE("Demo") {
         CHECK(charging >= 2);
         CHECK(verified >= 6);
         CHECK(mqtt.last("fuseguard/demo/meters/grid").value_or("").find("\"online\"") != std::string::npos);
+
+        // Where README sends a newcomer: the dashboard has every station of
+        // the configuration, with the figures MQTT has.
+        Client dashboard(18080);
+        CHECK(dashboard.get("/").result() == boost::beast::http::status::ok);
+        const auto state = json::parse(dashboard.get("/api/state").body());
+        for (int i = 1; i <= 8; ++i) {
+            const std::string topic = "chargers/CP0" + std::to_string(i);
+            CAPTURE(topic);
+            REQUIRE(state.contains(topic));
+            CHECK(state[topic]["state"].is_string());
+            CHECK(state[topic]["connectors"].is_array());
+        }
+        CHECK(state["site"]["fuse_limit_a"][0] == 100);
 
         fg.signal(SIGTERM);
         CHECK(fg.wait_exit(10s) == 0);

@@ -1,0 +1,148 @@
+// fuseguard's dashboard: the site's state as fuseguard publishes it on MQTT
+// (docs/mqtt.md), kept up to date by one event stream (/events): the whole
+// state first, then each payload that changes. Text from the site is only
+// ever set as textContent, never parsed as HTML.
+"use strict";
+
+const state = new Map();  // topic ("site", "chargers/CP1", ...) -> payload
+let renderPending = false;
+
+function el(tag, attrs, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k === "class") e.className = v;
+    else e.setAttribute(k, v);
+  }
+  for (const c of children) e.append(c instanceof Node ? c : document.createTextNode(c == null ? "" : String(c)));
+  return e;
+}
+
+const amps = (x) => (x == null ? "–" : `${Number(x).toFixed(1)} A`);
+const percent = (x) => (x == null ? "–" : `${Number(x).toFixed(1)} %`);
+const byTopic = (prefix) =>
+  [...state.entries()].filter(([t]) => t.startsWith(prefix)).map(([t, b]) => [t.slice(prefix.length), b])
+    .sort(([a], [b]) => a.localeCompare(b, undefined, { numeric: true }));
+
+function scheduleRender() {
+  if (renderPending) return;
+  renderPending = true;
+  // At most a few renders a second, however busy the site.
+  setTimeout(() => { renderPending = false; render(); }, 250);
+}
+
+function renderBudget(site) {
+  const box = document.getElementById("budget");
+  box.replaceChildren();
+  if (!site) return;
+  const nodes = [["site", site], ...Object.entries(site.circuits || {}).sort()];
+  for (const [name, n] of nodes) {
+    const node = el("div", { class: "node", "data-node": name }, el("div", { class: "node-name" }, name));
+    for (let p = 0; p < 3; p++) {
+      const limit = n.fuse_limit_a[p] || 1;
+      const parts = [["non-ev", n.non_ev_load_a[p]], ["ems", (n.ems_reserved_a || [0, 0, 0])[p]],
+                     ["allocated", n.allocated_a[p]], ["available", n.available_a[p]]];
+      const bar = el("div", { class: "bar" });
+      for (const [cls, v] of parts) {
+        const w = Math.max(0, Math.min(100, (100 * v) / limit));
+        const s = el("span", { class: cls, title: `${cls} ${amps(v)}` });
+        s.style.width = `${w}%`;
+        bar.append(s);
+      }
+      node.append(el("div", { class: "phase" }, `L${p + 1}`, bar,
+        `${amps(n.allocated_a[p])} of ${amps(n.fuse_limit_a[p])}, ${amps(n.available_a[p])} free`));
+    }
+    box.append(node);
+  }
+  const body = document.querySelector("#deductions tbody");
+  body.replaceChildren();
+  for (const d of site.deductions || [])
+    body.append(el("tr", {}, el("td", {}, d.source), el("td", { class: `state-${d.state}` }, d.state),
+      ...d.current_a.map((c) => el("td", { class: "num" }, amps(c))), el("td", {}, d.reason)));
+  document.getElementById("no-deductions").hidden = (site.deductions || []).length > 0;
+  document.getElementById("deductions").hidden = (site.deductions || []).length === 0;
+}
+
+function renderStations() {
+  const body = document.querySelector("#stations tbody");
+  body.replaceChildren();
+  for (const [id, c] of byTopic("chargers/")) {
+    const connectors = c.connectors || [];
+    // Red whatever the status: an error code matters even while charging.
+    const error = connectors.some((k) => k.errorCode && k.errorCode !== "NoError");
+    const draw = [0, 0, 0];
+    let drawn = false;
+    for (const k of connectors) if (k.current_a) { drawn = true; k.current_a.forEach((v, i) => (draw[i] += v)); }
+    const uptime = (key) => (c.uptime || []).map((u) => percent(u[key])).join(", ") || "–";
+    const row = el("tr", { class: error ? "has-error" : "", "data-station": id },
+      el("td", {}, error ? el("span", { class: "error-mark", title: "error code reported" }) : ""),
+      el("td", {}, id),
+      el("td", { class: `state-${c.state}` }, c.state),
+      el("td", {}, c.managed ? "yes" : "no"),
+      el("td", { class: "num" }, c.managed ? amps(c.limit_a) : "–"),
+      el("td", { class: "num" }, drawn ? draw.map((v) => v.toFixed(1)).join(" / ") : "–"),
+      el("td", {}, connectors.map((k) => `${k.connector}: ${k.status}` +
+        (k.errorCode && k.errorCode !== "NoError" ? ` (${k.errorCode}${k.vendorErrorCode ? " " + k.vendorErrorCode : ""})` : "")).join(", ")),
+      el("td", {}, c.failsafe ? c.failsafe.state : "–"),
+      el("td", { class: "num" }, uptime("percent_24h")),
+      el("td", { class: "num" }, uptime("percent_30d")),
+      el("td", {}, c.reason || ""));
+    body.append(row);
+  }
+}
+
+function renderDevices() {
+  const body = document.querySelector("#devices tbody");
+  body.replaceChildren();
+  for (const [kind, key] of [["meters/", "current_a"], ["ems/", "reserved_a"]])
+    for (const [id, d] of byTopic(kind))
+      body.append(el("tr", {}, el("td", {}, `${kind.slice(0, -1) === "meters" ? "meter" : "ems"}:${id}`),
+        el("td", { class: `state-${d.state}` }, d.state),
+        ...(d[key] || [null, null, null]).map((v) => el("td", { class: "num" }, amps(v))),
+        el("td", {}, d.ts ? new Date(d.ts).toLocaleString() : "never")));
+}
+
+function renderNotifications() {
+  const notes = state.get("notifications") || [];
+  const list = document.getElementById("notes");
+  list.replaceChildren();
+  for (const n of notes) {
+    const steps = el("ol", { class: "steps" }, ...(n.steps || []).map((s) => el("li", {}, s)));
+    list.append(el("li", { class: `severity-${n.severity}`, "data-code": n.code },
+      el("div", { class: "title" }, n.title),
+      el("div", { class: "meta" }, `${n.device}${n.connector != null ? " connector " + n.connector : ""} · ${n.code}` +
+        `${n.vendor_code ? " · " + n.vendor_code : ""} · since ${new Date(n.since).toLocaleString()}`),
+      el("div", {}, n.description), steps));
+  }
+  const count = document.getElementById("note-count");
+  count.textContent = notes.length;
+  count.classList.toggle("active", notes.length > 0);
+  document.getElementById("no-notes").hidden = notes.length > 0;
+}
+
+function render() {
+  renderNotifications();
+  renderBudget(state.get("site"));
+  renderStations();
+  renderDevices();
+  document.getElementById("updated").textContent = `updated ${new Date().toLocaleTimeString()}`;
+}
+
+function connect() {
+  const link = document.getElementById("link");
+  const events = new EventSource("/events");
+  events.addEventListener("open", () => { link.textContent = "live"; link.className = "link up"; });
+  events.addEventListener("error", () => { link.textContent = "reconnecting…"; link.className = "link down"; });
+  events.addEventListener("snapshot", (e) => {
+    state.clear();
+    for (const [topic, body] of Object.entries(JSON.parse(e.data))) state.set(topic, body);
+    render();
+  });
+  events.addEventListener("update", (e) => {
+    const { topic, body } = JSON.parse(e.data);
+    state.set(topic, body);
+    scheduleRender();
+  });
+  events.addEventListener("reset", () => { state.clear(); scheduleRender(); });
+}
+
+connect();

@@ -1,0 +1,135 @@
+// The built-in dashboard and /metrics on the real binary, against a real
+// mosquitto, Modbus servers and stations (docs/dashboard.md): the page is fed
+// the very payloads MQTT gets, live, and the metrics pass promtool.
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "common/eventually.hpp"
+#include "http/http_client.hpp"
+#include "site_under_test.hpp"
+
+using namespace fuseguard;
+using namespace fuseguard::test;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+// The test site with `http:` on a free loopback port; returns the port.
+std::uint16_t serve_http(SiteUnderTest& site, const std::string& extra = "") {
+    const auto port = free_port();
+    site.stop();
+    site.config = site.dir.write("site.yaml", site.yaml(40) + "http: { listen: 127.0.0.1:" + std::to_string(port) + extra + " }\n");
+    site.start();
+    REQUIRE(site.process->wait_for("listening on 127.0.0.1:" + std::to_string(port), 5s));
+    return port;
+}
+
+// The next event of a live page whose data names `topic` and satisfies
+// `pred`, or null at the deadline.
+std::optional<json> next_update(Client& page, const std::string& topic, const std::function<bool(const json&)>& pred,
+                                std::chrono::milliseconds deadline) {
+    const auto until = std::chrono::steady_clock::now() + deadline;
+    while (std::chrono::steady_clock::now() < until) {
+        const auto event = page.read_until("\n\n");
+        if (event.empty()) return std::nullopt;
+        if (event.rfind("event: update\ndata: ", 0) != 0) continue;
+        auto j = json::parse(event.substr(20, event.size() - 22));
+        if (j["topic"] == topic && pred(j["body"])) return j["body"];
+    }
+    return std::nullopt;
+}
+
+bool has_code(const json& notes, const std::string& code) {
+    for (const auto& n : notes)
+        if (n["code"] == code) return true;
+    return false;
+}
+
+}  // namespace
+
+TEST_SUITE("Dashboard") {
+    TEST_CASE("the page's state is what MQTT carries, and a station's error reaches a live page within a second") {
+        SiteUnderTest site;
+        const auto port = serve_http(site);
+        CHECK(site.process->output().find("the dashboard on http://127.0.0.1:" + std::to_string(port) + "/") !=
+              std::string::npos);
+        MqttWatcher mqtt(site.broker.port(), "fg/#");
+        auto a = charging(site, "A");
+        REQUIRE(mqtt.wait_json("fg/chargers/A", [](const json& j) { return j["managed"] == true; }));
+
+        // Every topic MQTT has, the page has, byte for byte once the site is quiet.
+        Client c(port);
+        CHECK(eventually(
+            [&] {
+                const auto state = json::parse(c.get("/api/state").body());
+                for (const char* topic : {"site", "chargers/A", "chargers/B", "meters/grid", "ems/bms", "notifications"}) {
+                    const auto published = mqtt.last(std::string("fg/") + topic);
+                    if (!published || !state.contains(topic) || state[topic] != json::parse(*published)) return false;
+                }
+                return true;
+            },
+            10s));
+
+        Client page(port);
+        page.send("GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+        const auto snapshot_event = page.read_until("event: snapshot");
+        REQUIRE_FALSE(snapshot_event.empty());
+        page.read_until("\n\n");
+
+        const auto raised = std::chrono::steady_clock::now();
+        a->status(1, "Charging", "GroundFailure", {{"vendorErrorCode", "E042"}});
+        const auto notes = next_update(page, "notifications", [](const json& b) { return has_code(b, "GroundFailure"); }, 5s);
+        REQUIRE(notes);
+        CHECK(std::chrono::steady_clock::now() - raised < 1s);
+        for (const auto& n : *notes)
+            if (n["code"] == "GroundFailure") {
+                CHECK(n["device"] == "charger:A");
+                CHECK(n["vendor_code"] == "E042");
+                CHECK_FALSE(n["title"].get<std::string>().empty());
+                CHECK(n["steps"].size() >= 1);
+            }
+        // The station row's connector carries the code too (the red mark).
+        CHECK(json::parse(c.get("/api/state").body())["chargers/A"]["connectors"][0]["errorCode"] == "GroundFailure");
+
+        a->status(1, "Charging");
+        CHECK(next_update(page, "notifications", [](const json& b) { return !has_code(b, "GroundFailure"); }, 5s));
+    }
+
+    TEST_CASE("/metrics passes promtool check metrics and says what the site does") {
+        SiteUnderTest site;
+        const auto port = serve_http(site);
+        auto a = charging(site, "A");
+        Client c(port);
+        std::string text;
+        REQUIRE(eventually(
+            [&] {
+                text = c.get("/metrics").body();
+                return text.find("fuseguard_station_state{station=\"A\",state=\"online\"} 1\n") != std::string::npos &&
+                       text.find("fuseguard_device_state{device=\"meter:grid\",state=\"online\"} 1\n") != std::string::npos;
+            },
+            10s));
+        CHECK(text.find("fuseguard_fuse_limit_amperes{node=\"site\",phase=\"L1\"} 40\n") != std::string::npos);
+        CHECK(text.find("fuseguard_non_ev_load_amperes{node=\"site\",phase=\"L2\"} 4\n") != std::string::npos);
+        CHECK(text.find("fuseguard_station_state{station=\"B\",state=\"online\"} 0\n") != std::string::npos);
+        CHECK(text.find("# TYPE fuseguard_limits_sent_total counter\n") != std::string::npos);
+
+        // promtool (Debian's prometheus package) lints the exposition.
+        const auto file = site.dir.write("metrics.txt", text);
+        ChildProcess promtool({"/bin/sh", "-c", "promtool check metrics < '" + file + "'"});
+        const auto code = promtool.wait_exit(30s);
+        INFO(promtool.output());
+        CHECK(code == 0);
+    }
+
+    TEST_CASE("with the dashboard off only /metrics is served") {
+        SiteUnderTest site;
+        const auto port = serve_http(site, ", dashboard: false");
+        Client c(port);
+        CHECK(c.get("/").result() == boost::beast::http::status::not_found);
+        CHECK(c.get("/metrics").result() == boost::beast::http::status::ok);
+        CHECK(site.process->output().find("the dashboard on") == std::string::npos);
+    }
+}
