@@ -381,6 +381,7 @@ void BM_Service(benchmark::State& state) {
         state.counters["settle_s"] = settle_s;
         if (pages > 0) {
             state.counters["scrapes"] = dashboard.scrapes();
+            state.counters["page_reconnects"] = dashboard.reconnects();
             state.counters["scrape_max_ms"] = dashboard.slowest_scrape_ms();
             state.counters["metrics_kb"] = static_cast<double>(dashboard.last_metrics_bytes()) / 1024.0;
         }

@@ -41,6 +41,7 @@ public:
         return static_cast<int>(std::count_if(pages_.begin(), pages_.end(), [](const auto& p) { return p->open; }));
     }
     int scrapes() const { return scrapes_; }
+    int reconnects() const { return reconnects_; }
     double slowest_scrape_ms() const { return slowest_scrape_ms_; }
     std::size_t last_metrics_bytes() const { return last_metrics_bytes_; }
 
@@ -77,9 +78,21 @@ private:
     }
     void read(const std::shared_ptr<Page>& p) {
         p->socket.async_read_some(boost::asio::buffer(p->buffer), [this, p](boost::system::error_code ec, std::size_t n) {
-            if (ec) return void(p->open = false);
-            page_bytes_ += n;
-            read(p);
+            if (!ec) {
+                page_bytes_ += n;
+                return read(p);
+            }
+            p->open = false;
+            if (stopped_) return;
+            // Dropped (it fell behind): back after 2 s, as a browser's
+            // EventSource comes back, to a fresh snapshot.
+            ++reconnects_;
+            auto retry = std::make_shared<boost::asio::steady_timer>(io_, std::chrono::seconds(2));
+            retry->async_wait([this, p, retry](boost::system::error_code e) {
+                if (e || stopped_) return;
+                p->socket = boost::asio::ip::tcp::socket(io_);
+                open(p);
+            });
         });
     }
     void schedule_scrape() {
@@ -119,6 +132,7 @@ private:
     std::vector<std::shared_ptr<Page>> pages_;
     std::uint64_t page_bytes_ = 0;
     int scrapes_ = 0;
+    int reconnects_ = 0;
     double slowest_scrape_ms_ = 0;
     std::size_t last_metrics_bytes_ = 0;
     bool stopped_ = false;

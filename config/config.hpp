@@ -205,6 +205,10 @@ struct MqttConfig {
     std::optional<std::string> password;
     std::optional<MqttTlsConfig> tls;
     std::string client_id;
+    // Home Assistant MQTT discovery (docs/dashboard.md): config topics under
+    // discovery_prefix for the site and each station.
+    bool home_assistant = false;
+    std::string discovery_prefix = "homeassistant";
 };
 
 // The built-in dashboard and /metrics (SPEC 9, docs/dashboard.md): one HTTP

@@ -55,7 +55,9 @@ void read_ocpp(Reader& r, const YAML::Node& n, OcppConfig& out) {
 }
 
 void read_mqtt(Reader& r, const YAML::Node& n, MqttConfig& out) {
-    if (!r.map(n, "mqtt", {"broker", "topic_prefix", "username", "password", "tls", "client_id"})) return;
+    if (!r.map(n, "mqtt", {"broker", "topic_prefix", "username", "password", "tls", "client_id", "home_assistant",
+                           "discovery_prefix"}))
+        return;
     if (r.text(n, "mqtt", "broker", out.broker, true)) {
         const std::string& b = out.broker;
         const std::size_t sep = b.find("://");
@@ -75,6 +77,12 @@ void read_mqtt(Reader& r, const YAML::Node& n, MqttConfig& out) {
     r.text(n, "mqtt", "username", out.username);
     r.text(n, "mqtt", "password", out.password);
     r.text(n, "mqtt", "client_id", out.client_id);
+    r.boolean(n, "mqtt", "home_assistant", out.home_assistant);
+    if (r.text(n, "mqtt", "discovery_prefix", out.discovery_prefix) &&
+        (out.discovery_prefix.empty() || out.discovery_prefix.find_first_of("+#") != std::string::npos ||
+         out.discovery_prefix.front() == '/' || out.discovery_prefix.back() == '/'))
+        r.error(r.find(n, "discovery_prefix")->mark, "mqtt.discovery_prefix",
+                "expected a topic without wildcards (+, #) or a leading/trailing '/', got '" + out.discovery_prefix + "'");
     if (auto e = r.find(n, "tls")) {
         MqttTlsConfig t;
         if (r.map(e->value, "mqtt.tls", {"ca", "cert", "key"})) {

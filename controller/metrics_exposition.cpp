@@ -116,18 +116,10 @@ std::string metrics_exposition(const SiteController& site) {
     e.family("fuseguard_station_limit_amperes", "gauge", "The limit in force per phase (0 when paused or idle).");
     for (const auto& s : st.stations) e.sample({{"station", s.id}}, s.limit_in_force.amps());
     e.family("fuseguard_station_draw_amperes", "gauge",
-             "What the station's connectors last reported drawing together, per station phase (absent until reported).");
-    for (std::size_t i = 0; i < st.stations.size(); ++i) {
-        std::array<double, 3> sum{};
-        bool reported = false;
-        for (const auto& [n, c] : site.stations()[i].connectors)
-            if (c.current_a) {
-                reported = true;
-                for (std::size_t p = 0; p < 3; ++p) sum[p] += (*c.current_a)[p];
-            }
-        if (reported)
-            for (std::size_t p = 0; p < 3; ++p) e.sample({{"station", st.stations[i].id}, {"phase", kPhase[p]}}, sum[p]);
-    }
+             "What the station's connectors last reported drawing together, per station phase (absent until it reports).");
+    for (std::size_t i = 0; i < st.stations.size(); ++i)
+        if (const auto draw = site.reported_total(i))
+            for (std::size_t p = 0; p < 3; ++p) e.sample({{"station", st.stations[i].id}, {"phase", kPhase[p]}}, (*draw)[p].amps());
     // Whatever the status: an error code matters even while charging (SPEC 6).
     e.family("fuseguard_station_error", "gauge", "1 while any connector reports an error code other than NoError.");
     for (std::size_t i = 0; i < st.stations.size(); ++i) {

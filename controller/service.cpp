@@ -1,12 +1,15 @@
 #include "service.hpp"
 
 #include <boost/asio/post.hpp>
+#include <nlohmann/json.hpp>
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include "config/load.hpp"
 #include "heap_tuning.hpp"
+#include "home_assistant.hpp"
 #include "metrics_exposition.hpp"
 #include "drivers/log.hpp"
 #include "policy/allocation.hpp"
@@ -45,7 +48,8 @@ bool same_broker(const std::optional<config::MqttConfig>& a, const std::optional
         return t ? t->ca.value_or("") + "|" + t->cert.value_or("") + "|" + t->key.value_or("") : std::string();
     };
     return a->broker == b->broker && a->topic_prefix == b->topic_prefix && a->username == b->username &&
-           a->password == b->password && tls(a->tls) == tls(b->tls) && a->client_id == b->client_id;
+           a->password == b->password && tls(a->tls) == tls(b->tls) && a->client_id == b->client_id &&
+           a->discovery_prefix == b->discovery_prefix;
 }
 
 std::vector<ocpp::Server::Station> station_list(const config::Config& cfg) {
@@ -182,6 +186,40 @@ void Service::start_mqtt() {
     mqtt_->start();
 }
 
+void Service::announce_home_assistant() {
+    if (!mqtt_) return;
+    const std::string file = config_.state_dir + "/home_assistant.json";
+    if (!announced_loaded_) {
+        // What a previous run announced: a station taken out of the file
+        // while fuseguard was stopped leaves Home Assistant too.
+        announced_loaded_ = true;
+        std::ifstream in(file);
+        const auto kept = nlohmann::json::parse(in, nullptr, false);
+        if (kept.is_array())
+            for (const auto& t : kept)
+                if (t.is_string()) announced_.insert(t.get<std::string>());
+    }
+    const auto now = home_assistant_discovery(config_);
+    std::set<std::string> topics;
+    for (const auto& [topic, payload] : now) {
+        mqtt_->publish(topic, payload);  // unchanged ones are not sent again
+        topics.insert(topic);
+    }
+    std::size_t removed = 0;
+    for (const auto& topic : announced_)
+        if (!topics.count(topic)) {
+            mqtt_->publish(topic, "");  // an empty retained message removes the entity
+            ++removed;
+        }
+    if (topics == announced_) return;
+    announced_ = std::move(topics);
+    log::info("home assistant: " + std::to_string(now.size()) + " entities announced" +
+              (removed ? ", " + std::to_string(removed) + " removed" : ""));
+    std::ofstream out(file, std::ios::trunc);
+    out << nlohmann::json(announced_).dump() << '\n';
+    if (!out) log::warning("home assistant: cannot write " + file + ": removals after a restart will be missed");
+}
+
 void Service::start_http() {
     if (!config_.http || (!config_.http->dashboard && !config_.http->metrics)) return;
     const auto& h = *config_.http;
@@ -260,6 +298,7 @@ void Service::apply(const config::Config& cfg) {
     }
     on_site_changed();
     start_buses(liveness);
+    announce_home_assistant();
 }
 
 void Service::start_ocpp() {

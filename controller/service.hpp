@@ -13,6 +13,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,10 @@ private:
     void stop_drivers();
     void start_mqtt();
     void start_http();
+    // Home Assistant discovery for the configuration now; what was announced
+    // before (this run or the last: state_dir/home_assistant.json) and is
+    // not any more is removed.
+    void announce_home_assistant();
     // Where the publisher sends what it builds: MQTT and the dashboard.
     std::vector<StatePublisher::Outlet> outlets();
     void do_tick();
@@ -73,6 +78,8 @@ private:
     std::unique_ptr<StatePublisher> publisher_;
     std::unique_ptr<http::StateBoard> board_;  // with the dashboard on
     std::unique_ptr<http::Server> http_;
+    std::set<std::string> announced_;  // Home Assistant discovery topics (home_assistant.cpp)
+    bool announced_loaded_ = false;
     std::vector<std::unique_ptr<modbus::Bus>> buses_;
     std::unique_ptr<TerminalView> view_;
     std::optional<policy::PhaseCurrents> logged_budget_;  // logged again when it moves (log_budget)

@@ -162,6 +162,10 @@ public:
     // Never-connected stations count as offline once this is past.
     bool startup_grace_over() const;
 
+    // What a station's connectors report drawing together, per terminal
+    // phase (connector 0 and the sum of the others measure the same draw:
+    // the smaller counts); none before it reports.
+    std::optional<std::array<policy::Amps, 3>> reported_total(std::size_t station) const;
     // Limits sent so far and how many were lowerings (for tests and benches).
     std::uint64_t limits_sent() const { return limits_sent_; }
 
@@ -189,9 +193,7 @@ private:
     void on_meter_read(std::chrono::steady_clock::time_point at);
     // A report arrived that may say it draws more than is taken off now.
     void note_pending_rise(std::size_t station, std::chrono::steady_clock::time_point arrived);
-    // What its connectors report together, per terminal phase; reported_draw
-    // is that capped at report_cap.
-    std::optional<std::array<policy::Amps, 3>> reported_total(std::size_t station) const;
+    // reported_total capped at report_cap.
     std::optional<std::array<policy::Amps, 3>> reported_draw(std::size_t station) const;
     bool raise_held(std::size_t station, std::chrono::steady_clock::time_point now) const;
     // The policy's `measured` from the connectors' reports and report_cap.

@@ -121,6 +121,9 @@ json StatePublisher::charger_json(std::size_t i) const {
     body["target_a"] = d.target ? json(a(*d.target)) : json(nullptr);
     body["deduction_a"] = phases(policy::station_deduction(s, static_cast<std::uint32_t>(i), st.settings).current);
     body["reason"] = policy::describe(d, s, site_.model().tree);
+    // Extension: what its connectors report drawing together, on its own terminals.
+    const auto draw = site_.reported_total(i);
+    body["draw_a"] = draw ? json::array({a((*draw)[0]), a((*draw)[1]), a((*draw)[2])}) : json(nullptr);
     body["ocpp"] = rt.version ? json(std::string(ocpp::subprotocol(*rt.version))) : json(nullptr);
     if (!rt.cause.empty()) body["cause"] = rt.cause;
     const auto failsafe = failsafe_state(s, rt);

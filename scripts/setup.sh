@@ -18,8 +18,12 @@ packages=(
   clang-14 libclang-rt-14-dev
   # systemd-analyze (unit verification) and dpkg-deb (package test)
   systemd dpkg-dev file
-  # promtool, which checks /metrics (tests/controller/test_dashboard.cpp)
-  prometheus
+  # promtool, which checks /metrics, and a real browser for the dashboard
+  # (tests/controller/test_dashboard.cpp)
+  prometheus chromium
+  # Jinja2, to render the Home Assistant templates fuseguard announces
+  # (tests/controller/test_home_assistant.cpp)
+  python3-jinja2
 )
 
 # The OCPP interop tests run npm's ocpp-rpc: Node.js from Debian unless one

@@ -3,10 +3,12 @@
 // the very payloads MQTT gets, live, and the metrics pass promtool.
 #include <doctest/doctest.h>
 
+#include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "common/eventually.hpp"
+#include "common/headless_chromium.hpp"
 #include "http/http_client.hpp"
 #include "site_under_test.hpp"
 
@@ -96,6 +98,65 @@ TEST_SUITE("Dashboard") {
 
         a->status(1, "Charging");
         CHECK(next_update(page, "notifications", [](const json& b) { return !has_code(b, "GroundFailure"); }, 5s));
+    }
+
+    TEST_CASE("in a real browser: every station with live figures, an error in the tile within a second and gone when cleared") {
+        SiteUnderTest site;
+        const auto port = serve_http(site);
+        MqttWatcher mqtt(site.broker.port(), "fg/#");
+        auto a = charging(site, "A");
+        auto b = site.station("B");
+        b->boot();
+        b->status(1, "Available");
+        REQUIRE(mqtt.wait_json("fg/chargers/A", [](const json& j) { return j["managed"] == true; }));
+        REQUIRE(mqtt.wait_json("fg/chargers/B", [](const json& j) { return j["state"] == "online"; }));
+        // What the page should show for a station: MQTT's state and limit.
+        auto row_of = [&](const std::string& id) {
+            const auto j = json::parse(*mqtt.last("fg/chargers/" + id));
+            char limit[32] = "–";
+            if (j["managed"] == true) std::snprintf(limit, sizeof limit, "%.1f A", j["limit_a"].get<double>());
+            return id + "|" + j["state"].get<std::string>() + "|" + limit;
+        };
+
+        HeadlessChromium browser("http://127.0.0.1:" + std::to_string(port) + "/", site.dir.path / "chromium");
+        // The stations table as the page drew it: "id|state|limit" per row.
+        auto rows = [&] {
+            return browser.evaluate(
+                "[...document.querySelectorAll('#stations tbody tr')].map(r => r.dataset.station + '|' + "
+                "r.cells[2].textContent + '|' + r.cells[4].textContent)");
+        };
+        json shown;
+        CHECK_MESSAGE(eventually(
+                          [&] {
+                              shown = rows();
+                              return shown == json::array({row_of("A"), row_of("B")});
+                          },
+                          10s),
+                      "the page shows " << shown.dump() << "\n" << browser.output());
+        CHECK(browser.evaluate("document.getElementById('link').textContent") == "live");
+        CHECK(browser.evaluate("document.querySelectorAll('#budget .node[data-node=\"site\"] .phase').length") == 3);
+
+        const auto raised = std::chrono::steady_clock::now();
+        a->status(1, "Charging", "GroundFailure", {{"vendorErrorCode", "E042"}});
+        const std::string in_tile =
+            "[...document.querySelectorAll('#notes li[data-code]')].some(li => li.dataset.code === 'GroundFailure' && "
+            "li.querySelectorAll('ol.steps li').length > 0)";
+        REQUIRE(eventually([&] { return browser.evaluate(in_tile) == true; }, 5s));
+        const auto took = std::chrono::steady_clock::now() - raised;
+        MESSAGE("the error reached the tile in " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms");
+        CHECK(took < 1s);
+        // The red mark on its row, whatever its status (it is still Charging).
+        CHECK(browser.evaluate("document.querySelector('tr[data-station=\"A\"] .error-mark') !== null") == true);
+        CHECK(browser.evaluate("document.getElementById('note-count').textContent") != "0");
+        // Kept as an artifact of the run, not committed.
+        const auto png = std::filesystem::path(FUSEGUARD_BUILD_DIR) / "tests" / "artifacts" / "dashboard.png";
+        browser.screenshot(png);
+        CHECK(std::filesystem::file_size(png) > 10000);
+        MESSAGE("screenshot: " << png.string());
+
+        a->status(1, "Charging");
+        CHECK(eventually([&] { return browser.evaluate(in_tile) == false; }, 5s));
+        CHECK(browser.evaluate("document.querySelector('tr[data-station=\"A\"] .error-mark') === null") == true);
     }
 
     TEST_CASE("/metrics passes promtool check metrics and says what the site does") {

@@ -39,8 +39,13 @@ function renderBudget(site) {
     const node = el("div", { class: "node", "data-node": name }, el("div", { class: "node-name" }, name));
     for (let p = 0; p < 3; p++) {
       const limit = n.fuse_limit_a[p] || 1;
-      const parts = [["non-ev", n.non_ev_load_a[p]], ["ems", (n.ems_reserved_a || [0, 0, 0])[p]],
-                     ["allocated", n.allocated_a[p]], ["available", n.available_a[p]]];
+      const nonEv = n.non_ev_load_a[p], ems = (n.ems_reserved_a || [0, 0, 0])[p];
+      // available_a is the limit less all load fuseguard does not control:
+      // what is not non-EV or EMS among that is other deductions (devices
+      // offline or unmanaged, counted at their fallbacks).
+      const other = Math.max(0, n.fuse_limit_a[p] - n.available_a[p] - nonEv - ems);
+      const free = Math.max(0, n.available_a[p] - n.allocated_a[p]);
+      const parts = [["non-ev", nonEv], ["ems", ems], ["other", other], ["allocated", n.allocated_a[p]], ["available", free]];
       const bar = el("div", { class: "bar" });
       for (const [cls, v] of parts) {
         const w = Math.max(0, Math.min(100, (100 * v) / limit));
@@ -49,7 +54,7 @@ function renderBudget(site) {
         bar.append(s);
       }
       node.append(el("div", { class: "phase" }, `L${p + 1}`, bar,
-        `${amps(n.allocated_a[p])} of ${amps(n.fuse_limit_a[p])}, ${amps(n.available_a[p])} free`));
+        `${amps(n.allocated_a[p])} of ${amps(n.available_a[p])} allocated, fuse ${amps(n.fuse_limit_a[p])}`));
     }
     box.append(node);
   }
@@ -69,9 +74,6 @@ function renderStations() {
     const connectors = c.connectors || [];
     // Red whatever the status: an error code matters even while charging.
     const error = connectors.some((k) => k.errorCode && k.errorCode !== "NoError");
-    const draw = [0, 0, 0];
-    let drawn = false;
-    for (const k of connectors) if (k.current_a) { drawn = true; k.current_a.forEach((v, i) => (draw[i] += v)); }
     const uptime = (key) => (c.uptime || []).map((u) => percent(u[key])).join(", ") || "–";
     const row = el("tr", { class: error ? "has-error" : "", "data-station": id },
       el("td", {}, error ? el("span", { class: "error-mark", title: "error code reported" }) : ""),
@@ -79,7 +81,7 @@ function renderStations() {
       el("td", { class: `state-${c.state}` }, c.state),
       el("td", {}, c.managed ? "yes" : "no"),
       el("td", { class: "num" }, c.managed ? amps(c.limit_a) : "–"),
-      el("td", { class: "num" }, drawn ? draw.map((v) => v.toFixed(1)).join(" / ") : "–"),
+      el("td", { class: "num" }, c.draw_a ? c.draw_a.map((v) => v.toFixed(1)).join(" / ") : "–"),
       el("td", {}, connectors.map((k) => `${k.connector}: ${k.status}` +
         (k.errorCode && k.errorCode !== "NoError" ? ` (${k.errorCode}${k.vendorErrorCode ? " " + k.vendorErrorCode : ""})` : "")).join(", ")),
       el("td", {}, c.failsafe ? c.failsafe.state : "–"),
