@@ -25,7 +25,8 @@ struct Limits {
     std::size_t event_streams = 8;     // live pages at once
     std::size_t stream_backlog = 4 << 20;  // bytes a live page may fall behind before it is dropped
     // A request must arrive within this (and the next one on a kept-alive
-    // connection); a response or an event must be taken within it too.
+    // connection); a response, or each 64 KB of an event stream, must be
+    // taken within it too.
     std::chrono::milliseconds io_time{10'000};
 };
 

@@ -1,6 +1,8 @@
 #include "http_session.hpp"
 
 #include <boost/asio/write.hpp>
+
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 namespace fuseguard::http {
@@ -14,6 +16,8 @@ namespace {
 // went away is noticed, and an idle proxy does not cut a live page.
 constexpr auto kKeepalive = std::chrono::seconds(15);
 constexpr std::size_t kHeaderLimit = 8 * 1024;
+// How much of an event stream is written at once (see do_write_event).
+constexpr std::size_t kPiece = 64 * 1024;
 
 bool is_parse_error(const beast::error_code& ec) {
     return ec.category() == beast_http::make_error_code(beast_http::error::bad_target).category() &&
@@ -111,16 +115,25 @@ void Session::queue(std::string event) {
 void Session::do_write_event() {
     if (writing_ || events_.empty()) return;
     writing_ = true;
-    backlog_ -= events_.front().size();
+    if (written_ == 0) backlog_ -= events_.front().size();
+    // A piece at a time, each with its own deadline: a page on a slow link
+    // takes a large snapshot in as long as it needs while it keeps reading,
+    // and one that stops reading is dropped io_time after it stopped.
+    const auto& front = events_.front();
+    const auto piece = std::min(kPiece, front.size() - written_);
     stream_.expires_after(server_.limits().io_time);
-    net::async_write(stream_, net::buffer(events_.front()),
+    net::async_write(stream_, net::buffer(front.data() + written_, piece),
                      beast::bind_front_handler(&Session::on_write_event, shared_from_this()));
 }
 
-void Session::on_write_event(beast::error_code ec, std::size_t) {
+void Session::on_write_event(beast::error_code ec, std::size_t n) {
     writing_ = false;
-    events_.pop_front();
     if (ec) return close();
+    written_ += n;
+    if (written_ == events_.front().size()) {
+        events_.pop_front();
+        written_ = 0;
+    }
     stream_.expires_never();
     do_write_event();
 }

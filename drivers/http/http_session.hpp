@@ -47,7 +47,8 @@ private:
     // The event stream: what waits to be written, the front being written.
     bool streaming_ = false;
     std::deque<std::string> events_;
-    std::size_t backlog_ = 0;
+    std::size_t written_ = 0;  // of the front event
+    std::size_t backlog_ = 0;  // bytes of the events not yet begun
     bool writing_ = false;
     boost::asio::steady_timer keepalive_;
 };

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "common/eventually.hpp"
 #include "http/http_client.hpp"
@@ -148,6 +149,44 @@ TEST_SUITE("HttpServer") {
         // Still serving.
         Client other(s.port());
         CHECK(other.get("/api/state").result() == beast_http::status::ok);
+    }
+
+    TEST_CASE("a live page on a slow link gets a large snapshot as long as it keeps reading") {
+        http::StateBoard board;
+        http::Limits limits;
+        limits.io_time = std::chrono::milliseconds(1500);
+        ServerUnderTest s(routes_with(board), limits);
+        s.on_io([&] {
+            for (int i = 0; i < 64; ++i) board.put("chargers/S" + std::to_string(i), "{\"pad\":\"" + std::string(128000, 'x') + "\"}");
+            return 0;
+        });
+        Client page(s.port());
+        page.socket().set_option(boost::asio::socket_base::receive_buffer_size(65536));
+        page.send("GET /events HTTP/1.1\r\nHost: x\r\n\r\n");
+        // At most 64 KB every 20 ms: the 8 MB snapshot (more than the
+        // kernel's buffers hold) takes about 3.5 s, twice io_time, and
+        // comes whole. (Written whole under one deadline, it was cut off.)
+        std::string got;
+        const auto began = std::chrono::steady_clock::now();
+        while (got.find("\n\n", got.find("event: snapshot")) == std::string::npos &&
+               std::chrono::steady_clock::now() - began < std::chrono::seconds(20)) {
+            std::string buf(65536, '\0');
+            const auto n = ::recv(page.socket().native_handle(), buf.data(), buf.size(), 0);
+            if (n <= 0) break;
+            got.append(buf.data(), static_cast<std::size_t>(n));
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        INFO("received " << got.size() << " bytes in "
+                         << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - began).count()
+                         << " ms");
+        const auto at = got.find("event: snapshot\ndata: ");
+        REQUIRE(at != std::string::npos);
+        const auto end = got.find("\n\n", at);
+        REQUIRE(end != std::string::npos);
+        MESSAGE("snapshot taken in "
+                << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - began).count() << " ms");
+        CHECK(std::chrono::steady_clock::now() - began > limits.io_time);
+        CHECK(nlohmann::json::parse(got.substr(at + 22, end - at - 22)).size() == 64);
     }
 
     TEST_CASE("live pages past their cap are told to come back later") {
