@@ -55,7 +55,6 @@ public:
              {"device", device}});
     }
     std::map<std::string, std::string> take() { return std::move(out_); }
-    const std::string& node() const { return node_; }
 
 private:
     const config::MqttConfig& mqtt_;

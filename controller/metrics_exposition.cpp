@@ -100,7 +100,7 @@ std::string metrics_exposition(const SiteController& site) {
              "Each deduction on the site's phases that is not a managed station's limit (offline, unknown or unmanaged devices).");
     for (const auto& d : current) {
         if (SiteController::is_managed_limit(d)) continue;
-        const std::string source = std::string(policy::prefix(d.kind)) + ":" + policy::device_id(d, st);
+        const std::string source = policy::device_name(d, st);
         for (auto p : policy::kAllPhases)
             e.sample({{"source", source}, {"state", std::string(policy::name(d.state))}, {"phase", kPhase[policy::index(p)]}},
                      d.current[p].amps());
@@ -112,7 +112,7 @@ std::string metrics_exposition(const SiteController& site) {
             e.sample({{"station", s.id}, {"state", std::string(policy::name(state))}}, s.state == state ? 1 : 0);
     e.family("fuseguard_station_managed", "gauge", "1 while fuseguard sets the station's limit.");
     for (const auto& s : st.stations)
-        e.sample({{"station", s.id}}, s.state == policy::DeviceState::Online && s.control == policy::Control::Managed);
+        e.sample({{"station", s.id}}, s.managed());
     e.family("fuseguard_station_limit_amperes", "gauge", "The limit in force per phase (0 when paused or idle).");
     for (const auto& s : st.stations) e.sample({{"station", s.id}}, s.limit_in_force.amps());
     e.family("fuseguard_station_draw_amperes", "gauge",

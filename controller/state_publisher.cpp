@@ -8,7 +8,6 @@ namespace fuseguard::controller {
 
 using nlohmann::json;
 using policy::Amps;
-using policy::Control;
 using policy::DeviceState;
 
 namespace {
@@ -28,7 +27,6 @@ json phases(const std::array<double, 3>& v) {
     auto r = [](double x) { return std::round(x * 100) / 100; };
     return json::array({r(v[0]), r(v[1]), r(v[2])});
 }
-std::string source(policy::DeviceKind k, const std::string& id) { return std::string(policy::prefix(k)) + ":" + id; }
 
 }  // namespace
 
@@ -97,7 +95,7 @@ json StatePublisher::site_json(const std::vector<policy::Deduction>& current, co
     json deductions = json::array();
     for (const auto& d : current) {
         if (SiteController::is_managed_limit(d)) continue;  // a limit in force is an allocation, not a deduction
-        deductions.push_back({{"source", source(d.kind, policy::device_id(d, st))},
+        deductions.push_back({{"source", policy::device_name(d, st)},
                               {"state", std::string(policy::name(d.state))},
                               {"current_a", phases(d.current)},
                               {"reason", policy::describe(d, st)}});
@@ -116,7 +114,7 @@ json StatePublisher::charger_json(std::size_t i) const {
     const auto& d = site_.target().stations[i];
     json body;
     body["state"] = std::string(policy::name(s.state));
-    body["managed"] = s.state == DeviceState::Online && s.control == Control::Managed;
+    body["managed"] = s.managed();
     body["limit_a"] = body["managed"].get<bool>() ? json(a(s.limit_in_force)) : json(nullptr);
     body["target_a"] = d.target ? json(a(*d.target)) : json(nullptr);
     body["deduction_a"] = phases(policy::station_deduction(s, static_cast<std::uint32_t>(i), st.settings).current);

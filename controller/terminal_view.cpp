@@ -57,7 +57,7 @@ std::string render_view(const SiteController& site) {
     for (std::size_t i = 0; i < st.stations.size(); ++i) {
         const auto& s = st.stations[i];
         const auto& rt = site.stations()[i];
-        const bool managed = s.state == policy::DeviceState::Online && s.control == policy::Control::Managed;
+        const bool managed = s.managed();
         std::string draw = "-", status = "-";
         if (s.measured) {
             draw = fixed((*s.measured)[0].amps(), 4) + fixed((*s.measured)[1].amps(), 5) + fixed((*s.measured)[2].amps(), 5);

@@ -145,8 +145,12 @@ const std::string& device_id(const Deduction& d, const SiteState& site) {
     return site.stations[d.index].id;
 }
 
+std::string device_name(const Deduction& d, const SiteState& site) {
+    return std::string(prefix(d.kind)) + ":" + device_id(d, site);
+}
+
 std::string describe(const Deduction& d, const SiteState& site) {
-    std::string who = std::string(prefix(d.kind)) + ":" + device_id(d, site) + " " + std::string(name(d.state));
+    std::string who = device_name(d, site) + " " + std::string(name(d.state));
     std::string amount = format(d.current);
     switch (d.rule) {
     case DeductionRule::StationLimit: return who + ", managed -> its limit " + amount;

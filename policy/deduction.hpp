@@ -165,6 +165,8 @@ std::vector<Deduction> current_deductions(const FuseTree& tree, const SiteState&
 
 // The id of the device a deduction is for.
 const std::string& device_id(const Deduction& d, const SiteState& site);
+// That device as the MQTT API and the reasons name it: "charger:CP007".
+std::string device_name(const Deduction& d, const SiteState& site);
 
 // "charger:CP007 offline, no fallback -> 32 A on L1 L2 L3"
 std::string describe(const Deduction& d, const SiteState& site);

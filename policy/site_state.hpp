@@ -89,6 +89,9 @@ struct alignas(64) StationInput {
     PhaseSet counted_phases(PolicyMode mode) const {
         return mode == PolicyMode::Strict ? phases() : vehicle_phases();
     }
+    // Online with its last limit accepted: fuseguard sets what it draws
+    // (`managed` in the MQTT API, the dashboard and the metrics).
+    bool managed() const { return state == DeviceState::Online && control == Control::Managed; }
     // What is counted for it while online: its confirmed limit, else its capacity.
     Amps counted_now() const { return control == Control::Managed ? limit_in_force : max_current; }
     // The least limit it may be applying now: a limit up to this one cannot
