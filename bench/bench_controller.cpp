@@ -20,6 +20,7 @@
 #include <mutex>
 #include <thread>
 
+#include "controller/metrics_exposition.hpp"
 #include "controller/site_controller.hpp"
 #include "drivers/ocpp/limit_profiles.hpp"
 #include "drivers/ocpp/server.hpp"
@@ -257,8 +258,45 @@ void BM_ReactionToMeterOffline(benchmark::State& state) {
         [](int) { return reading(20, modbus::Transition{policy::DeviceState::Offline, policy::DeviceState::Online, "bench"}); });
 }
 
+// GET /metrics is built in one handler on the control loop when scraped
+// (docs/dashboard.md): how long that handler holds the loop, by site size.
+// Every station online, charging and drawing, as on a busy site.
+void BM_MetricsExposition(benchmark::State& state) {
+    const int n = static_cast<int>(state.range(0));
+    const int devnull = ::open("/dev/null", O_WRONLY);
+    const int saved = ::dup(STDERR_FILENO);
+    ::dup2(devnull, STDERR_FILENO);
+    const auto cfg = site_config(n);
+    net::io_context io;
+    controller::Catalogue catalogue;
+    controller::UptimeTracker uptime(":memory:", std::chrono::system_clock::now());
+    controller::SiteController site(io, cfg, catalogue, uptime, [](const std::string&, double) { return true; }, [] {});
+    site.on_device_event(reading(20, modbus::Transition{policy::DeviceState::Unknown, policy::DeviceState::Online, "first good reading"}));
+    for (const auto& c : cfg.chargers) {
+        site.on_station_event(ocpp::StationConnected{c.id, ocpp::Version::V16});
+        site.on_station_event(ocpp::StationBooted{c.id, "Bench", "B", std::nullopt});
+        site.on_station_event(ocpp::ConnectorStatusChanged{c.id, 1, "Charging", "NoError", std::nullopt, std::nullopt});
+        site.on_station_event(ocpp::DrawMeasured{c.id, 1, {10, 10, 10}});
+    }
+    io.poll();
+    controller::ServiceFigures figures;
+    figures.modbus_reads["meter:grid"] = {1000, 3};
+    std::size_t bytes = 0;
+    for (auto _ : state) {
+        const auto text = controller::metrics_exposition(site, figures);
+        bytes = text.size();
+        benchmark::DoNotOptimize(text.data());
+    }
+    state.counters["stations"] = n;
+    state.counters["bytes"] = static_cast<double>(bytes);
+    ::dup2(saved, STDERR_FILENO);
+    ::close(saved);
+    ::close(devnull);
+}
+
 }  // namespace
 
+BENCHMARK(BM_MetricsExposition)->Arg(100)->Arg(1000)->Arg(5000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ReactionToMeterReading)->Arg(10)->Arg(100)->UseManualTime()->Iterations(200)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ReactionToMeterOffline)->Arg(10)->Arg(100)->UseManualTime()->Iterations(200)->Unit(benchmark::kMillisecond);
 BENCHMARK_MAIN();

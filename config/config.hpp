@@ -213,11 +213,21 @@ struct MqttConfig {
 
 // The built-in dashboard and /metrics (SPEC 9, docs/dashboard.md): one HTTP
 // server, off unless the section is there, on loopback unless told otherwise.
+// Who may run operator commands from the dashboard (SPEC 9): one user and a
+// crypt(3) hash of the password (yescrypt, bcrypt, sha512crypt or
+// sha256crypt; `fuseguard --hash-password` or `openssl passwd -6` makes one).
+struct HttpLogin {
+    std::string user;
+    std::string password_hash;
+    bool operator==(const HttpLogin&) const = default;
+};
+
 struct HttpConfig {
     std::string listen_host = "127.0.0.1";
     std::uint16_t listen_port = 8080;  // 0: any free port (tests)
     bool dashboard = true;  // the page, its state and its live updates
     bool metrics = true;    // Prometheus text on /metrics
+    std::optional<HttpLogin> login;  // none: the page is read-only for everyone
 };
 
 struct Config {

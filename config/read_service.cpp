@@ -1,5 +1,7 @@
 // The OCPP endpoint, the MQTT connection and the HTTP server.
 #include <algorithm>
+#include <cctype>
+#include <iterator>
 
 #include "sections.hpp"
 
@@ -98,7 +100,7 @@ void read_mqtt(Reader& r, const YAML::Node& n, MqttConfig& out) {
 
 void read_http(Reader& r, const YAML::Node& n, HttpConfig& out) {
     if (n.IsNull()) return;  // "http:" alone: the defaults
-    if (!r.map(n, "http", {"listen", "dashboard", "metrics"})) return;
+    if (!r.map(n, "http", {"listen", "dashboard", "metrics", "login"})) return;
     std::string listen;
     if (r.text(n, "http", "listen", listen) && !parse_host_port(listen, out.listen_host, out.listen_port))
         r.error(r.find(n, "listen")->mark, "http.listen",
@@ -108,6 +110,41 @@ void read_http(Reader& r, const YAML::Node& n, HttpConfig& out) {
     r.boolean(n, "http", "metrics", out.metrics);
     if (!out.dashboard && !out.metrics)
         r.warn("http.metrics", "both dashboard and metrics are off: the HTTP server is not started");
+    if (auto e = r.find(n, "login")) {
+        HttpLogin login;
+        if (r.map(e->value, "http.login", {"user", "password_hash"})) {
+            if (r.text(e->value, "http.login", "user", login.user, true) &&
+                (login.user.empty() || login.user.find_first_of(" \t\r\n:") != std::string::npos))
+                r.error(r.find(e->value, "user")->mark, "http.login.user",
+                        "expected a user name without spaces or ':', got '" + login.user + "'");
+            if (r.text(e->value, "http.login", "password_hash", login.password_hash, true)) {
+                if (const auto why = weak_or_malformed_hash(login.password_hash))
+                    r.error(r.find(e->value, "password_hash")->mark, "http.login.password_hash", *why);
+            }
+        }
+        if (!out.dashboard) r.warn("http.login", "the dashboard is off: nobody can log in to it");
+        out.login = login;
+    }
+}
+
+std::optional<std::string> weak_or_malformed_hash(const std::string& hash) {
+    // The crypt(3) formats libxcrypt verifies and still counts as strong.
+    // Only the form is checked here; the HTTP server asks libxcrypt itself
+    // when it starts.
+    constexpr std::string_view kStrong[] = {"$y$", "$gy$", "$7$", "$2b$", "$2y$", "$6$", "$5$"};
+    const bool strong = std::any_of(std::begin(kStrong), std::end(kStrong),
+                                    [&](std::string_view p) { return hash.rfind(p, 0) == 0; });
+    const bool charset = std::all_of(hash.begin(), hash.end(), [](unsigned char c) {
+        return std::isalnum(c) || c == '$' || c == '.' || c == '/' || c == '=' || c == ',';
+    });
+    if (strong && charset && std::count(hash.begin(), hash.end(), '$') >= 3 && hash.back() != '$') return std::nullopt;
+    // Traditional DES: 13 characters of the hash alphabet, no '$'.
+    const bool des = hash.size() == 13 && charset && hash.find('$') == std::string::npos;
+    if (hash.rfind("$1$", 0) == 0 || des)
+        return "this is an MD5 or DES crypt hash, too weak to guard operator commands: make one with "
+               "`fuseguard --hash-password` (yescrypt) or `openssl passwd -6`";
+    return "expected a crypt(3) hash ($y$..., $2b$..., $6$... or $5$...), e.g. from `fuseguard --hash-password` "
+           "or `openssl passwd -6`; a password in clear is not accepted";
 }
 
 }  // namespace fuseguard::config

@@ -1,6 +1,9 @@
 #pragma once
 // One reader per top-level section of the file. Each fills its struct and
 // records what is wrong; cross-section checks live in validate.cpp.
+#include <optional>
+#include <string>
+
 #include "reader.hpp"
 
 namespace fuseguard::config {
@@ -18,6 +21,10 @@ void read_http(Reader& r, const YAML::Node& n, HttpConfig& out);
 
 // Cross-checks over the whole file: ids, references, limits, addresses.
 void validate(Reader& r, Config& c);
+
+// Why a password hash for http.login cannot be used (a clear password, a weak
+// or unknown crypt(3) format), or none when its form is right.
+std::optional<std::string> weak_or_malformed_hash(const std::string& hash);
 
 // "host:port" or "[v6]:port". Returns false if it does not parse.
 bool parse_host_port(const std::string& text, std::string& host, std::uint16_t& port);

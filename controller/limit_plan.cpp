@@ -87,6 +87,7 @@ SiteController::InFlight SiteController::in_flight() const {
 // of managed stations wait until those are answered too, since until then
 // the unconfirmed ones are counted at capacity.
 void SiteController::replan() {
+    const LatencyHistogram::Timer timed(plan_latency_);
     target_ = policy::allocate(model_.tree, model_.state);
     const policy::TransitionPlan plan = target_.plan;  // kept apart from target_, which a re-plan replaces
     // On disk before any of them can reach a station: a restart must never

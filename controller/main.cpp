@@ -8,6 +8,7 @@
 #include "config/load.hpp"
 #include "drivers/log.hpp"
 #include "file_limit.hpp"
+#include "hash_password.hpp"
 #include "heap_tuning.hpp"
 #include "probe.hpp"
 #include "service.hpp"
@@ -20,6 +21,7 @@ void usage(std::ostream& out) {
     out << "usage: fuseguard [--config FILE] [--view]\n"
            "       fuseguard --check-config FILE\n"
            "       fuseguard [--config FILE] --probe meter:ID|ems:ID [--verbose]\n"
+           "       fuseguard --hash-password < password\n"
            "       fuseguard --version | --help\n\n"
            "Keeps an EV charging site under its grid fuse: polls meters and the EMS\n"
            "over Modbus, manages OCPP charging stations, and publishes to MQTT.\n\n"
@@ -31,6 +33,8 @@ void usage(std::ostream& out) {
            "  --probe DEVICE       read one meter or EMS once with its configured settings,\n"
            "                       print its values (raw registers with --verbose); exit 0\n"
            "                       on a good reading, 1 otherwise\n"
+           "  --hash-password      read a password on stdin, print its hash for\n"
+           "                       http.login.password_hash\n"
            "  --view               draw the site on the terminal every second (the log\n"
            "                       stays on stderr)\n"
            "  --version            print the version\n"
@@ -57,6 +61,7 @@ int main(int argc, char** argv) {
             std::cout << "fuseguard " << FUSEGUARD_VERSION << "\n";
             return 0;
         }
+        if (arg == "--hash-password") return fuseguard::controller::hash_password_command(std::cin, std::cout, std::cerr);
         if (arg == "--check-config") {
             const char* file = value();
             if (!file) {

@@ -1,6 +1,7 @@
 #include "metrics_exposition.hpp"
 
 #include <array>
+#include <charconv>
 #include <cstdio>
 #include <map>
 
@@ -11,9 +12,7 @@ namespace fuseguard::controller {
 namespace {
 
 // A label value with \, " and newline escaped, as the format asks.
-std::string escaped(const std::string& v) {
-    std::string out;
-    out.reserve(v.size());
+void append_escaped(std::string& out, std::string_view v) {
     for (char c : v) {
         if (c == '\\' || c == '"') out += '\\';
         if (c == '\n') {
@@ -22,11 +21,14 @@ std::string escaped(const std::string& v) {
         }
         out += c;
     }
-    return out;
 }
 
 class Exposition {
 public:
+    // Views: a label's text (often a temporary) lives until the sample's
+    // call returns, and nothing is copied for it.
+    using Labels = std::initializer_list<std::pair<const char*, std::string_view>>;
+
     // One family: its HELP and TYPE lines, then its samples.
     void family(const char* name, const char* type, const char* help) {
         name_ = name;
@@ -40,8 +42,24 @@ public:
         out_ += type;
         out_ += '\n';
     }
-    void sample(std::initializer_list<std::pair<const char*, std::string>> labels, double value) {
-        out_ += name_;
+    void sample(Labels labels, double value) { line(name_, labels, value); }
+    // A histogram family's buckets, sum and count.
+    void histogram(const LatencyHistogram& h) {
+        const std::string name = name_;
+        char bound[32];
+        for (std::size_t i = 0; i < LatencyHistogram::kBounds.size(); ++i) {
+            std::snprintf(bound, sizeof bound, "%g", LatencyHistogram::kBounds[i]);
+            line(name + "_bucket", {{"le", bound}}, static_cast<double>(h.at_most(i)));
+        }
+        line(name + "_bucket", {{"le", "+Inf"}}, static_cast<double>(h.count()));
+        line(name + "_sum", {}, h.sum_seconds());
+        line(name + "_count", {}, static_cast<double>(h.count()));
+    }
+    std::string take() { return std::move(out_); }
+
+private:
+    void line(const std::string& name, Labels labels, double value) {
+        out_ += name;
         if (labels.size() > 0) {
             out_ += '{';
             bool first = true;
@@ -50,21 +68,21 @@ public:
                 first = false;
                 out_ += k;
                 out_ += "=\"";
-                out_ += escaped(v);
+                append_escaped(out_, v);
                 out_ += '"';
             }
             out_ += '}';
         }
         out_ += ' ';
+        // The shortest text that reads back as the same double (snprintf
+        // was a third of the time at 5,000 stations: bench_controller).
         char number[32];
-        std::snprintf(number, sizeof number, "%.10g", value);
-        out_ += number;
+        const auto end = std::to_chars(number, number + sizeof number, value).ptr;
+        out_.append(number, end);
         out_ += '\n';
     }
-    std::string take() { return std::move(out_); }
 
-private:
-    const char* name_ = "";
+    std::string name_;
     std::string out_;
 };
 
@@ -72,7 +90,7 @@ constexpr const char* kPhase[3] = {"L1", "L2", "L3"};
 
 }  // namespace
 
-std::string metrics_exposition(const SiteController& site) {
+std::string metrics_exposition(const SiteController& site, const ServiceFigures& service) {
     const auto& m = site.model();
     const auto& st = m.state;
     const auto current = site.deductions_now();
@@ -154,6 +172,27 @@ std::string metrics_exposition(const SiteController& site) {
 
     e.family("fuseguard_limits_sent_total", "counter", "Limits sent to stations since the configuration was last loaded.");
     e.sample({}, static_cast<double>(site.limits_sent()));
+
+    e.family("fuseguard_plan_duration_seconds", "histogram",
+             "How long each re-plan took: the allocation and sending its commands (since the configuration was last loaded).");
+    e.histogram(site.plan_latency());
+    if (service.publish_latency) {
+        e.family("fuseguard_publish_duration_seconds", "histogram",
+                 "How long each publication took: comparing, building and handing out the changed payloads.");
+        e.histogram(*service.publish_latency);
+    }
+    e.family("fuseguard_modbus_reads_total", "counter",
+             "Modbus reads per meter and EMS, good or failed (timeouts, exceptions, values out of bounds).");
+    for (const auto& [device, counts] : service.modbus_reads) {
+        e.sample({{"device", device}, {"result", "good"}}, static_cast<double>(counts.good));
+        e.sample({{"device", device}, {"result", "failed"}}, static_cast<double>(counts.failed));
+    }
+    if (service.ocpp_errors) {
+        e.family("fuseguard_ocpp_errors_total", "counter",
+                 "What went wrong on the OCPP side, per station and kind (docs/dashboard.md); station \"\" for refused connections.");
+        for (const auto& [key, count] : *service.ocpp_errors)
+            e.sample({{"station", key.first}, {"kind", key.second}}, static_cast<double>(count));
+    }
     return e.take();
 }
 

@@ -3,7 +3,6 @@
 #include <nlohmann/json.hpp>
 
 #include "drivers/log.hpp"
-#include "drivers/mqtt/operator_command.hpp"
 #include "drivers/ocpp/outbound.hpp"
 #include "state_publisher.hpp"
 
@@ -11,26 +10,29 @@ namespace fuseguard::controller {
 
 using nlohmann::json;
 
-OperatorCommands::OperatorCommands(mqttlink::MqttLink& link, std::function<ocpp::Server*()> server)
-    : link_(link), server_(std::move(server)) {}
+OperatorCommands::OperatorCommands(std::function<ocpp::Server*()> server) : server_(std::move(server)) {}
 
-void OperatorCommands::answer(const std::string& topic, const std::string& action, const std::string& status,
-                              const std::string& detail) {
-    link_.publish(topic + "/result",
-                  json{{"action", action}, {"status", status}, {"detail", detail}, {"ts", iso8601(WallClock::now(), true)}}.dump());
+void OperatorCommands::on_message(mqttlink::MqttLink& link, const std::string& topic, const std::string& payload) {
+    const auto parsed = mqttlink::parse_operator_command(link.prefix(), topic, payload);
+    if (!parsed) return;
+    run(*parsed, "mqtt", [&link, topic](const std::string&, const std::string& answer) {
+        link.publish(topic + "/result", answer);
+    });
 }
 
-void OperatorCommands::on_message(const std::string& topic, const std::string& payload) {
-    const auto parsed = mqttlink::parse_operator_command(link_.prefix(), topic, payload);
-    if (!parsed) return;
-    if (const auto* bad = std::get_if<mqttlink::InvalidCommand>(&*parsed)) {
-        log::warning("mqtt: operator command " + bad->action + " refused: " + bad->why);
-        return answer(topic, bad->action, "Invalid", bad->why);
+void OperatorCommands::run(const mqttlink::ParsedCommand& parsed, const std::string& who, Done done) {
+    auto answer = [done](const std::string& action, const std::string& status, const std::string& detail) {
+        done(status, json{{"action", action}, {"status", status}, {"detail", detail}, {"ts", iso8601(WallClock::now(), true)}}
+                         .dump());
+    };
+    if (const auto* bad = std::get_if<mqttlink::InvalidCommand>(&parsed)) {
+        log::warning(who + ": operator command " + bad->action + " refused: " + bad->why);
+        return answer(bad->action, "Invalid", bad->why);
     }
-    const auto& command = std::get<mqttlink::OperatorCommand>(*parsed);
+    const auto& command = std::get<mqttlink::OperatorCommand>(parsed);
     const auto& id = command.station;
     const auto& action = command.action;
-    log::info("mqtt: operator command " + action + " for " + id);
+    log::info(who + ": operator command " + action + " for " + id);
     std::function<ocpp::outbound::Request(ocpp::Version)> make;
     switch (command.kind) {
         case mqttlink::CommandKind::Reset: make = [](ocpp::Version v) { return ocpp::outbound::reset_request(v); }; break;
@@ -45,17 +47,15 @@ void OperatorCommands::on_message(const std::string& topic, const std::string& p
     }
 
     auto* server = server_();
-    if (!server || !server->station(id)) {
-        if (server && !server->station(id)) return answer(topic, action, "Invalid", "no charger " + id + " in the configuration");
-        return answer(topic, action, "Offline", "the OCPP endpoint is not running");
-    }
-    const bool sent = server->command(id, make, [this, alive = std::weak_ptr<bool>(alive_), topic, action](const std::string& status) {
+    if (!server) return answer(action, "Offline", "the OCPP endpoint is not running");
+    if (!server->station(id)) return answer(action, "Invalid", "no charger " + id + " in the configuration");
+    const bool sent = server->command(id, make, [alive = std::weak_ptr<bool>(alive_), action, answer](const std::string& status) {
         if (!alive.lock()) return;
-        if (status == "Timeout") return answer(topic, action, "Timeout", "no answer from the station");
+        if (status == "Timeout") return answer(action, "Timeout", "no answer from the station");
         const bool ok = status == "Accepted" || status == "Unlocked" || status == "Scheduled";
-        answer(topic, action, ok ? "Accepted" : "Rejected", status);
+        answer(action, ok ? "Accepted" : "Rejected", status);
     });
-    if (!sent) answer(topic, action, "Offline", id + " is not connected");
+    if (!sent) answer(action, "Offline", id + " is not connected");
 }
 
 }  // namespace fuseguard::controller

@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "config/load.hpp"
+#include "drivers/http/password.hpp"
 #include "heap_tuning.hpp"
 #include "home_assistant.hpp"
 #include "metrics_exposition.hpp"
@@ -39,7 +40,7 @@ bool same_backend(const std::optional<config::BackendConfig>& a, const std::opti
 bool same_http(const std::optional<config::HttpConfig>& a, const std::optional<config::HttpConfig>& b) {
     if (!a || !b) return !a && !b;
     return a->listen_host == b->listen_host && a->listen_port == b->listen_port && a->dashboard == b->dashboard &&
-           a->metrics == b->metrics;
+           a->metrics == b->metrics && a->login == b->login;
 }
 
 bool same_broker(const std::optional<config::MqttConfig>& a, const std::optional<config::MqttConfig>& b) {
@@ -84,6 +85,7 @@ void Service::start() {
     uptime_ = std::make_unique<UptimeTracker>(config_.state_dir + "/uptime.sqlite", WallClock::now());
     held_limits_ = std::make_unique<HeldLimitStore>(config_.state_dir + "/held_limits.json");
     log::info("notification catalogue: " + std::to_string(catalogue_.size()) + " entries");
+    commands_ = std::make_unique<OperatorCommands>([this] { return ocpp_.get(); });
     start_mqtt();
     start_http();
     apply(config_);
@@ -157,7 +159,8 @@ void Service::reload() {
     catalogue_ = load_catalogue(path_);
     if (broker_changed) {
         publisher_.reset();
-        commands_.reset();
+        // A command in flight would answer on the old link: dropped with it.
+        commands_ = std::make_unique<OperatorCommands>([this] { return ocpp_.get(); });
         if (mqtt_) mqtt_->stop();
         mqtt_.reset();
         start_mqtt();
@@ -166,6 +169,7 @@ void Service::reload() {
         publisher_.reset();
         if (http_) http_->stop();
         http_.reset();
+        logins_.reset();  // everyone logs in again
         board_.reset();
         start_http();
     }
@@ -180,9 +184,8 @@ void Service::start_mqtt() {
     }
     mqtt_ = std::make_unique<mqttlink::MqttLink>(io_, *config_.mqtt, OperatorCommands::kSubscription,
                                                  [this](const std::string& topic, const std::string& payload) {
-                                                     if (commands_) commands_->on_message(topic, payload);
+                                                     if (commands_ && mqtt_) commands_->on_message(*mqtt_, topic, payload);
                                                  });
-    commands_ = std::make_unique<OperatorCommands>(*mqtt_, [this] { return ocpp_.get(); });
     mqtt_->start();
 }
 
@@ -227,18 +230,42 @@ void Service::start_http() {
     http::Routes routes;
     routes.board = board_.get();
     // Read on the io thread when scraped: the site is never copied for it.
-    if (h.metrics) routes.metrics = [this] { return site_ ? metrics_exposition(*site_) : std::string(); };
+    if (h.metrics)
+        routes.metrics = [this] {
+            if (!site_) return std::string();
+            ServiceFigures figures;
+            for (const auto& bus : buses_) figures.modbus_reads.merge(bus->read_counts());
+            if (ocpp_) figures.ocpp_errors = &ocpp_->error_counts();
+            if (publisher_) figures.publish_latency = &publisher_->latency();
+            return metrics_exposition(*site_, figures);
+        };
+    if (h.dashboard && h.login) {
+        if (http::hash_usable(h.login->password_hash)) {
+            logins_ = std::make_unique<http::Logins>(*h.login);
+            routes.logins = logins_.get();
+            routes.command = [this](http::CommandCall call, std::function<void(http::CommandOutcome)> done) {
+                commands_->run(mqttlink::parse_command(call.station, call.action, call.payload), "http (" + call.user + ")",
+                               [done](const std::string& status, const std::string& payload) { done({status, payload}); });
+            };
+        } else {
+            // The form was checked with the file; this system's libxcrypt
+            // has the last word on the method and its cost.
+            log::error("http.login: this system cannot check password_hash (unknown method, or a cost it calls too "
+                       "cheap): the page stays read-only; make a hash with `fuseguard --hash-password`");
+        }
+    }
     http_ = std::make_unique<http::Server>(io_, h.listen_host, h.listen_port, std::move(routes));
     try {
         const auto port = http_->start();
         const std::string at = (h.listen_host.find(':') != std::string::npos ? "[" + h.listen_host + "]" : h.listen_host) +
                                ":" + std::to_string(port);
         log::info("http: listening on " + at + (h.dashboard ? ", the dashboard on http://" + at + "/" : "") +
-                  (h.metrics ? ", metrics on /metrics" : ""));
+                  (h.metrics ? ", metrics on /metrics" : "") + (logins_ ? ", operator commands after login" : ""));
     } catch (const std::exception& e) {
         // Control goes on without the dashboard; a reload tries again.
         log::error("http: cannot listen on " + h.listen_host + ":" + std::to_string(h.listen_port) + ": " + e.what());
         http_.reset();
+        logins_.reset();
         board_.reset();
     }
 }

@@ -77,6 +77,7 @@ private:
     std::unique_ptr<SiteController> site_;
     std::unique_ptr<StatePublisher> publisher_;
     std::unique_ptr<http::StateBoard> board_;  // with the dashboard on
+    std::unique_ptr<http::Logins> logins_;  // with http.login (outlives http_)
     std::unique_ptr<http::Server> http_;
     std::set<std::string> announced_;  // Home Assistant discovery topics (home_assistant.cpp)
     bool announced_loaded_ = false;

@@ -17,6 +17,7 @@
 #include "catalogue.hpp"
 #include "clocks.hpp"
 #include "held_limits.hpp"
+#include "latency_histogram.hpp"
 #include "config/config.hpp"
 #include "drivers/modbus/bus.hpp"
 #include "drivers/ocpp/events.hpp"
@@ -168,6 +169,8 @@ public:
     std::optional<std::array<policy::Amps, 3>> reported_total(std::size_t station) const;
     // Limits sent so far and how many were lowerings (for tests and benches).
     std::uint64_t limits_sent() const { return limits_sent_; }
+    // How long each re-plan took (the policy and sending its commands).
+    const LatencyHistogram& plan_latency() const { return plan_latency_; }
 
 private:
     std::chrono::steady_clock::time_point now_steady() const { return clocks_.steady(); }
@@ -244,6 +247,7 @@ private:
     bool replan_posted_ = false;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // guards posted work
     std::uint64_t limits_sent_ = 0;
+    LatencyHistogram plan_latency_;
     HeldLimitStore* held_limits_ = nullptr;  // none in tests that do not restart
     std::chrono::steady_clock::time_point settled_at_{};
 };

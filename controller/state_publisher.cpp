@@ -216,6 +216,7 @@ StatePublisher::StationKey StatePublisher::key_of(std::size_t i, std::chrono::st
 }
 
 void StatePublisher::flush() {
+    const LatencyHistogram::Timer timed(latency_);
     const auto& m = site_.model();
     const auto now = std::chrono::steady_clock::now();
     const auto current = site_.deductions_now();

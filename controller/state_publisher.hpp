@@ -30,6 +30,8 @@ public:
     void changed();
     // Publish now what differs from what was last published.
     void flush();
+    // How long each flush took (comparing, building and handing out payloads).
+    const LatencyHistogram& latency() const { return latency_; }
 
     // The payloads, for the terminal view and tests.
     static std::vector<std::int64_t> site_key(const std::vector<policy::Deduction>& current,
@@ -69,6 +71,7 @@ private:
     std::map<std::string, std::string> last_body_;  // without ts, to tell a real change
     std::chrono::steady_clock::time_point started_;  // the minutes of key_of count from here
     std::optional<std::uint64_t> notifications_revision_;  // of the list last published
+    LatencyHistogram latency_;
     std::map<std::string, NoteText> note_text_;             // by notification id
 };
 

@@ -8,11 +8,27 @@ namespace net = boost::asio;
 using net::ip::tcp;
 
 Server::Server(net::io_context& io, std::string host, std::uint16_t port, Routes routes, Limits limits)
-    : io_(io), host_(std::move(host)), port_(port), routes_(std::move(routes)), limits_(limits), accept_retry_(io) {}
+    : io_(io), host_(std::move(host)), port_(port), routes_(std::move(routes)), limits_(limits), accept_retry_(io) {
+    if (routes_.logins && !routes_.offload) {
+        checker_ = std::make_unique<net::thread_pool>(1);
+        routes_.offload = [pool = checker_.get(), io = &io_, alive = std::weak_ptr<const bool>(alive_)](
+                              std::function<bool()> work, std::function<void(bool)> done) {
+            net::post(*pool, [io, alive, work = std::move(work), done = std::move(done)] {
+                const bool result = work();
+                // Told only while this server still runs: a reload may have
+                // replaced it, and the logins with it, meanwhile.
+                net::post(*io, [alive, done, result] {
+                    if (alive.lock()) done(result);
+                });
+            });
+        };
+    }
+}
 
 Server::~Server() {
     stop();
     alive_.reset();
+    if (checker_) checker_->join();
 }
 
 std::uint16_t Server::start() {

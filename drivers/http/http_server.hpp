@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -62,6 +63,8 @@ private:
     boost::asio::steady_timer accept_retry_;
     std::list<std::weak_ptr<Session>> sessions_;
     std::shared_ptr<const bool> alive_ = std::make_shared<const bool>(true);
+    // With a login: the thread that checks passwords, off the controller's.
+    std::unique_ptr<boost::asio::thread_pool> checker_;
 };
 
 }  // namespace fuseguard::http

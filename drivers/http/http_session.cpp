@@ -41,6 +41,7 @@ void Session::close() {
 void Session::do_read() {
     parser_.emplace();
     parser_->header_limit(kHeaderLimit);
+    parser_->body_limit(kBodyLimit);
     stream_.expires_after(server_.limits().io_time);
     beast_http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_read, shared_from_this()));
 }
@@ -50,13 +51,24 @@ void Session::on_read(beast::error_code ec, std::size_t) {
     if (ec == beast_http::error::header_limit)
         return send(refusal(beast_http::status::request_header_fields_too_large, "the request header is over 8 KB"));
     if (ec == beast_http::error::body_limit || ec == beast_http::error::unexpected_body)
-        return send(refusal(beast_http::status::payload_too_large, "requests here carry no body"));
+        return send(refusal(beast_http::status::payload_too_large, "a request body here is at most 4 KB"));
     if (is_parse_error(ec)) return send(refusal(beast_http::status::bad_request, "not an HTTP/1.1 request: " + ec.message()));
     if (ec) return close();  // closed, reset or timed out before a whole request
     auto req = parser_->release();
     auto a = answer(req, server_.routes());
     if (std::holds_alternative<OpenEventStream>(a)) return open_stream();
+    if (auto* d = std::get_if<Deferred>(&a)) return defer(std::move(*d));
     send(std::move(std::get<Response>(a)));
+}
+
+void Session::defer(Deferred deferred) {
+    // A command waits for the station's answer, which may take longer than
+    // io_time; its own timeout bounds the wait. Nothing is read meanwhile.
+    stream_.expires_never();
+    deferred.start([self = shared_from_this()](Response res) {
+        if (self->server_alive_.expired()) return self->close();
+        self->send(std::move(res));
+    });
 }
 
 void Session::send(Response res) {

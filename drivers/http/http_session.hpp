@@ -31,6 +31,7 @@ private:
     void do_read();
     void on_read(boost::beast::error_code ec, std::size_t);
     void send(Response res);
+    void defer(Deferred deferred);
     void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t);
     void open_stream();
     void queue(std::string event);
@@ -42,7 +43,7 @@ private:
     std::weak_ptr<const bool> server_alive_;
     boost::beast::tcp_stream stream_;
     boost::beast::flat_buffer buffer_;
-    std::optional<boost::beast::http::request_parser<boost::beast::http::empty_body>> parser_;
+    std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
     std::shared_ptr<Response> response_;
     // The event stream: what waits to be written, the front being written.
     bool streaming_ = false;

@@ -61,8 +61,18 @@ void Bus::poll(Device& d, Clock::time_point now) {
     } else {
         backoff_ = std::chrono::milliseconds(500);
     }
+    {
+        std::lock_guard lock(counts_mutex_);
+        auto& c = counts_[std::string(prefix(d.reader.kind())) + ":" + d.reader.device().id];
+        ++(out.reading ? c.good : c.failed);
+    }
     if (out.reading) emit(d, out.reading, d.liveness.on_good(after));
     else emit(d, std::nullopt, d.liveness.on_failure(after, out.error));
+}
+
+std::map<std::string, Bus::ReadCounts> Bus::read_counts() const {
+    std::lock_guard lock(counts_mutex_);
+    return counts_;
 }
 
 void Bus::run() {

@@ -52,6 +52,14 @@ public:
     // The liveness of each of its devices; only once stopped.
     DeviceLiveness liveness() const;
 
+    // Reads attempted per device ("meter:grid"), good and failed, since the
+    // bus started; safe from any thread (for /metrics).
+    struct ReadCounts {
+        std::uint64_t good = 0;
+        std::uint64_t failed = 0;
+    };
+    std::map<std::string, ReadCounts> read_counts() const;
+
 private:
     struct Device {
         DeviceReader reader;
@@ -73,6 +81,8 @@ private:
     // Reconnection backoff: 0.5 s doubling to 10 s; meanwhile devices age.
     Clock::duration backoff_ = std::chrono::milliseconds(500);
     Clock::time_point reconnect_at_{};
+    mutable std::mutex counts_mutex_;
+    std::map<std::string, ReadCounts> counts_;
 };
 
 // Every meter and EMS of the configuration, grouped into buses by transport;

@@ -13,9 +13,13 @@ std::optional<ParsedCommand> parse_operator_command(std::string_view prefix, std
     const auto rest = topic.substr(prefix.size() + kHead.size());
     const auto slash = rest.find('/');
     if (slash == std::string_view::npos) return std::nullopt;
+    return parse_command(std::string(rest.substr(0, slash)), std::string(rest.substr(slash + 1)), payload);
+}
+
+ParsedCommand parse_command(std::string station, std::string action, std::string_view payload) {
     OperatorCommand command;
-    command.station = std::string(rest.substr(0, slash));
-    command.action = std::string(rest.substr(slash + 1));
+    command.station = std::move(station);
+    command.action = std::move(action);
     auto invalid = [&](std::string why) { return ParsedCommand{InvalidCommand{command.action, std::move(why)}}; };
 
     nlohmann::json args = nlohmann::json::object();

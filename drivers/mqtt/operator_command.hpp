@@ -31,4 +31,8 @@ using ParsedCommand = std::variant<OperatorCommand, InvalidCommand>;
 std::optional<ParsedCommand> parse_operator_command(std::string_view prefix, std::string_view topic,
                                                     std::string_view payload);
 
+// The same command named apart from a topic (the dashboard's
+// POST /api/chargers/<station>/<action>).
+ParsedCommand parse_command(std::string station, std::string action, std::string_view payload);
+
 }  // namespace fuseguard::mqttlink

@@ -59,6 +59,7 @@ void ChargerSession::handle(const std::string& text) {
     auto parsed = parse_frame(text, version_);
     if (auto* f = std::get_if<FrameFailure>(&parsed)) {
         log::warning("ocpp: " + id_ + ": " + f->description);
+        count_error("bad_frame");
         if (f->answer) send(serialize(Frame{CallError{f->id, f->code, f->description, {}}}, version_));
         return;
     }
@@ -82,16 +83,22 @@ void ChargerSession::handle(const std::string& text) {
     }
     if (!in_flight_ || in_flight_->frame.id != id) {
         log::warning("ocpp: " + id_ + ": answer to unknown message " + id + " ignored");
+        count_error("unknown_answer");
         return;
     }
-    if (auto* r = std::get_if<CallResult>(&frame)) finish_call(*r);
-    else finish_call(std::get<CallError>(frame));
+    if (auto* r = std::get_if<CallResult>(&frame)) return finish_call(*r);
+    count_error("call_error");
+    finish_call(std::get<CallError>(frame));
+}
+
+void ChargerSession::count_error(const char* kind) {
+    if (!server_alive_.expired()) server_.count_error(id_, kind);
 }
 
 void ChargerSession::answer_station(const Call& call, const Frame& answer, std::string text) {
     send(std::move(text));
     const auto* r = std::get_if<CallResult>(&answer);
-    if (!r) return;
+    if (!r) return count_error("call_refused");
     if (call.action == "StatusNotification") status_seen_ = true;
     else if (call.action == "BootNotification" && outbound::answer_status(r->payload) == "Accepted") configure();
     else if (call.action == "StartTransaction" && version_ == Version::V16) start_transaction_answered(call, r->payload);
@@ -190,6 +197,7 @@ void ChargerSession::send_next_call() {
     call_timer_.async_wait([s = self()](boost::system::error_code ec) {
         if (ec || !s->in_flight_) return;
         log::warning("ocpp: " + s->id_ + ": no answer to " + s->in_flight_->frame.action + " within 30 s");
+        s->count_error("call_timeout");
         s->finish_call(std::monostate{});
     });
 }

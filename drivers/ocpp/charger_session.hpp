@@ -96,6 +96,7 @@ private:
     void do_watch();
     void probe_silence();
     void send_next_call();
+    void count_error(const char* kind);  // into the server's error counts
     void finish_call(const Answer& answer);
     void configure();
     void send_configuration();

@@ -127,6 +127,7 @@ void Server::on_accept(const boost::system::error_code& ec, tcp::socket socket) 
 }
 
 void Server::refused(const std::string& log_line) {
+    count_error("", "connection_refused");
     if (refusals_logged_ == 0 && refusals_unlogged_ == 0) {
         refusals_timer_.expires_after(kRefusalWindow);
         refusals_timer_.async_wait([this, alive = std::weak_ptr<const bool>(alive_)](const boost::system::error_code& e) {

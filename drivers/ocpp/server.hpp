@@ -108,6 +108,15 @@ public:
     void detach(const ChargerSession* s);
     void emit(StationEvent e) { sink_(std::move(e)); }
 
+    // What went wrong on the wire, per station and kind (for /metrics):
+    // "bad_frame" (not OCPP-J), "call_refused" (a station's call answered
+    // with a CALLERROR), "call_error" (our call answered with one),
+    // "call_timeout" (ours unanswered), "unknown_answer"; station "" for
+    // "connection_refused" (who it was is not known, or not to be trusted).
+    using ErrorCounts = std::map<std::pair<std::string, std::string>, std::uint64_t>;
+    void count_error(const std::string& station, const char* kind) { ++errors_[{station, kind}]; }
+    const ErrorCounts& error_counts() const { return errors_; }
+
 private:
     void do_accept();
     void on_accept(const boost::system::error_code& ec, boost::asio::ip::tcp::socket socket);
@@ -117,6 +126,7 @@ private:
     config::OcppConfig cfg_;
     std::map<std::string, Station> stations_;
     StationSink sink_;
+    ErrorCounts errors_;
     std::optional<boost::asio::ip::tcp::acceptor> acceptor_;
     std::optional<boost::asio::ssl::context> tls_;  // security profiles 2 and 3
     std::optional<config::BackendConfig> backend_;

@@ -136,7 +136,8 @@ json HeadlessChromium::call(const std::string& method, const json& params) {
 }
 
 json HeadlessChromium::evaluate(const std::string& expression) {
-    const auto r = call("Runtime.evaluate", {{"expression", expression}, {"returnByValue", true}});
+    // A promise (a fetch) is waited for and its value returned.
+    const auto r = call("Runtime.evaluate", {{"expression", expression}, {"returnByValue", true}, {"awaitPromise", true}});
     if (r.contains("exceptionDetails")) throw std::runtime_error("the page threw: " + r["exceptionDetails"].dump());
     return r["result"].value("value", json());
 }

@@ -22,7 +22,8 @@ public:
     HeadlessChromium(const std::string& url, const std::filesystem::path& profile_dir);
     ~HeadlessChromium();
 
-    // The value of a JavaScript expression in the page (Runtime.evaluate).
+    // The value of a JavaScript expression in the page (Runtime.evaluate);
+    // of a promise, once it settles.
     nlohmann::json evaluate(const std::string& expression);
     // The page as a PNG, written to `file`.
     void screenshot(const std::filesystem::path& file);

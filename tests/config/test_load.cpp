@@ -79,6 +79,26 @@ TEST_SUITE("ConfigLoad") {
         CHECK(r.warnings[0].message.find("not started") != std::string::npos);
     }
 
+    TEST_CASE("http.login: a user and a crypt(3) hash; none means a read-only page") {
+        auto r = load_string(std::string(kMinimal) + "http:\n", "<test>");
+        REQUIRE(r.ok());
+        CHECK_FALSE(r.config->http->login);
+        const std::string yescrypt = "$y$j9T$F5Jx5fExrKuPp53xLKQ..1$X3DX6M94c7o.9agCG9G317fhZg9SqC.5i5rd.RhAtQ7";
+        r = load_string(std::string(kMinimal) + "http:\n  login:\n    user: operator\n    password_hash: '" + yescrypt + "'\n",
+                        "<test>");
+        REQUIRE_MESSAGE(r.ok(), to_string(r.errors));
+        REQUIRE(r.config->http->login);
+        CHECK(r.config->http->login->user == "operator");
+        CHECK(r.config->http->login->password_hash == yescrypt);
+        // A login with the dashboard off has nowhere to be used.
+        r = load_string(std::string(kMinimal) + "http:\n  dashboard: false\n  login:\n    user: operator\n    password_hash: '" +
+                            yescrypt + "'\n",
+                        "<test>");
+        REQUIRE(r.ok());
+        REQUIRE(r.warnings.size() == 1);
+        CHECK(r.warnings[0].message.find("nobody can log in") != std::string::npos);
+    }
+
     TEST_CASE("a full file reads into typed values") {
         auto r = load_string(R"(site:
   id: depot

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "common/eventually.hpp"
@@ -159,6 +160,68 @@ TEST_SUITE("Dashboard") {
         CHECK(browser.evaluate("document.querySelector('tr[data-station=\"A\"] .error-mark') === null") == true);
     }
 
+    TEST_CASE("in a real browser: the login gate refuses a wrong password and a command without it; a logged-in operator's command reaches the station") {
+        SiteUnderTest site;
+        const auto hash = site.dir.path / "hash";
+        // The hash made as an installer would: `fuseguard --hash-password`.
+        REQUIRE(std::system(("echo 'open sesame' | " + std::string(FUSEGUARD_BINARY) + " --hash-password > " + hash.string()).c_str()) == 0);
+        std::string password_hash;
+        std::getline(std::ifstream(hash), password_hash);
+        REQUIRE(password_hash.rfind("$y$", 0) == 0);
+        const auto port = serve_http(site, ", login: { user: operator, password_hash: '" + password_hash + "' }");
+        CHECK(site.process->output().find("operator commands after login") != std::string::npos);
+        MqttWatcher mqtt(site.broker.port(), "fg/#");
+        auto a = charging(site, "A");
+        REQUIRE(mqtt.wait_json("fg/chargers/A", [](const json& j) { return j["managed"] == true; }));
+
+        HeadlessChromium browser("http://127.0.0.1:" + std::to_string(port) + "/", site.dir.path / "chromium");
+        REQUIRE(eventually([&] { return browser.evaluate("document.querySelector('tr[data-station=\"A\"]') !== null") == true; }, 10s));
+        REQUIRE(eventually([&] { return browser.evaluate("!document.getElementById('login').hidden") == true; }, 5s));
+        const std::string commands_shown =
+            "getComputedStyle(document.querySelector('#stations th.operator')).display !== 'none'";
+        CHECK(browser.evaluate(commands_shown) == false);
+        // A command straight from the page's context, without a login.
+        const std::string post_reset =
+            "fetch('/api/chargers/A/reset', {method: 'POST', headers: {'Content-Type': 'application/json'}, body: '{}'})"
+            ".then(r => r.status)";
+        CHECK(browser.evaluate(post_reset) == 401);
+
+        auto log_in = [&](const std::string& password) {
+            browser.evaluate("document.getElementById('login-user').value = 'operator';"
+                             "document.getElementById('login-password').value = '" + password + "';"
+                             "document.querySelector('#login button[type=submit]').click(); true");
+        };
+        log_in("open sesam");
+        CHECK(eventually([&] { return browser.evaluate("document.getElementById('login-error').textContent") == "wrong user or password"; }, 5s));
+        CHECK(browser.evaluate("document.getElementById('who').hidden") == true);
+        CHECK(browser.evaluate(commands_shown) == false);
+        CHECK(a->calls("Reset").empty());
+        CHECK(site.process->output().find(": operator command ") == std::string::npos);
+
+        // A wrong password holds the next attempt for a second (the throttle).
+        std::this_thread::sleep_for(1100ms);
+        log_in("open sesame");
+        REQUIRE(eventually([&] { return browser.evaluate("document.getElementById('who').hidden") == false; }, 5s));
+        CHECK(browser.evaluate("document.getElementById('who-name').textContent") == "operator");
+        CHECK(browser.evaluate(commands_shown) == true);
+        browser.evaluate("document.querySelector('tr[data-station=\"A\"] button[data-action=trigger_status]').click(); true");
+        CHECK(a->wait_calls("TriggerMessage", [](auto& c) { return !c.empty(); }));
+        CHECK(eventually([&] {
+            return browser.evaluate("document.querySelector('#command-log li.ok')?.textContent.includes('A trigger_status: Accepted') === true") == true;
+        }, 5s));
+        browser.evaluate("document.querySelector('tr[data-station=\"A\"] button[data-action=unlock]').click(); true");
+        CHECK(a->wait_calls("UnlockConnector", [](auto& c) { return c.size() == 1 && c[0].payload["connectorId"] == 1; }));
+        CHECK_MESSAGE(site.process->wait_for("http (operator): operator command trigger_status for A", 5s), site.process->output());
+        // The page's own fetch now carries the session: a reset goes through.
+        CHECK(browser.evaluate(post_reset) == 200);
+        CHECK(a->wait_calls("Reset", [](auto& c) { return c.size() == 1; }));
+
+        // Logged out, the gate is shut again.
+        browser.evaluate("document.getElementById('logout').click(); true");
+        REQUIRE(eventually([&] { return browser.evaluate("document.getElementById('who').hidden") == true; }, 5s));
+        CHECK(browser.evaluate(post_reset) == 401);
+    }
+
     TEST_CASE("/metrics passes promtool check metrics and says what the site does") {
         SiteUnderTest site;
         const auto port = serve_http(site);
@@ -176,6 +239,20 @@ TEST_SUITE("Dashboard") {
         CHECK(text.find("fuseguard_non_ev_load_amperes{node=\"site\",phase=\"L2\"} 4\n") != std::string::npos);
         CHECK(text.find("fuseguard_station_state{station=\"B\",state=\"online\"} 0\n") != std::string::npos);
         CHECK(text.find("# TYPE fuseguard_limits_sent_total counter\n") != std::string::npos);
+        // Where the drivers went wrong, and how long the work took.
+        a->send_raw("this is not OCPP-J");
+        REQUIRE(eventually(
+            [&] {
+                text = c.get("/metrics").body();
+                return text.find("fuseguard_ocpp_errors_total{station=\"A\",kind=\"bad_frame\"} 1\n") != std::string::npos;
+            },
+            5s));
+        CHECK(text.find("fuseguard_modbus_reads_total{device=\"meter:grid\",result=\"good\"} ") != std::string::npos);
+        CHECK(text.find("fuseguard_modbus_reads_total{device=\"meter:grid\",result=\"failed\"} 0\n") != std::string::npos);
+        CHECK(text.find("# TYPE fuseguard_plan_duration_seconds histogram\n") != std::string::npos);
+        CHECK(text.find("fuseguard_plan_duration_seconds_count 0\n") == std::string::npos);
+        CHECK(text.find("fuseguard_plan_duration_seconds_bucket{le=\"+Inf\"} ") != std::string::npos);
+        CHECK(text.find("fuseguard_publish_duration_seconds_count ") != std::string::npos);
 
         // promtool (Debian's prometheus package) lints the exposition.
         const auto file = site.dir.write("metrics.txt", text);

@@ -49,6 +49,14 @@ public:
         send("GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
         return response();
     }
+    // A JSON POST, with the session cookie when there is one.
+    boost::beast::http::response<boost::beast::http::string_body> post(const std::string& target, const std::string& json,
+                                                                         const std::string& cookie = "") {
+        send("POST " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n" +
+             (cookie.empty() ? "" : "Cookie: " + cookie + "\r\n") + "Content-Length: " + std::to_string(json.size()) +
+             "\r\n\r\n" + json);
+        return response();
+    }
     // Bytes up to and including `marker`, or nothing when the connection
     // closes or times out first.
     std::string read_until(const std::string& marker) {

@@ -38,6 +38,7 @@ public:
         thread_.join();
     }
     http::Server& server() { return server_; }
+    boost::asio::io_context& io() { return io_; }
 
 private:
     boost::asio::io_context io_;

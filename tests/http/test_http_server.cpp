@@ -8,10 +8,12 @@
 
 #include "common/eventually.hpp"
 #include "http/http_client.hpp"
+#include "drivers/http/password.hpp"
 #include "http/server_under_test.hpp"
 
 using namespace fuseguard;
 using namespace fuseguard::test;
+namespace config = fuseguard::config;
 namespace beast_http = boost::beast::http;
 
 namespace {
@@ -21,6 +23,41 @@ http::Routes routes_with(http::StateBoard& board) {
 }  // namespace
 
 TEST_SUITE("HttpServer") {
+    TEST_CASE("a login is checked off the loop, a command's answer may take longer than io_time, and the connection goes on") {
+        http::StateBoard board;
+        http::Logins logins(config::HttpLogin{"operator", *http::hash_password("secret")});
+        auto routes = routes_with(board);
+        routes.logins = &logins;
+        ServerUnderTest* server = nullptr;
+        std::shared_ptr<boost::asio::steady_timer> station;
+        // A station that takes 1.5 s to answer, past the 1 s io_time below.
+        routes.command = [&](http::CommandCall call, std::function<void(http::CommandOutcome)> done) {
+            station = std::make_shared<boost::asio::steady_timer>(server->io(), std::chrono::milliseconds(1500));
+            station->async_wait([done, call](const boost::system::error_code&) {
+                done({"Accepted", R"({"action":")" + call.action + R"(","status":"Accepted"})"});
+            });
+        };
+        http::Limits limits;
+        limits.io_time = std::chrono::milliseconds(1000);
+        ServerUnderTest s(std::move(routes), limits);
+        server = &s;
+        Client c(s.port());
+        auto post = [&](const std::string& target, const std::string& body, const std::string& cookie) {
+            return c.post(target, body, cookie);
+        };
+        auto login = post("/api/login", R"({"user":"operator","password":"secret"})", "");
+        REQUIRE(login.result() == beast_http::status::ok);
+        const std::string set(login[beast_http::field::set_cookie]);
+        const auto cookie = set.substr(0, set.find(';'));
+        const auto asked = std::chrono::steady_clock::now();
+        auto answer = post("/api/chargers/CP1/unlock", R"({"connector":1})", cookie);
+        CHECK(std::chrono::steady_clock::now() - asked >= std::chrono::milliseconds(1400));
+        CHECK(answer.result() == beast_http::status::ok);
+        CHECK(nlohmann::json::parse(answer.body())["status"] == "Accepted");
+        // The same connection goes on.
+        CHECK(c.get("/metrics").body() == "fuseguard_up 1\n");
+    }
+
     TEST_CASE("a kept-alive connection is served request after request") {
         http::StateBoard board;
         ServerUnderTest s(routes_with(board));
@@ -54,11 +91,17 @@ TEST_SUITE("HttpServer") {
             CHECK(c.closed_by_server());
         }
         {
+            // Over 4 KB is refused before the route is looked at, and
+            // before the body is read.
             Client c(s.port());
-            c.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello");
-            const auto status = c.response().result();
-            // A body is refused before the route is looked at.
-            CHECK(status == beast_http::status::payload_too_large);
+            c.send("POST /api/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n");
+            CHECK(c.response().result() == beast_http::status::payload_too_large);
+            CHECK(c.closed_by_server());
+        }
+        {
+            Client c(s.port());
+            c.send("GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello");
+            CHECK(c.response().result() == beast_http::status::payload_too_large);
             CHECK(c.closed_by_server());
         }
         // The server is still there for the next one.

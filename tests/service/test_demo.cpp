@@ -114,6 +114,13 @@ TEST_SUITE("Demo") {
             CHECK(state[topic]["connectors"].is_array());
         }
         CHECK(state["site"]["fuse_limit_a"][0] == 100);
+        // README's login for the demo opens the operator commands.
+        const auto login = dashboard.post("/api/login", R"({"user":"demo","password":"demo"})");
+        CHECK(login.result() == boost::beast::http::status::ok);
+        const std::string cookie(login[boost::beast::http::field::set_cookie]);
+        const auto status = dashboard.post("/api/chargers/CP01/trigger_status", "{}", cookie.substr(0, cookie.find(';')));
+        CHECK(status.result() == boost::beast::http::status::ok);
+        CHECK(json::parse(status.body())["action"] == "trigger_status");
 
         fg.signal(SIGTERM);
         CHECK(fg.wait_exit(10s) == 0);

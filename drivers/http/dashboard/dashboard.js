@@ -6,6 +6,8 @@
 
 const state = new Map();  // topic ("site", "chargers/CP1", ...) -> payload
 let renderPending = false;
+// Who is logged in (null: nobody); operator commands are shown only then.
+let operator = null;
 
 function el(tag, attrs, ...children) {
   const e = document.createElement(tag);
@@ -87,7 +89,8 @@ function renderStations() {
       el("td", {}, c.failsafe ? c.failsafe.state : "–"),
       el("td", { class: "num" }, uptime("percent_24h")),
       el("td", { class: "num" }, uptime("percent_30d")),
-      el("td", {}, c.reason || ""));
+      el("td", {}, c.reason || ""),
+      el("td", { class: "operator" }, ...commandButtons(id, connectors)));
     body.append(row);
   }
 }
@@ -121,6 +124,72 @@ function renderNotifications() {
   document.getElementById("no-notes").hidden = notes.length > 0;
 }
 
+function commandButtons(id, connectors) {
+  const button = (label, action, args) => {
+    const b = el("button", { type: "button", class: "command", "data-station": id, "data-action": action }, label);
+    b.dataset.args = JSON.stringify(args || {});
+    return b;
+  };
+  return [button("Status", "trigger_status"), ...connectors.map((k) => button(`Unlock ${k.connector}`, "unlock", { connector: k.connector })),
+    button("Reset", "reset")];
+}
+
+async function post(path, body) {
+  const res = await fetch(path, {
+    method: "POST", credentials: "same-origin",
+    headers: { "Content-Type": "application/json" }, body: JSON.stringify(body || {}),
+  });
+  let answer = {};
+  try { answer = await res.json(); } catch (e) { answer = { error: res.statusText }; }
+  return { status: res.status, answer };
+}
+
+function showOperator(user) {
+  operator = user;
+  document.body.classList.toggle("logged-in", user != null);
+  document.getElementById("who").hidden = user == null;
+  document.getElementById("who-name").textContent = user || "";
+  document.getElementById("login").hidden = user != null;
+}
+
+function logCommand(text, ok) {
+  const list = document.getElementById("command-log");
+  list.prepend(el("li", { class: ok ? "ok" : "failed" }, `${new Date().toLocaleTimeString()} ${text}`));
+  while (list.children.length > 10) list.lastChild.remove();
+}
+
+async function runCommand(button) {
+  const { station, action, args } = button.dataset;
+  if (action === "reset" && !window.confirm(`Reset ${station}? Charging there stops while it restarts.`)) return;
+  const { status, answer } = await post(`/api/chargers/${encodeURIComponent(station)}/${action}`, JSON.parse(args));
+  if (status === 401) showOperator(null);
+  logCommand(`${station} ${action}: ${answer.status || status} ${answer.detail || answer.error || ""}`, answer.status === "Accepted");
+}
+
+async function setUpLogin() {
+  let session = { login: false, user: null };
+  try { session = await (await fetch("/api/session", { credentials: "same-origin" })).json(); } catch (e) { /* read-only */ }
+  if (!session.login) return;  // no login configured: the page stays read-only
+  showOperator(session.user);
+  document.getElementById("login").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const error = document.getElementById("login-error");
+    const password = document.getElementById("login-password");
+    const { status, answer } = await post("/api/login", { user: document.getElementById("login-user").value, password: password.value });
+    password.value = "";
+    error.textContent = status === 200 ? "" : answer.error || `refused (${status})`;
+    if (status === 200) showOperator(answer.user);
+  });
+  document.getElementById("logout").addEventListener("click", async () => {
+    await post("/api/logout");
+    showOperator(null);
+  });
+  document.querySelector("#stations tbody").addEventListener("click", (e) => {
+    const b = e.target.closest("button.command");
+    if (b && operator) runCommand(b);
+  });
+}
+
 function render() {
   renderNotifications();
   renderBudget(state.get("site"));
@@ -147,4 +216,5 @@ function connect() {
   events.addEventListener("reset", () => { state.clear(); scheduleRender(); });
 }
 
+setUpLogin();
 connect();
