@@ -43,7 +43,8 @@ void check_config(const std::string& topic, const json& c, std::set<std::string>
     std::smatch m;
     REQUIRE(std::regex_match(topic, m, std::regex("homeassistant/(sensor|binary_sensor)/([A-Za-z0-9_-]+)/([A-Za-z0-9_-]+)/config")));
     const bool sensor = m[1] == "sensor";
-    for (const auto& [key, value] : c.items()) {
+    for (const auto& item : c.items()) {
+        const std::string key = item.key();  // clang 14 cannot capture a structured binding (docs/testing.md)
         CAPTURE(key);
         CHECK((kCommonKeys.count(key) || (sensor && kSensorOnlyKeys.count(key))));
     }
@@ -57,7 +58,8 @@ void check_config(const std::string& topic, const json& c, std::set<std::string>
     CHECK(c["payload_not_available"] == "offline");
     const auto& d = c["device"];
     REQUIRE(d.is_object());
-    for (const auto& [key, value] : d.items()) {
+    for (const auto& item : d.items()) {
+        const std::string key = item.key();
         CAPTURE(key);
         CHECK(kDeviceKeys.count(key));
     }

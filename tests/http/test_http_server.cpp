@@ -56,6 +56,11 @@ TEST_SUITE("HttpServer") {
         CHECK(nlohmann::json::parse(answer.body())["status"] == "Accepted");
         // The same connection goes on.
         CHECK(c.get("/metrics").body() == "fuseguard_up 1\n");
+        // The station's timer goes before the io_context it runs on.
+        s.on_io([&] {
+            station.reset();
+            return 0;
+        });
     }
 
     TEST_CASE("a kept-alive connection is served request after request") {
