@@ -12,6 +12,8 @@
 #include <thread>
 
 #include "common/child_process.hpp"
+#include "common/eventually.hpp"
+#include "common/headless_chromium.hpp"
 #include "controller/mqtt_fixture.hpp"
 #include "http/http_client.hpp"
 
@@ -121,6 +123,36 @@ TEST_SUITE("Demo") {
         const auto status = dashboard.post("/api/chargers/CP01/trigger_status", "{}", cookie.substr(0, cookie.find(';')));
         CHECK(status.result() == boost::beast::http::status::ok);
         CHECK(json::parse(status.body())["action"] == "trigger_status");
+
+        // And in a real browser: the demo's page draws every station with the
+        // state and limit MQTT has for it.
+        HeadlessChromium browser("http://127.0.0.1:18080/", std::filesystem::path("/tmp/fuseguard-demo") / "chromium");
+        auto shown = [&] {
+            return browser.evaluate(
+                "[...document.querySelectorAll('#stations tbody tr')].map(r => r.dataset.station + '|' + "
+                "r.cells[2].textContent + '|' + r.cells[4].textContent)");
+        };
+        auto published = [&] {
+            json rows = json::array();
+            for (int i = 1; i <= 8; ++i) {
+                const auto j = json::parse(mqtt.last("fuseguard/demo/chargers/CP0" + std::to_string(i)).value_or("{}"));
+                char limit[32] = "–";
+                if (j.value("managed", false)) std::snprintf(limit, sizeof limit, "%.1f A", j["limit_a"].get<double>());
+                rows.push_back("CP0" + std::to_string(i) + "|" + j.value("state", "") + "|" + limit);
+            }
+            return rows;
+        };
+        // Live figures move: the page and MQTT agree at some moment within 10 s.
+        json page, mqtt_rows;
+        CHECK_MESSAGE(eventually(
+                          [&] {
+                              page = shown();
+                              mqtt_rows = published();
+                              return page == mqtt_rows;
+                          },
+                          10s),
+                      "the page shows " << page.dump() << ", MQTT " << mqtt_rows.dump());
+        CHECK(browser.evaluate("document.getElementById('link').textContent") == "live");
 
         fg.signal(SIGTERM);
         CHECK(fg.wait_exit(10s) == 0);
