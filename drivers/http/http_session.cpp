@@ -64,6 +64,9 @@ void Session::on_read(beast::error_code ec, std::size_t) {
 void Session::defer(Deferred deferred) {
     // A command waits for the station's answer, which may take longer than
     // io_time; its own timeout bounds the wait. Nothing is read meanwhile.
+    // Beast's deadline only fires on an operation in flight, and none is
+    // while we wait (the test passes without this line); cleared anyway so
+    // that the read's deadline is not what the reader of this code sees.
     stream_.expires_never();
     deferred.start([self = shared_from_this()](Response res) {
         if (self->server_alive_.expired()) return self->close();
