@@ -27,19 +27,30 @@ HeldLimitStore::HeldLimitStore(std::string path) : path_(std::move(path)) {
                      "; the limits stations held are not known");
         return;
     }
-    // {"limits": {id: amps}, "verified": [id]}; before the failsafe was
-    // verified it was the limits alone.
+    // {"limits": {id: amps}, "verified": [id], "ignoring": [id]}; before
+    // the failsafe was verified it was the limits alone.
     const auto limits = j.contains("limits") && j["limits"].is_object() ? j["limits"] : j;
     for (const auto& [id, v] : limits.items())
         if (v.is_number() && v.get<double>() >= 0) held_[id] = v.get<double>();
-    if (const auto it = j.find("verified"); it != j.end() && it->is_array())
-        for (const auto& id : *it)
-            if (id.is_string()) verified_.insert(id.get<std::string>());
+    auto read_ids = [&j](const char* key, std::set<std::string>& into) {
+        if (const auto it = j.find(key); it != j.end() && it->is_array())
+            for (const auto& id : *it)
+                if (id.is_string()) into.insert(id.get<std::string>());
+    };
+    read_ids("verified", verified_);
+    read_ids("ignoring", ignoring_);
 }
 
+namespace {
+bool mark(std::set<std::string>& ids, const std::string& id, bool in) { return in ? ids.insert(id).second : ids.erase(id) > 0; }
+}  // namespace
+
 void HeldLimitStore::set_verified(const std::string& id, bool verified) {
-    const bool changed = verified ? verified_.insert(id).second : verified_.erase(id) > 0;
-    if (changed) write();
+    if (mark(verified_, id, verified)) write();
+}
+
+void HeldLimitStore::set_ignores_limits(const std::string& id, bool ignores) {
+    if (mark(ignoring_, id, ignores)) write();
 }
 
 std::optional<double> HeldLimitStore::held(const std::string& id) const {
@@ -76,7 +87,7 @@ void HeldLimitStore::settle(const std::map<std::string, double>& holding) {
 void HeldLimitStore::write() {
     dirty_ = false;
     const std::string tmp = path_ + ".new";
-    const std::string text = nlohmann::json{{"limits", held_}, {"verified", verified_}}.dump();
+    const std::string text = nlohmann::json{{"limits", held_}, {"verified", verified_}, {"ignoring", ignoring_}}.dump();
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
     bool ok = fd >= 0;
     if (ok) ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());

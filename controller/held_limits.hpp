@@ -37,12 +37,20 @@ public:
     bool verified(const std::string& id) const { return verified_.count(id) > 0; }
     void set_verified(const std::string& id, bool verified);
 
+    // Whether the station was found drawing above the limits it accepted
+    // (limit_obeyed.cpp) and had not shown it obeys since: a restarted
+    // fuseguard goes on counting it at its capacity until a report shows it
+    // within its limit. Written at once on a change.
+    bool ignores_limits(const std::string& id) const { return ignoring_.count(id) > 0; }
+    void set_ignores_limits(const std::string& id, bool ignores);
+
 private:
     void write();
     std::string path_;
     bool dirty_ = false;
     std::map<std::string, double> held_;
     std::set<std::string> verified_;
+    std::set<std::string> ignoring_;
 };
 
 }  // namespace fuseguard::controller

@@ -24,10 +24,14 @@ void SiteController::restore_held_limits() {
         auto& s = model_.state.stations[i];
         const auto held = held_limits_->held(s.id);
         // Verified in the previous run: it holds the same layers now.
-        if (held_limits_->verified(s.id)) {
-            stations_[i].failsafe = ocpp::FailsafeVerdict::Verified;
-            s.fallback_trusted = fallback_trusted(stations_[i]);
+        if (held_limits_->verified(s.id)) stations_[i].failsafe = ocpp::FailsafeVerdict::Verified;
+        // It ignored its limits and had not shown it obeys again: a restart
+        // changes nothing at the station.
+        if (held_limits_->ignores_limits(s.id)) {
+            stations_[i].limit_ignored = true;
+            stations_[i].rejected = "it drew above its limits before fuseguard restarted";
         }
+        s.fallback_trusted = fallback_trusted(stations_[i]);
         if (!held || !s.fallback) continue;
         s.limit_in_force = policy::min(Amps::round_up(*held), s.max_current);
         s.limit_known = true;

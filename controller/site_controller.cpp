@@ -325,6 +325,7 @@ void SiteController::station_event(std::size_t i, const ocpp::StationEvent& ev) 
                 }
                 rt.in_flight.pop_front();
                 const bool was_managed = s.control == Control::Managed;
+                const double ended = s.limit_in_force.amps();
                 if (e.accepted && was_managed && cmd.limit < s.limit_in_force && cmd.sent_at > rt.wants_since)
                     rt.lowered_at = now_steady();
                 policy::apply_answer(model_.state, cmd,
@@ -332,7 +333,7 @@ void SiteController::station_event(std::size_t i, const ocpp::StationEvent& ev) 
                                      : e.unanswered ? policy::LimitOutcome::Unanswered
                                                     : policy::LimitOutcome::Refused);
                 if (e.accepted && !was_managed) limit_raised(i);  // its draw so far was its own doing
-                if (e.accepted) rt.limit_accepted_at = now_steady();
+                if (e.accepted) limit_replaced(i, was_managed ? std::optional(ended) : std::nullopt, now_steady());
                 // Accepting is what it always did: only its draw clears it.
                 if (rt.limit_ignored) s.control = Control::Rejected;
                 if (!e.accepted) {

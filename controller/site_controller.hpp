@@ -92,9 +92,11 @@ struct StationRuntime {
     std::string backend_cause;
     std::size_t backend_queued = 0;
     std::string failsafe_reason;
-    // When it last accepted a limit, and since when its reports show it
-    // drawing above it (limit_obeyed.cpp); it ignores its limits.
-    std::chrono::steady_clock::time_point limit_accepted_at{};
+    // The limits it held until a vehicle's response time ago (when each
+    // ended, what it was; +inf before its first), since when its reports
+    // show it drawing above all of them, and whether that made it one that
+    // ignores its limits (limit_obeyed.cpp).
+    std::deque<std::pair<std::chrono::steady_clock::time_point, double>> limits_ended;
     // What its notifications were last worked out from: while it is the
     // same, refresh_device_notifications has nothing to do for it.
     struct NotesFrom {
@@ -225,6 +227,9 @@ private:
     int transaction_priority(const std::string& station, const std::optional<std::string>& tag) const;
     // A station drawing above the limit it accepted ignores it.
     void check_limit_obeyed(std::size_t station, std::chrono::steady_clock::time_point now);
+    // A limit it accepted replaced `ended` (none: it was not managed, its
+    // draw was its own doing).
+    void limit_replaced(std::size_t station, std::optional<double> ended, std::chrono::steady_clock::time_point now);
     void refresh_uptime(std::size_t station);
     void station_event(std::size_t i, const ocpp::StationEvent& e);
     std::optional<std::size_t> station_index(const std::string& id) const;

@@ -5,6 +5,11 @@
 // from the profiles they really hold.
 #include <doctest/doctest.h>
 
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
+
 #include "site_under_test.hpp"
 
 using namespace fuseguard::test;
@@ -101,5 +106,79 @@ TEST_SUITE("Controller") {
         report_draw(*a, 15);
         REQUIRE(mqtt.wait_json("fg/notifications", [](const json& l) { return !has_note(l, "charger:A", "LimitIgnored"); }));
         REQUIRE(b->wait_calls("SetChargingProfile", [](auto& c) { return limit_of(c.back().payload) == 17; }, 10s));
+    }
+
+    // Its limit changing every couple of seconds (the building load moving)
+    // must not hide it: what counts is the highest limit it held within a
+    // vehicle's response time, not the time since its last one.
+    TEST_CASE("failsafe: a station ignoring a limit that changes every two seconds is still found") {
+        SiteUnderTest site;  // 40 A, 4 A non-EV, 2 A for the EMS: 17 A each
+        MqttWatcher mqtt(site.broker.port(), "fg/#");
+        auto a = charging(site, "A");
+        auto b = charging(site, "B");
+        REQUIRE(a->wait_calls("SetChargingProfile", [](auto& c) { return !c.empty() && limit_of(c.back().payload) == 17; }));
+        const auto until = std::chrono::steady_clock::now() + 30s;
+        std::optional<json> notes;
+        bool high = false;
+        std::set<double> limits;
+        while (!notes && std::chrono::steady_clock::now() < until) {
+            // 4 A and 8 A of building load in turn: 17 A and 15 A each.
+            high = !high;
+            site.meter.set_holding(100, high ? std::vector<std::uint16_t>{80, 80, 80} : std::vector<std::uint16_t>{40, 40, 40});
+            for (int i = 0; i < 2 && !notes; ++i) {
+                report_draw(*a, 28);
+                notes = mqtt.wait_json("fg/notifications", [](const json& l) { return has_note(l, "charger:A", "LimitIgnored"); }, 1s);
+            }
+            limits.insert(a->last_limit());
+        }
+        INFO(site.process->output());
+        CHECK(limits.size() >= 2);  // the limit did change under it
+        REQUIRE(notes);
+        REQUIRE(b->wait_calls("SetChargingProfile", [](auto& c) { return limit_of(c.back().payload) == 0; }, 10s));
+    }
+
+    // A restart changes nothing at the station: the next run counts it at
+    // its capacity from the start, and notifies it, until it obeys.
+    TEST_CASE("failsafe: a station found ignoring its limit is still counted at its capacity after a restart") {
+        SiteUnderTest site;
+        MqttWatcher mqtt(site.broker.port(), "fg/#");
+        {
+            auto a = charging(site, "A");
+            auto b = charging(site, "B");
+            REQUIRE(a->wait_calls("SetChargingProfile", [](auto& c) { return !c.empty() && limit_of(c.back().payload) == 17; }));
+            const auto until = std::chrono::steady_clock::now() + 20s;
+            std::optional<json> notes;
+            while (!notes && std::chrono::steady_clock::now() < until) {
+                report_draw(*a, 30);
+                notes = mqtt.wait_json("fg/notifications", [](const json& l) { return has_note(l, "charger:A", "LimitIgnored"); }, 1s);
+            }
+            REQUIRE(notes);
+        }
+        REQUIRE(site.stop() == 0);
+        const auto sites_before = mqtt.history("fg/site").size(), notes_before = mqtt.history("fg/notifications").size();
+        site.start();
+        // Not connected yet: its capacity, not its 6 A fallback, in what the
+        // new run publishes first, and notified.
+        const auto until = std::chrono::steady_clock::now() + 10s;
+        while ((mqtt.history("fg/site").size() <= sites_before || mqtt.history("fg/notifications").size() <= notes_before) &&
+               std::chrono::steady_clock::now() < until)
+            std::this_thread::sleep_for(20ms);
+        const auto sites = mqtt.history("fg/site");
+        REQUIRE(sites.size() > sites_before);
+        const auto first = json::parse(sites[sites_before]);
+        const auto* d = deduction_of(first, "charger:A");
+        REQUIRE(d);
+        CHECK(phases_are((*d)["current_a"], 32));
+        const auto notes = mqtt.history("fg/notifications");
+        REQUIRE(notes.size() > notes_before);
+        CHECK(has_note(json::parse(notes[notes_before]), "charger:A", "LimitIgnored"));
+        // Back and drawing within its limit: managed again, the mark gone from state_dir.
+        auto a = charging(site, "A");
+        REQUIRE(a->wait_calls("SetChargingProfile", [](auto& c) { return !c.empty(); }));
+        report_draw(*a, std::max(0.0, a->last_limit() - 1));
+        REQUIRE(mqtt.wait_json("fg/notifications", [](const json& l) { return !has_note(l, "charger:A", "LimitIgnored"); }));
+        std::stringstream held;
+        held << std::ifstream(site.dir.path / "state" / "held_limits.json").rdbuf();
+        CHECK(held.str().find("\"ignoring\":[]") != std::string::npos);
     }
 }

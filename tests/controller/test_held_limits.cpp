@@ -49,6 +49,21 @@ TEST_SUITE("Controller") {
         CHECK_FALSE(HeldLimitStore(path).verified("A"));
     }
 
+    TEST_CASE("held limits: a station found ignoring its limits is on disk at once, until it obeys") {
+        TempDir dir;
+        const std::string path = (dir.path / "held_limits.json").string();
+        HeldLimitStore store(path);
+        CHECK_FALSE(store.ignores_limits("A"));
+        store.set_ignores_limits("A", true);
+        CHECK(HeldLimitStore(path).ignores_limits("A"));
+        CHECK_FALSE(HeldLimitStore(path).ignores_limits("B"));
+        store.set_verified("B", true);  // one list does not disturb the other
+        CHECK(HeldLimitStore(path).ignores_limits("A"));
+        store.set_ignores_limits("A", false);
+        CHECK_FALSE(HeldLimitStore(path).ignores_limits("A"));
+        CHECK(HeldLimitStore(path).verified("B"));
+    }
+
     TEST_CASE("held limits: a file that is not what fuseguard writes is read as empty, and a broken one kept aside") {
         TempDir dir;
         for (const char* text : {"", "{", "[1,2]", "{\"A\": \"20\", \"B\": -3}"}) {
