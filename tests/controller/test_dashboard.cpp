@@ -3,12 +3,12 @@
 // the very payloads MQTT gets, live, and the metrics pass promtool.
 #include <doctest/doctest.h>
 
-#include <cstdio>
 #include <fstream>
 #include <thread>
 #include <nlohmann/json.hpp>
 
 #include "common/eventually.hpp"
+#include "common/dashboard_rows.hpp"
 #include "common/headless_chromium.hpp"
 #include "http/http_client.hpp"
 #include "site_under_test.hpp"
@@ -112,20 +112,10 @@ TEST_SUITE("Dashboard") {
         REQUIRE(mqtt.wait_json("fg/chargers/A", [](const json& j) { return j["managed"] == true; }));
         REQUIRE(mqtt.wait_json("fg/chargers/B", [](const json& j) { return j["state"] == "online"; }));
         // What the page should show for a station: MQTT's state and limit.
-        auto row_of = [&](const std::string& id) {
-            const auto j = json::parse(*mqtt.last("fg/chargers/" + id));
-            char limit[32] = "–";
-            if (j["managed"] == true) std::snprintf(limit, sizeof limit, "%.1f A", j["limit_a"].get<double>());
-            return id + "|" + j["state"].get<std::string>() + "|" + limit;
-        };
+        auto row_of = [&](const std::string& id) { return station_row(id, json::parse(*mqtt.last("fg/chargers/" + id))); };
 
         HeadlessChromium browser("http://127.0.0.1:" + std::to_string(port) + "/", site.dir.path / "chromium");
-        // The stations table as the page drew it: "id|state|limit" per row.
-        auto rows = [&] {
-            return browser.evaluate(
-                "[...document.querySelectorAll('#stations tbody tr')].map(r => r.dataset.station + '|' + "
-                "r.cells[2].textContent + '|' + r.cells[4].textContent)");
-        };
+        auto rows = [&] { return stations_table(browser); };
         json shown;
         CHECK_MESSAGE(eventually(
                           [&] {

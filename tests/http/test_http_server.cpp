@@ -42,15 +42,12 @@ TEST_SUITE("HttpServer") {
         ServerUnderTest s(std::move(routes), limits);
         server = &s;
         Client c(s.port());
-        auto post = [&](const std::string& target, const std::string& body, const std::string& cookie) {
-            return c.post(target, body, cookie);
-        };
-        auto login = post("/api/login", R"({"user":"operator","password":"secret"})", "");
+        auto login = c.post("/api/login", R"({"user":"operator","password":"secret"})", "");
         REQUIRE(login.result() == beast_http::status::ok);
         const std::string set(login[beast_http::field::set_cookie]);
         const auto cookie = set.substr(0, set.find(';'));
         const auto asked = std::chrono::steady_clock::now();
-        auto answer = post("/api/chargers/CP1/unlock", R"({"connector":1})", cookie);
+        auto answer = c.post("/api/chargers/CP1/unlock", R"({"connector":1})", cookie);
         CHECK(std::chrono::steady_clock::now() - asked >= std::chrono::milliseconds(1400));
         CHECK(answer.result() == beast_http::status::ok);
         CHECK(nlohmann::json::parse(answer.body())["status"] == "Accepted");

@@ -6,13 +6,13 @@
 
 #include <algorithm>
 #include <csignal>
-#include <cstdio>
 #include <map>
 #include <optional>
 #include <thread>
 
 #include "common/child_process.hpp"
 #include "common/eventually.hpp"
+#include "common/dashboard_rows.hpp"
 #include "common/headless_chromium.hpp"
 #include "controller/mqtt_fixture.hpp"
 #include "http/http_client.hpp"
@@ -127,18 +127,12 @@ TEST_SUITE("Demo") {
         // And in a real browser: the demo's page draws every station with the
         // state and limit MQTT has for it.
         HeadlessChromium browser("http://127.0.0.1:18080/", std::filesystem::path("/tmp/fuseguard-demo") / "chromium");
-        auto shown = [&] {
-            return browser.evaluate(
-                "[...document.querySelectorAll('#stations tbody tr')].map(r => r.dataset.station + '|' + "
-                "r.cells[2].textContent + '|' + r.cells[4].textContent)");
-        };
+        auto shown = [&] { return stations_table(browser); };
         auto published = [&] {
             json rows = json::array();
             for (int i = 1; i <= 8; ++i) {
-                const auto j = json::parse(mqtt.last("fuseguard/demo/chargers/CP0" + std::to_string(i)).value_or("{}"));
-                char limit[32] = "–";
-                if (j.value("managed", false)) std::snprintf(limit, sizeof limit, "%.1f A", j["limit_a"].get<double>());
-                rows.push_back("CP0" + std::to_string(i) + "|" + j.value("state", "") + "|" + limit);
+                const std::string id = "CP0" + std::to_string(i);
+                rows.push_back(station_row(id, json::parse(mqtt.last("fuseguard/demo/chargers/" + id).value_or("{}"))));
             }
             return rows;
         };

@@ -2,11 +2,14 @@
 // The soak's checker (test_soak.cpp): every 10 ms, what could flow through
 // each fuse phase, from the devices' side and never from fuseguard's: what
 // each station may draw under the profiles it holds, plus the building load
-// and the EMS's reservation as they really are (Truth). Any phase over the
-// fuse is a violation, kept with the step and each station's share.
+// and the EMS's reservation as they really are (Truth). A station that
+// ignores its profiles adds what its car draws beyond them, once fuseguard
+// could have found it (kDetection). Any phase over the fuse is a violation,
+// kept with the step and each station's share.
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <deque>
 #include <functional>
 #include <mutex>
 #include <sstream>
@@ -21,8 +24,11 @@ namespace fuseguard::test::soak {
 class Checker {
 public:
     using StationLimits = std::array<double, kStations>;
-    // `may_draw`: the most each station may draw now (AutoStation::may_draw_now).
-    Checker(std::function<StationLimits()> may_draw, Truth& truth) : may_draw_(std::move(may_draw)), truth_(truth) {}
+    // `may_draw`: the most each station may draw now under its profiles
+    // (AutoStation::may_draw_now). `ignoring`: what the car of a station
+    // that ignores them draws (0 for the others).
+    Checker(std::function<StationLimits()> may_draw, std::function<StationLimits()> ignoring, Truth& truth)
+        : may_draw_(std::move(may_draw)), ignoring_(std::move(ignoring)), truth_(truth) {}
     ~Checker() { stop(); }
     Checker(const Checker&) = delete;
     Checker& operator=(const Checker&) = delete;
@@ -54,10 +60,15 @@ private:
         // Twice, each station's least of the two: a lowering at one station
         // and the raise it made room for at another, seen in the wrong
         // order, are not an overload.
-        const StationLimits first = may_draw_(), second = may_draw_();
-        StationLimits least{};
+        const StationLimits first = may_draw_(), second = may_draw_(), ignoring = ignoring_();
+        StationLimits least{}, beyond{};
+        for (std::size_t i = 0; i < least.size(); ++i) {
+            least[i] = std::min(first[i], second[i]);
+            beyond[i] = std::max(0.0, ignoring[i] - least[i] - ignore_tolerance(least[i]));
+        }
+        beyond = noticed(beyond);
         double stations = 0;
-        for (std::size_t i = 0; i < least.size(); ++i) stations += least[i] = std::min(first[i], second[i]);
+        for (std::size_t i = 0; i < least.size(); ++i) stations += least[i] += beyond[i];
         const auto others = truth_.effective();
         ++checks_;
         for (int p = 0; p < 3; ++p) {
@@ -75,8 +86,22 @@ private:
         }
     }
 
-    std::function<StationLimits()> may_draw_;
+    // Per station, the least of what it drew beyond its profiles (and the
+    // tolerance) over the last kDetection: a rise counts once fuseguard
+    // could have found it and made room, a fall at once.
+    StationLimits noticed(const StationLimits& now) {
+        const auto at = Clock::now();
+        beyond_history_.push_back({at, now});
+        while (beyond_history_.size() > 1 && beyond_history_[1].first <= at - kDetection) beyond_history_.pop_front();
+        StationLimits least = now;
+        for (const auto& [when, beyond] : beyond_history_)
+            for (std::size_t i = 0; i < least.size(); ++i) least[i] = std::min(least[i], beyond[i]);
+        return least;
+    }
+
+    std::function<StationLimits()> may_draw_, ignoring_;
     Truth& truth_;
+    std::deque<std::pair<Clock::time_point, StationLimits>> beyond_history_;  // the checker thread's alone
     std::atomic<int> step_{0};
     std::thread thread_;
     std::atomic<bool> stop_{false};

@@ -20,6 +20,19 @@ inline constexpr double kFuse = 100;
 inline constexpr double kCapacity = 32;
 inline constexpr double kMeterFallback = 10, kEmsFallback = 5;  // the truth never exceeds them: a valid installation
 inline constexpr auto kReaction = 3s;
+// A station that ignores its profiles is found from its draw
+// (controller/limit_obeyed.cpp): a report above every limit it held within a
+// vehicle's response time (5 s), once it has held one for that long, and
+// another at least 5 s later. A car that arrives at such a station begins
+// to draw before its first limit: about 10 s after it, plus a report (every
+// step, a fraction of a second, while it ignores them), plus a plan and the
+// other stations' answers (some late: kSlowAnswer), fuseguard has made room.
+// What it draws beyond its profiles counts from this long after it began.
+inline constexpr auto kDetection = 15s;
+// What fuseguard lets a station draw above its limit before it counts as
+// ignoring it (vehicles draw a little above the pilot signal, station meters
+// are not exact): below that, nobody could tell it from noise.
+inline double ignore_tolerance(double limit_a) { return 2.0 + 0.05 * limit_a; }
 inline constexpr int kStations = 50;
 inline constexpr auto kSlowAnswer = 800ms;  // a station writing its profiles to flash
 

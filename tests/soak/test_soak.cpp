@@ -4,8 +4,9 @@
 // meter and the EMS, and 50 AutoStations (tests/controller/auto_station.hpp,
 // which keep their charging profiles with the same engine as a station:
 // HeldProfiles). A seeded schedule of faults runs against them: stations
-// dropping and reconnecting, rebooting, falling silent, refusing profiles
-// or answering them late, sending garbage, cars coming and going; the
+// dropping and reconnecting, rebooting, falling silent, refusing profiles,
+// answering them late or accepting and ignoring them, sending garbage, cars
+// coming and going; the
 // meter and the EMS going mute, refusing or answering garbage (all ones,
 // NaN, infinity, a negative current); the building load and the EMS's
 // reservation moving;
@@ -17,11 +18,14 @@
 // draw under the profiles it holds (kept across its reconnections, as a real
 // station keeps them), plus the true building load and the EMS's true
 // reservation. A rise of those two counts only after kReaction, the time
-// any controller needs to see it and lower the stations. Any phase over the
-// fuse is a violation.
+// any controller needs to see it and lower the stations. A station that
+// accepts its profiles and ignores them (its car draws what it wants) adds
+// what it draws beyond them once fuseguard could have found it from its
+// reports (kDetection). Any phase over the fuse is a violation.
 //
 //   FUSEGUARD_SOAK_SEED=S    replays the schedule of a run (the seed is printed)
 //   FUSEGUARD_SOAK_STEPS=N   steps (default 300; docs/testing.md for the long mode)
+//   FUSEGUARD_SOAK_LOG=F     writes fuseguard's whole log to F at the end
 #include <doctest/doctest.h>
 
 #include <array>
@@ -64,6 +68,7 @@ struct Station {
     double car_max_a = 16;  // what the car plugged in can take
     bool rejecting = false;
     bool slow = false;  // answers its profiles late (busy writing flash)
+    bool disobeying = false;  // accepts its profiles and lets the car draw what it wants
     bool rebooting = false;  // its charge ended with the reboot: the car starts a new one
     std::optional<Clock::time_point> reconnect_at;
 };
@@ -129,7 +134,10 @@ public:
         else if (pick < 62) reload(true);
         else if (pick < 64) reload(false);
         else if (pick < 65) kill_fuseguard();
-        for (int i = 0; i < 4; ++i) report_draw();  // stations report every few seconds each
+        else if (pick < 67) disobey_profiles();
+        for (int i = 0; i < 4; ++i) report_draw(any_station());  // stations report every few seconds each
+        for (auto& s : stations_)
+            if (s.disobeying) report_draw(s);
         wait_a_little();
     }
 
@@ -163,8 +171,17 @@ public:
         return all.substr(all.size() > 6000 ? all.size() - 6000 : 0);
     }
     std::string figures() const { return figures_.str(); }
+    std::string whole_log() const { return log_ + (fuseguard_ ? fuseguard_->output() : ""); }
     bool fuseguard_crashed() const { return crashed_; }
     std::size_t most_open_files() const { return most_open_files_; }
+    // Stations that ignored their profiles for a while, and how often fuseguard said one did.
+    int disobeyed() const { return disobeyed_; }
+    std::size_t found_ignoring() const {
+        const std::string all = whole_log();
+        std::size_t n = 0;
+        for (auto at = all.find(" ignores its limit ("); at != std::string::npos; at = all.find(" ignores its limit (", at + 1)) ++n;
+        return n;
+    }
 
 private:
     using Action = std::function<void()>;
@@ -242,7 +259,7 @@ private:
     }
     void drop_station() {
         auto& s = any_station();
-        if (!s.link->connected() || s.reconnect_at) return;
+        if (!s.link->connected() || s.reconnect_at || s.disobeying) return;
         s.link->close();
         // Mostly back within seconds; a third stay away past their failsafe
         // step-down (5 s after the last renewal, plus the vehicle's response).
@@ -256,7 +273,7 @@ private:
     // 2-10 s with the car starting a new transaction.
     void reboot_station() {
         auto& s = any_station();
-        if (!s.link->connected() || s.reconnect_at) return;
+        if (!s.link->connected() || s.reconnect_at || s.disobeying) return;
         if (s.charging) s.link->stop_transaction();
         s.link->close();
         s.rebooting = true;
@@ -264,7 +281,7 @@ private:
     }
     void silence_station() {
         auto& s = any_station();
-        if (!s.link->connected() || s.reconnect_at) return;
+        if (!s.link->connected() || s.reconnect_at || s.disobeying) return;
         s.link->go_deaf();  // connected, answering nothing: fuseguard must find it lost
         s.reconnect_at = Clock::now() + std::chrono::milliseconds(std::uniform_int_distribution<int>(1000, 6000)(rng_));
     }
@@ -290,6 +307,31 @@ private:
             s.link->set_answer_delay("SetChargingProfile", 0ms);
         });
     }
+    // A station that accepts every profile and lets the car draw what it
+    // wants (go-eCharger API issue 249, evcc issue 31597), for a while. It
+    // stays connected meanwhile: gone before its reports gave it away, it
+    // could draw anything and no controller would know.
+    // One with a car, where it matters.
+    void disobey_profiles() {
+        std::vector<Station*> candidates;
+        for (auto& c : stations_)
+            if (c.charging && !c.disobeying && c.link->connected() && !c.reconnect_at) candidates.push_back(&c);
+        if (candidates.empty()) return;
+        auto& s = *candidates[std::uniform_int_distribution<std::size_t>(0, candidates.size() - 1)(rng_)];
+        ++disobeyed_;
+        {
+            std::lock_guard lock(stations_mutex_);
+            s.disobeying = true;
+        }
+        const double seconds = uniform(8, 30);
+        figures_ << "step " << step_ << ": " << s.id << " ignores its profiles for " << std::lround(seconds) << " s; "
+                 << (s.charging ? "its car takes " + std::to_string(std::lround(s.car_max_a)) + " A" : "no car")
+                 << ", it holds " << s.link->allowed_now(kCapacity) << " A\n";
+        later(seconds, [this, &s] {
+            std::lock_guard lock(stations_mutex_);
+            s.disobeying = false;
+        });
+    }
     void garbage_from_station() {
         static const std::array<const char*, 6> kGarbage = {
             "not json", "[2]", R"([2,"g1","MeterValues",{"connectorId":"x"}])", R"([3,"nobody",{}])",
@@ -308,19 +350,22 @@ private:
             s.link->stop_transaction();
             s.link->status(1, "Available");
         } else {
-            s.car_max_a = uniform(10, 32);
+            const double car_max_a = uniform(10, 32);
+            std::lock_guard lock(stations_mutex_);  // the checker reads the car of a station that ignores its profiles
+            s.car_max_a = car_max_a;
             s.suspended = false;
             s.link->status(1, "Preparing");
             s.link->start_transaction();
             s.link->status(1, "Charging");
         }
+        std::lock_guard lock(stations_mutex_);
         s.charging = !s.charging;
     }
-    // A car takes what it is offered, up to what it can take.
-    void report_draw() {
-        auto& s = any_station();
+    // A car takes what it is offered, up to what it can take; at a station
+    // that ignores its profiles, what it can take.
+    void report_draw(Station& s) {
         if (!s.link->connected() || s.reconnect_at) return;
-        const double offered = s.link->allowed_now(kCapacity);
+        const double offered = s.disobeying ? kCapacity : s.link->allowed_now(kCapacity);
         const double draws = s.charging && offered >= 6 ? std::min(offered, s.car_max_a) : 0;
         // Offered less than a car can take, the station says it suspended
         // the charge (SuspendedEVSE), and Charging again once offered enough.
@@ -432,12 +477,20 @@ private:
         figures_ << ", " << busy << " cars; held:" << held.str() << "\n";
     }
 
-    // What the checker reads: each station's most, by what it holds.
+    // What the checker reads: each station's most, by what it holds, and
+    // what the car of one that ignores it draws.
     Checker::StationLimits may_draw() {
         Checker::StationLimits most{};
         std::lock_guard lock(stations_mutex_);
         for (std::size_t i = 0; i < stations_.size(); ++i) most[i] = stations_[i].link->may_draw_now(kCapacity);
         return most;
+    }
+    Checker::StationLimits ignoring() {
+        Checker::StationLimits draws{};
+        std::lock_guard lock(stations_mutex_);
+        for (std::size_t i = 0; i < stations_.size(); ++i)
+            if (stations_[i].disobeying && stations_[i].charging) draws[i] = stations_[i].car_max_a;
+        return draws;
     }
 
     std::mt19937_64 rng_;
@@ -455,11 +508,11 @@ private:
     Truth truth_;
     std::vector<std::pair<Clock::time_point, Action>> due_;
     bool broker_down_ = false, killed_ = false, crashed_ = false;
-    int step_ = 0, starts_ = 0;
+    int step_ = 0, starts_ = 0, disobeyed_ = 0;
     std::size_t busy_target_ = 8;
     std::ostringstream figures_;
     std::size_t most_open_files_ = 0;
-    Checker checker_{[this] { return may_draw(); }, truth_};  // last: stopped before the stations go
+    Checker checker_{[this] { return may_draw(); }, [this] { return ignoring(); }, truth_};  // last: stopped before the stations go
 };
 
 }  // namespace
@@ -484,8 +537,10 @@ TEST_SUITE("Soak") {
         CHECK(violations.empty());
         CHECK(soak.checks() > static_cast<std::size_t>(steps));
         MESSAGE("checks: " << soak.checks() << ", the most that could flow on a phase: " << soak.closest() << " A of "
-                           << kFuse << "\n" << soak.figures());
+                           << kFuse << "; stations ignoring their profiles: " << soak.disobeyed() << ", found "
+                           << soak.found_ignoring() << " times\n" << soak.figures());
         CHECK(soak.most_open_files() < kStations + 100);
         CHECK(soak.stop_fuseguard() == 0);
+        if (const char* path = std::getenv("FUSEGUARD_SOAK_LOG"); path && *path) std::ofstream(path) << soak.whole_log();
     }
 }
