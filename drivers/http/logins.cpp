@@ -1,5 +1,6 @@
 #include "logins.hpp"
 
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include <algorithm>
@@ -48,12 +49,11 @@ std::string Logins::open(Clock::time_point now) {
     checking_ = false;
     unsigned char bytes[32];
     if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("no random bytes for a session token");
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string token;
-    for (unsigned char b : bytes) {
-        token += kHex[b >> 4];
-        token += kHex[b & 15];
-    }
+    std::string token(2 * sizeof bytes + 1, '\0');  // hex, and OpenSSL's NUL
+    std::size_t length = 0;
+    if (OPENSSL_buf2hexstr_ex(token.data(), token.size(), &length, bytes, sizeof bytes, '\0') != 1)
+        throw std::runtime_error("cannot write a session token");
+    token.resize(length - 1);
     if (sessions_.size() >= kSessions) {
         const auto oldest = std::min_element(sessions_.begin(), sessions_.end(),
                                              [](const auto& a, const auto& b) { return a.second < b.second; });

@@ -1,6 +1,7 @@
 #include "http_session.hpp"
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
@@ -12,23 +13,12 @@ namespace fuseguard::ocpp {
 namespace http = boost::beast::http;
 
 std::string basic_auth(const std::string& id, const std::string& password) {
-    static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     const std::string in = id + ":" + password;
-    std::string out = "Basic ";
-    std::size_t i = 0;
-    for (; i + 2 < in.size(); i += 3) {
-        const unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8) |
-                           static_cast<unsigned char>(in[i + 2]);
-        for (int k = 18; k >= 0; k -= 6) out += kAlphabet[(v >> k) & 63];
-    }
-    if (i < in.size()) {
-        unsigned v = static_cast<unsigned char>(in[i]) << 16;
-        if (i + 1 < in.size()) v |= static_cast<unsigned char>(in[i + 1]) << 8;
-        out += kAlphabet[(v >> 18) & 63];
-        out += kAlphabet[(v >> 12) & 63];
-        out += i + 1 < in.size() ? kAlphabet[(v >> 6) & 63] : '=';
-        out += '=';
-    }
+    std::string out(6 + 4 * ((in.size() + 2) / 3) + 1, '\0');  // "Basic ", base64, and OpenSSL's NUL
+    out.replace(0, 6, "Basic ");
+    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data() + 6),
+                                  reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
+    out.resize(6 + static_cast<std::size_t>(n));
     return out;
 }
 

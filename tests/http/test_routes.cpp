@@ -183,6 +183,10 @@ TEST_SUITE("HttpRoutes") {
         const std::string set(ok[beast_http::field::set_cookie]);
         CHECK(set.find("HttpOnly") != std::string::npos);
         CHECK(set.find("SameSite=Strict") != std::string::npos);
+        // 256 random bits, in hex.
+        const std::string token = cookie_of(ok).substr(cookie_of(ok).find('=') + 1);
+        CHECK(token.size() == 64);
+        CHECK(token.find_first_not_of("0123456789ABCDEFabcdef") == std::string::npos);
         const auto cookie = "theme=dark; " + cookie_of(ok);
         auto session = nlohmann::json::parse(response(answer([&] {
                                                           auto r = request(beast_http::verb::get, "/api/session");

@@ -24,6 +24,13 @@ TEST_SUITE("OcppServer") {
         CHECK(upgrade_status(fx.port, "/ocpp/CP1/extra") == 404);
     }
 
+    TEST_CASE("basic auth: the header a station sends, padded as RFC 7617 and 4648 say") {
+        CHECK(ocpp::basic_auth("CP1", "s3cret") == "Basic Q1AxOnMzY3JldA==");
+        CHECK(ocpp::basic_auth("a", "") == "Basic YTo=");
+        CHECK(ocpp::basic_auth("ab", "c") == "Basic YWI6Yw==");
+        CHECK(ocpp::basic_auth("CP-7", "p\xc3\xa4ssw\xc3\xb6rd") == "Basic Q1AtNzpww6Rzc3fDtnJk");  // UTF-8 as it is
+    }
+
     TEST_CASE("security profile 1: a password is required and checked (401)") {
         OcppFixture fx({{"CP1", std::string("s3cret")}});
         CHECK(upgrade_status(fx.port, "/ocpp/CP1") == 401);
