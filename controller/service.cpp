@@ -29,7 +29,7 @@ bool same_listener(const config::OcppConfig& a, const config::OcppConfig& b) {
            a.offline_after_s == b.offline_after_s && a.profile_purpose == b.profile_purpose;
 }
 
-// A changed backend reconnects every station (and so its link to the CSMS).
+// Whether a reload changes anything in the backend section.
 bool same_backend(const std::optional<config::BackendConfig>& a, const std::optional<config::BackendConfig>& b) {
     if (!a || !b) return !a && !b;
     return a->url == b->url && a->ca == b->ca && a->cert == b->cert && a->key == b->key &&
@@ -315,9 +315,22 @@ void Service::apply(const config::Config& cfg) {
     if (mqtt_ || board_) publisher_ = std::make_unique<StatePublisher>(io_, *site_, outlets());
     logged_budget_.reset();
     log_budget();  // what it starts with: every device unknown
-    if (ocpp_ && same_listener(ocpp_->config(), cfg.ocpp) && same_backend(ocpp_->backend(), cfg.backend)) {
+    // A changed backend keeps the stations connected and reconnects their
+    // links to the CSMS; adding or removing it changes what the OCPP side
+    // is, and starts it again.
+    const bool backend_kept = ocpp_ && ocpp_->backend().has_value() == cfg.backend.has_value();
+    if (ocpp_ && same_listener(ocpp_->config(), cfg.ocpp) && backend_kept) {
         ocpp_->set_stations(station_list(cfg));
         ocpp_->authorization().configure(cfg.authorization, cfg.backend.has_value());
+        if (!same_backend(ocpp_->backend(), cfg.backend)) {
+            try {
+                ocpp_->set_backend(*cfg.backend);
+                log::info("ocpp: the backend changed: each station's link to the CSMS reconnects");
+            } catch (const std::exception& e) {
+                log::error(std::string("ocpp: cannot use the new backend's TLS files (") + e.what() +
+                           "): the links keep the previous backend");
+            }
+        }
     } else {
         if (ocpp_) ocpp_->stop();
         ocpp_.reset();

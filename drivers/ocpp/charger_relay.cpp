@@ -43,6 +43,15 @@ void ChargerSession::open_backend() {
     report_backend_limit();  // what the CSMS set before a reconnection still holds
 }
 
+void ChargerSession::reopen_backend(const std::string& why) {
+    if (closed_ || !backend_) return;
+    log::info("ocpp: " + id_ + ": reconnecting to the CSMS: " + why);
+    backend_->stop();  // its handlers go with it: nothing more comes from it
+    backend_.reset();
+    backend_lost(why);
+    open_backend();
+}
+
 std::shared_ptr<BackendLink> ChargerSession::make_backend_link(BackendLink::Target target,
                                                                BackendLink::Handlers handlers) {
     return BackendLink::create(ping_timer_.get_executor(), server_.backend_tls(), std::move(target), std::move(handlers));

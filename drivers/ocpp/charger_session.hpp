@@ -58,6 +58,10 @@ public:
     void transaction_seen(int connector, const std::string& transaction_id);
     // Ends the session (replaced by a newer connection, shutdown, silence).
     void close(std::string cause);
+    // Its link to the CSMS starts again from the server's backend and
+    // station table (a reload changed them); the station stays connected.
+    // What the old link left unanswered is handled as when a link drops.
+    void reopen_backend(const std::string& why);
 
     const std::string& id() const { return id_; }
     Version version() const { return version_; }

@@ -59,7 +59,8 @@ std::uint16_t Server::start() {
             tls_->set_verify_mode(net::ssl::verify_peer | net::ssl::verify_fail_if_no_peer_cert);
         }
     }
-    if (backend_ && backend_->tls) backend_tls_.emplace(backend_tls_context(backend_->ca, backend_->cert, backend_->key));
+    if (backend_ && backend_->tls)
+        backend_tls_.push_back(std::make_unique<net::ssl::context>(backend_tls_context(backend_->ca, backend_->cert, backend_->key)));
     const tcp::endpoint ep{net::ip::make_address(cfg_.listen_host), cfg_.listen_port};
     acceptor_.emplace(io_);
     acceptor_->open(ep.protocol());
@@ -150,17 +151,31 @@ void Server::flush_refusals() {
 }
 
 void Server::set_stations(std::vector<Station> stations) {
+    auto before = std::move(stations_);
     stations_.clear();
     for (auto& s : stations) stations_.emplace(s.id, std::move(s));
     for (auto it = sessions_.begin(); it != sessions_.end();) {
         auto s = it->second.lock();
-        if (!stations_.count(it->first)) {
+        const auto now = stations_.find(it->first);
+        if (now == stations_.end()) {
             it = sessions_.erase(it);
             if (s) s->close("no longer in the configuration");
-        } else {
-            ++it;
+            continue;
         }
+        const auto was = before.find(it->first);
+        const bool same_upstream = was != before.end() && was->second.backend_identity == now->second.backend_identity &&
+                                   was->second.backend_password == now->second.backend_password;
+        if (s && backend_ && !same_upstream) s->reopen_backend("its identity or password at the CSMS changed");
+        ++it;
     }
+}
+
+void Server::set_backend(config::BackendConfig backend) {
+    if (backend.tls)
+        backend_tls_.push_back(std::make_unique<net::ssl::context>(backend_tls_context(backend.ca, backend.cert, backend.key)));
+    backend_ = std::move(backend);
+    for (auto& [id, weak] : sessions_)
+        if (auto s = weak.lock()) s->reopen_backend("the backend configuration changed");
 }
 
 const Server::Station* Server::station(const std::string& id) const {

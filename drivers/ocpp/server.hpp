@@ -75,8 +75,14 @@ public:
     bool command(const std::string& id, const std::function<outbound::Request(Version)>& make, CommandDone done);
     bool connected(const std::string& id) const;
     // A reloaded configuration: new passwords apply from the next connection;
-    // stations no longer configured are disconnected.
+    // stations no longer configured are disconnected; a station whose
+    // identity or password at the CSMS changed reconnects its link to it.
     void set_stations(std::vector<Station> stations);
+    // A reload that changes the `backend:` section (this server has one,
+    // and keeps one): each station's link to the CSMS reconnects to the new
+    // one, and the stations stay connected. Throws, changing nothing, when
+    // the new TLS files cannot be loaded.
+    void set_backend(config::BackendConfig backend);
 
     // Used by the sessions.
     const config::OcppConfig& config() const { return cfg_; }
@@ -95,7 +101,9 @@ public:
     // station would keep them, across its reconnections.
     HeldProfiles& backend_profiles(const std::string& id) { return backend_profiles_[id]; }
     // The client context for a wss:// backend (loaded by start()).
-    boost::asio::ssl::context* backend_tls() { return backend_tls_ ? &*backend_tls_ : nullptr; }
+    boost::asio::ssl::context* backend_tls() {
+        return backend_ && backend_->tls && !backend_tls_.empty() ? backend_tls_.back().get() : nullptr;
+    }
     // Expires when the server is destroyed: a session still finishing its
     // handshake after a reload replaced the server checks it first.
     std::weak_ptr<const bool> lifetime() const { return alive_; }
@@ -130,7 +138,10 @@ private:
     std::optional<boost::asio::ip::tcp::acceptor> acceptor_;
     std::optional<boost::asio::ssl::context> tls_;  // security profiles 2 and 3
     std::optional<config::BackendConfig> backend_;
-    std::optional<boost::asio::ssl::context> backend_tls_;
+    // The current one last. A reload's links may still be closing over an
+    // earlier one, which is why none is ever destroyed before the server
+    // (a reload that changes TLS files is rare; each is a few KB).
+    std::vector<std::unique_ptr<boost::asio::ssl::context>> backend_tls_;
     std::map<std::string, HeldProfiles> backend_profiles_;
     LocalAuthorization authorization_;
     std::unique_ptr<OfflineQueue> offline_queue_;

@@ -40,6 +40,16 @@ std::uint16_t unused_port() {
     return a.local_endpoint().port();
 }
 
+// Whether `csms` saw a frame of `action` come in from station `identity`.
+bool csms_got(CsmsPeer& csms, const std::string& identity, const std::string& action) {
+    return csms.peer
+        .wait([&](const json& j) {
+            return j.value("step", "") == "frame" && j.value("dir", "") == "in" && j.value("identity", "") == identity &&
+                   j["message"].get<std::string>().find('"' + action + '"') != std::string::npos;
+        })
+        .has_value();
+}
+
 // Calls `method` on a driven_station.mjs station and waits for its result.
 json station_call(NodePeer& st, const std::string& method, const json& params) {
     auto r = st.request({{"call", method}, {"params", params}}, method, 10s);
@@ -207,5 +217,45 @@ TEST_SUITE("LocalController") {
             return j.value("step", "") == "frame" && j.value("dir", "") == "in" &&
                    j["message"].get<std::string>().find("StartTransaction") != std::string::npos;
         }));
+    }
+
+    // An installer moving the site to another CSMS (or giving it a new
+    // password) reloads; the stations must not notice.
+    TEST_CASE("a reload that changes the backend moves the links to the new CSMS and keeps the stations connected") {
+        CsmsPeer first("-");
+        SiteUnderTest site;
+        site.stop();
+        site.dir.write("site.yaml", site.yaml(40) + backend_section(first));
+        site.start();
+        auto a = site.station("A");
+        a->boot();
+        REQUIRE(csms_got(first, "A", "BootNotification"));
+
+        CsmsPeer second("-");
+        site.dir.write("site.yaml", site.yaml(40) + backend_section(second));
+        const auto from = site.process->output().size();
+        site.process->signal(SIGHUP);
+        REQUIRE(site.process->wait_for("reloaded", 10s, from));
+        INFO(site.process->output().substr(from));
+        CHECK(first.peer.wait_step("closed"));  // the old CSMS sees the station's link go
+        REQUIRE(second.peer.wait_step("connected"));
+        a->status(1, "Available");
+        CHECK(csms_got(second, "A", "StatusNotification"));
+        CHECK(a->connected());
+
+        // Its own identity at the CSMS changed: its link alone reconnects, as that identity.
+        std::string yaml = site.yaml(40) + backend_section(second);
+        const std::string line = "id: A, max_current_a: 32, fallback_current_a: 6";
+        REQUIRE(yaml.find(line) != std::string::npos);
+        yaml.replace(yaml.find(line), line.size(), line + ", backend_identity: A-upstream");
+        site.dir.write("site.yaml", yaml);
+        const auto again = site.process->output().size();
+        site.process->signal(SIGHUP);
+        REQUIRE(site.process->wait_for("reloaded", 10s, again));
+        REQUIRE(second.peer.wait_step("connected", {{"identity", "A-upstream"}}));
+        a->status(1, "Preparing");
+        CHECK(csms_got(second, "A-upstream", "StatusNotification"));
+        CHECK(a->connected());
+        CHECK(site.process->output().find("A disconnected", from) == std::string::npos);
     }
 }
