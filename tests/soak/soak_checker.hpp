@@ -47,6 +47,10 @@ public:
     }
     // The step the schedule is at, for the reports.
     void at_step(int n) { step_ = n; }
+    // fuseguard started again: what it had not found of the stations that
+    // ignore their profiles, it must find again (what it had found, its
+    // state_dir keeps), so their draw beyond them counts kDetection from now.
+    void fuseguard_started() { restarted_ = true; }
 
     std::vector<std::string> violations() {
         std::lock_guard lock(mutex_);
@@ -91,6 +95,7 @@ private:
     // could have found it and made room, a fall at once.
     StationLimits noticed(const StationLimits& now) {
         const auto at = Clock::now();
+        if (restarted_.exchange(false)) beyond_history_.assign(1, {at, StationLimits{}});
         beyond_history_.push_back({at, now});
         while (beyond_history_.size() > 1 && beyond_history_[1].first <= at - kDetection) beyond_history_.pop_front();
         StationLimits least = now;
@@ -102,6 +107,7 @@ private:
     std::function<StationLimits()> may_draw_, ignoring_;
     Truth& truth_;
     std::deque<std::pair<Clock::time_point, StationLimits>> beyond_history_;  // the checker thread's alone
+    std::atomic<bool> restarted_{false};
     std::atomic<int> step_{0};
     std::thread thread_;
     std::atomic<bool> stop_{false};
