@@ -64,15 +64,17 @@ void Soak::step(int n) {
     else if (pick < 65) kill_fuseguard();
     else if (pick < 67) disobey_profiles();
     for (int i = 0; i < 4; ++i) report_draw(any_station());  // stations report every few seconds each
-    for (auto& s : stations_)
-        if (s.disobeying) report_draw(s);
+    report_ignoring();
     wait_a_little();
 }
 
 void Soak::settle() {
-    while (!due_.empty()) {
+    // Stations that ignore their profiles go on reporting until they obey
+    // again: only their reports can give them away.
+    for (int i = 0; !due_.empty(); ++i) {
         std::this_thread::sleep_for(10ms);
         run_due();
+        if (i % 20 == 0) report_ignoring();
     }
     for (int i = 0; i < 300; ++i) {
         run_due();

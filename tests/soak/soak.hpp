@@ -110,6 +110,9 @@ private:
     // A car takes what it is offered, up to what it can take; at a station
     // that ignores its profiles, what it can take.
     void report_draw(Station& s);
+    // Those that ignore their profiles report every step (or fifth of a
+    // second): they are what the soak watches fuseguard find.
+    void report_ignoring();
 
     // --- meter, EMS, building -----------------------------------------------
     // A device going mute, refusing (server device failure), or answering

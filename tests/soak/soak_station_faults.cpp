@@ -155,4 +155,9 @@ void Soak::report_draw(Station& s) {
     s.link->send_meter_values(draws);
 }
 
+void Soak::report_ignoring() {
+    for (auto& s : stations_)
+        if (s.disobeying) report_draw(s);
+}
+
 }  // namespace fuseguard::test::soak
