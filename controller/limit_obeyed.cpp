@@ -22,11 +22,16 @@ namespace {
 // Vehicles draw a little above the pilot signal, and station meters are not
 // exact: 2 A and 5 % of the limit before a draw counts as ignoring it.
 double ignore_tolerance(double limit_a) { return 2.0 + 0.05 * limit_a; }
+
+// Limits that ended a vehicle's response time ago or more no longer bound its draw.
+void forget_old_limits(decltype(StationRuntime::limits_ended)& ended, std::chrono::steady_clock::time_point now) {
+    while (!ended.empty() && now - ended.front().first >= kVehicleResponse) ended.pop_front();
+}
 }  // namespace
 
 void SiteController::limit_replaced(std::size_t i, std::optional<double> ended, std::chrono::steady_clock::time_point now) {
     auto& recent = stations_[i].limits_ended;
-    while (!recent.empty() && now - recent.front().first >= kVehicleResponse) recent.pop_front();
+    forget_old_limits(recent, now);
     recent.emplace_back(now, ended.value_or(std::numeric_limits<double>::infinity()));
 }
 
@@ -41,11 +46,10 @@ void SiteController::check_limit_obeyed(std::size_t i, std::chrono::steady_clock
     const Amps peak = std::max({(*draw)[0], (*draw)[1], (*draw)[2]});
     // Once found ignoring its limits, only its draw within the limit it
     // holds now says it obeys again.
-    auto& recent = rt.limits_ended;
-    while (!recent.empty() && now - recent.front().first >= kVehicleResponse) recent.pop_front();
+    forget_old_limits(rt.limits_ended, now);
     double limit = s.limit_in_force.amps();
     if (!rt.limit_ignored)
-        for (const auto& [ended_at, was] : recent) limit = std::max(limit, was);
+        for (const auto& [ended_at, was] : rt.limits_ended) limit = std::max(limit, was);
     if (peak.amps() <= limit + ignore_tolerance(limit)) {
         rt.over_since.reset();
         if (!rt.limit_ignored) return;

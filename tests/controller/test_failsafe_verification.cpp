@@ -20,6 +20,19 @@ namespace {
 bool failsafe_is(const json& charger, const std::string& state) {
     return charger.contains("failsafe") && charger["failsafe"]["state"] == state;
 }
+
+// Reports `amps` about once a second until `id` is notified as ignoring its
+// limit (LimitIgnored), or `deadline` passes: the notifications then, if so.
+std::optional<json> report_until_ignored(MqttWatcher& mqtt, AutoStation& station, const std::string& id, double amps,
+                                         std::chrono::seconds deadline) {
+    const auto until = std::chrono::steady_clock::now() + deadline;
+    std::optional<json> notes;
+    while (!notes && std::chrono::steady_clock::now() < until) {
+        report_draw(station, amps);
+        notes = mqtt.wait_json("fg/notifications", [&](const json& l) { return has_note(l, "charger:" + id, "LimitIgnored"); }, 1s);
+    }
+    return notes;
+}
 }  // namespace
 
 TEST_SUITE("Controller") {
@@ -89,13 +102,7 @@ TEST_SUITE("Controller") {
         // Within its limit and the vehicle's slack: nothing.
         report_draw(*a, 18);
         // Well above it, twice, a vehicle's response time apart.
-        const auto until = std::chrono::steady_clock::now() + 20s;
-        std::optional<json> notes;
-        while (!notes && std::chrono::steady_clock::now() < until) {
-            report_draw(*a, 30);
-            notes = mqtt.wait_json("fg/notifications", [](const json& l) { return has_note(l, "charger:A", "LimitIgnored"); }, 1s);
-        }
-        REQUIRE(notes);
+        REQUIRE(report_until_ignored(mqtt, *a, "A", 30, 20s));
         // Counted at its capacity: 40 - 6 - 32 leaves the other station 2 A,
         // below the 6 A minimum, so it is paused.
         REQUIRE(b->wait_calls("SetChargingProfile", [](auto& c) { return limit_of(c.back().payload) == 0; }, 10s));
@@ -146,13 +153,7 @@ TEST_SUITE("Controller") {
             auto a = charging(site, "A");
             auto b = charging(site, "B");
             REQUIRE(a->wait_calls("SetChargingProfile", [](auto& c) { return !c.empty() && limit_of(c.back().payload) == 17; }));
-            const auto until = std::chrono::steady_clock::now() + 20s;
-            std::optional<json> notes;
-            while (!notes && std::chrono::steady_clock::now() < until) {
-                report_draw(*a, 30);
-                notes = mqtt.wait_json("fg/notifications", [](const json& l) { return has_note(l, "charger:A", "LimitIgnored"); }, 1s);
-            }
-            REQUIRE(notes);
+            REQUIRE(report_until_ignored(mqtt, *a, "A", 30, 20s));
         }
         REQUIRE(site.stop() == 0);
         const auto sites_before = mqtt.history("fg/site").size(), notes_before = mqtt.history("fg/notifications").size();

@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
-#include <deque>
 #include <functional>
 #include <mutex>
 #include <sstream>
@@ -95,18 +94,14 @@ private:
     // could have found it and made room, a fall at once.
     StationLimits noticed(const StationLimits& now) {
         const auto at = Clock::now();
-        if (restarted_.exchange(false)) beyond_history_.assign(1, {at, StationLimits{}});
-        beyond_history_.push_back({at, now});
-        while (beyond_history_.size() > 1 && beyond_history_[1].first <= at - kDetection) beyond_history_.pop_front();
-        StationLimits least = now;
-        for (const auto& [when, beyond] : beyond_history_)
-            for (std::size_t i = 0; i < least.size(); ++i) least[i] = std::min(least[i], beyond[i]);
-        return least;
+        if (restarted_.exchange(false)) beyond_.restart(at);
+        beyond_.push(at, now);
+        return beyond_.least(at);
     }
 
     std::function<StationLimits()> may_draw_, ignoring_;
     Truth& truth_;
-    std::deque<std::pair<Clock::time_point, StationLimits>> beyond_history_;  // the checker thread's alone
+    LeastOver<kStations> beyond_{kDetection};  // the checker thread's alone
     std::atomic<bool> restarted_{false};
     std::atomic<int> step_{0};
     std::thread thread_;

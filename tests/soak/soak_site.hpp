@@ -2,6 +2,7 @@
 // The soak's site (test_soak.cpp): its configuration and constants, and the
 // truth the checker compares with: the building load and the EMS's
 // reservation as they really are, not as fuseguard reads them.
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdint>
@@ -9,6 +10,7 @@
 #include <deque>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace fuseguard::test::soak {
@@ -77,35 +79,49 @@ inline std::vector<std::uint16_t> tenths(const std::array<double, 3>& amps) {
             static_cast<std::uint16_t>(amps[2] * 10)};
 }
 
+// The least of each of N values over the last `window`: a rise counts once
+// that long has passed (what a controller could have seen and acted on by
+// then), a fall at once. Not thread-safe: its owner locks.
+template <std::size_t N>
+class LeastOver {
+public:
+    using Values = std::array<double, N>;
+    explicit LeastOver(Clock::duration window) : window_(window) {}
+    void push(Clock::time_point at, const Values& v) { history_.push_back({at, v}); }
+    // From `at` on, as if every value had been 0 until then.
+    void restart(Clock::time_point at) { history_.assign(1, {at, Values{}}); }
+    Values least(Clock::time_point now) {
+        while (history_.size() > 1 && history_[1].first <= now - window_) history_.pop_front();
+        Values least = history_.back().second;
+        for (const auto& [at, v] : history_)
+            for (std::size_t i = 0; i < N; ++i) least[i] = std::min(least[i], v[i]);
+        return least;
+    }
+
+private:
+    Clock::duration window_;
+    std::deque<std::pair<Clock::time_point, Values>> history_;
+};
+
 // What is physically there, and what fuseguard could know of it by now.
 class Truth {
 public:
     void set(const std::array<double, 3>& load, const std::array<double, 3>& ems) {
         std::lock_guard lock(mutex_);
-        history_.push_back({Clock::now(), load, ems});
+        history_.push(Clock::now(), {load[0], load[1], load[2], ems[0], ems[1], ems[2]});
     }
-    // Per phase: the least of each over the last kReaction (a rise counts
-    // once a controller could have acted on it; a fall at once).
+    // Per phase: the building load and the EMS's reservation, each the least
+    // over the last kReaction (a rise counts once a controller could have
+    // acted on it; a fall at once).
     std::array<double, 3> effective() {
         std::lock_guard lock(mutex_);
-        const auto since = Clock::now() - kReaction;
-        while (history_.size() > 1 && history_[1].at <= since) history_.pop_front();
-        std::array<double, 3> least_load = history_.back().load, least_ems = history_.back().ems;
-        for (const auto& h : history_)
-            for (int p = 0; p < 3; ++p) {
-                least_load[p] = std::min(least_load[p], h.load[p]);
-                least_ems[p] = std::min(least_ems[p], h.ems[p]);
-            }
-        return {least_load[0] + least_ems[0], least_load[1] + least_ems[1], least_load[2] + least_ems[2]};
+        const auto v = history_.least(Clock::now());
+        return {v[0] + v[3], v[1] + v[4], v[2] + v[5]};
     }
 
 private:
-    struct Point {
-        Clock::time_point at;
-        std::array<double, 3> load, ems;
-    };
     std::mutex mutex_;
-    std::deque<Point> history_;
+    LeastOver<6> history_{kReaction};  // load L1-L3, then the EMS's L1-L3
 };
 
 }  // namespace fuseguard::test::soak
