@@ -25,6 +25,7 @@
 #include <iterator>
 #include <cstdio>
 #include <cstdlib>
+#include <random>
 #include <regex>
 #include <sstream>
 
@@ -86,34 +87,61 @@ const std::string kMeterHead = R"(","MeterValues",{"connectorId":1,"transactionI
 class Station : public std::enable_shared_from_this<Station> {
 public:
     Station(net::io_context& io, Load& load, std::string id, std::chrono::milliseconds period)
-        : ws_(io), timer_(io), load_(load), id_(std::move(id)), period_(period) {}
+        : io_(io), timer_(io), load_(load), id_(std::move(id)), period_(period), jitter_(std::hash<std::string>{}(id_)) {}
 
     void start(std::uint16_t port, std::chrono::milliseconds first) {
-        beast::get_lowest_layer(ws_).expires_after(60s);
-        beast::get_lowest_layer(ws_).async_connect(
-            net::ip::tcp::endpoint{net::ip::make_address("127.0.0.1"), port},
-            [self = shared_from_this(), first](beast::error_code ec) {
-                if (ec) return void(++self->load_.failed);
-                self->ws_.set_option(websocket::stream_base::decorator([](websocket::request_type& r) {
+        port_ = port;
+        first_ = first;
+        connect();
+    }
+
+private:
+    // A station whose connection fails or drops tries again after a pause
+    // that doubles up to 30 s, with jitter, as real ones do (fuseguard
+    // closes upgrades it cannot take yet when thousands come at once).
+    void connect() {
+        ws_.emplace(io_);
+        out_.clear();
+        buf_.clear();
+        started_ = waiting_ = false;
+        beast::get_lowest_layer(*ws_).expires_after(60s);
+        beast::get_lowest_layer(*ws_).async_connect(
+            net::ip::tcp::endpoint{net::ip::make_address("127.0.0.1"), port_}, [self = shared_from_this()](beast::error_code ec) {
+                if (ec) return self->retry();
+                self->ws_->set_option(websocket::stream_base::decorator([](websocket::request_type& r) {
                     r.set(beast::http::field::sec_websocket_protocol, "ocpp1.6");
                 }));
-                self->ws_.async_handshake("127.0.0.1", "/ocpp/" + self->id_, [self, first](beast::error_code ec2) {
-                    if (ec2) return void(++self->load_.failed);
-                    beast::get_lowest_layer(self->ws_).expires_never();
+                self->ws_->async_handshake("127.0.0.1", "/ocpp/" + self->id_, [self](beast::error_code ec2) {
+                    if (ec2) return self->retry();
+                    beast::get_lowest_layer(*self->ws_).expires_never();
+                    self->backoff_ = 1s;
                     self->read();
                     self->write(R"([2,"b","BootNotification",{"chargePointVendor":"Bench","chargePointModel":"S"}])");
                     self->write(R"([2,"s","StatusNotification",{"connectorId":1,"status":"Charging","errorCode":"NoError"}])");
                     self->tx_start_ = std::chrono::system_clock::now();
                     self->write(R"([2,"t","StartTransaction",{"connectorId":1,"idTag":"B","meterStart":0,"timestamp":"2026-12-06T00:00:00Z"}])");
-                    self->schedule(first);
+                    self->schedule(self->first_);
                 });
             });
     }
+    void retry() {
+        ++generation_;  // what the old connection still completes is ignored
+        beast::error_code ignored;
+        beast::get_lowest_layer(*ws_).socket().close(ignored);
+        if (closing_ || Clock::now() >= load_.end) return;
+        ++load_.failed;  // connections that failed or dropped
+        const auto pause = backoff_ + std::chrono::milliseconds(jitter_() % 1000);
+        backoff_ = std::min<std::chrono::milliseconds>(backoff_ * 2, 30s);
+        timer_.expires_after(pause);
+        timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+            if (!ec) self->connect();
+        });
+    }
 
-private:
     void schedule(std::chrono::milliseconds after) {
         timer_.expires_at(std::min(Clock::now() + after, load_.end));
         timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+            if (ec == net::error::operation_aborted) return;  // its connection dropped: retry() took the timer
             if (ec || Clock::now() >= self->load_.end) return self->close();
             self->send_meter_values();
             self->schedule(self->period_);
@@ -163,8 +191,9 @@ private:
         write(json::array({3, frame[1], payload}).dump());
     }
     void read() {
-        ws_.async_read(buf_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-            if (ec) return;
+        ws_->async_read(buf_, [self = shared_from_this(), generation = generation_](beast::error_code ec, std::size_t) {
+            if (generation != self->generation_) return;
+            if (ec) return self->retry();
             const auto frame = json::parse(beast::buffers_to_string(self->buf_.data()), nullptr, false);
             self->buf_.consume(self->buf_.size());
             if (frame.is_array() && frame.size() >= 3 && frame[0] == 2) self->answer(frame);
@@ -186,19 +215,22 @@ private:
         if (out_.size() == 1) do_write();
     }
     void do_write() {
-        ws_.text(true);
-        ws_.async_write(net::buffer(out_.front()), [self = shared_from_this()](beast::error_code ec, std::size_t) {
-            if (ec) return void(++self->load_.failed);
+        ws_->text(true);
+        ws_->async_write(net::buffer(out_.front()), [self = shared_from_this(), generation = generation_](beast::error_code ec, std::size_t) {
+            if (ec || generation != self->generation_) return;  // the read fails too, and the station tries again
             self->out_.pop_front();
             if (!self->out_.empty()) self->do_write();
         });
     }
     void close() {
+        closing_ = true;
+        if (!ws_) return;
         beast::error_code ignored;
-        beast::get_lowest_layer(ws_).socket().close(ignored);
+        beast::get_lowest_layer(*ws_).socket().close(ignored);
     }
 
-    websocket::stream<beast::tcp_stream> ws_;
+    net::io_context& io_;
+    std::optional<websocket::stream<beast::tcp_stream>> ws_;
     net::steady_timer timer_;
     beast::flat_buffer buf_;
     std::deque<std::string> out_;
@@ -213,6 +245,12 @@ private:
     ocpp::HeldProfiles held_;
     std::optional<std::chrono::system_clock::time_point> tx_start_;
     bool waiting_ = false;
+    bool closing_ = false;
+    int generation_ = 0;  // of its connection
+    std::uint16_t port_ = 0;
+    std::chrono::milliseconds first_{0};
+    std::chrono::milliseconds backoff_ = 1s;
+    std::minstd_rand jitter_;
 };
 
 // Counts what fuseguard publishes.

@@ -25,7 +25,8 @@ double ignore_tolerance(double limit_a) { return 2.0 + 0.05 * limit_a; }
 
 // Limits that ended a vehicle's response time ago or more no longer bound its draw.
 void forget_old_limits(decltype(StationRuntime::limits_ended)& ended, std::chrono::steady_clock::time_point now) {
-    while (!ended.empty() && now - ended.front().first >= kVehicleResponse) ended.pop_front();
+    const auto old = std::find_if(ended.begin(), ended.end(), [&](const auto& e) { return now - e.first < kVehicleResponse; });
+    ended.erase(ended.begin(), old);
 }
 }  // namespace
 

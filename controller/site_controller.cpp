@@ -323,7 +323,7 @@ void SiteController::station_event(std::size_t i, const ocpp::StationEvent& ev) 
                     request_replan();
                     return;
                 }
-                rt.in_flight.pop_front();
+                rt.in_flight.erase(rt.in_flight.begin());
                 const bool was_managed = s.control == Control::Managed;
                 const double ended = s.limit_in_force.amps();
                 if (e.accepted && was_managed && cmd.limit < s.limit_in_force && cmd.sent_at > rt.wants_since)

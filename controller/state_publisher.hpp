@@ -68,7 +68,7 @@ private:
     bool armed_ = false;
     std::vector<StationKey> station_keys_;
     std::vector<std::int64_t> site_key_;  // of the site body last published (site_key)
-    std::map<std::string, std::string> last_body_;  // without ts, to tell a real change
+    std::map<std::string, std::size_t> last_body_;  // hash of each body without ts, to tell a real change
     std::chrono::steady_clock::time_point started_;  // the minutes of key_of count from here
     std::optional<std::uint64_t> notifications_revision_;  // of the list last published
     LatencyHistogram latency_;

@@ -83,7 +83,7 @@ void SiteController::note_pending_rise(std::size_t i, std::chrono::steady_clock:
     rt.pending_rises.push_back({arrived, *draw});
     // A reading holds a rise within a second; without readings (the meter
     // silent) a rise waits, and the oldest go first, the safe direction.
-    if (rt.pending_rises.size() > kMostPendingRises) rt.pending_rises.pop_front();
+    if (rt.pending_rises.size() > kMostPendingRises) rt.pending_rises.erase(rt.pending_rises.begin());
 }
 
 std::optional<Amps> SiteController::draw_floor(std::size_t i, std::chrono::steady_clock::time_point at) const {
@@ -111,7 +111,10 @@ void SiteController::limit_sent(std::size_t i, Amps limit) {
     // last report and from now; a report older than kLimitMemory loses its
     // pauses (it is rarely that old: stations report every 10 s).
     const auto since = std::max(std::min(now, rt.reported_at), now - kLimitMemory) - kVehicleResponse - kMeterLag;
-    while (rt.recent_limits.size() > 1 && rt.recent_limits[1].first <= since) rt.recent_limits.pop_front();
+    auto& limits = rt.recent_limits;
+    std::size_t old = 0;
+    while (old + 1 < limits.size() && limits[old + 1].first <= since) ++old;
+    limits.erase(limits.begin(), limits.begin() + static_cast<std::ptrdiff_t>(old));
 }
 
 // Connector (1.6) or EVSE (2.0.1) 0 is the station as a whole: its report

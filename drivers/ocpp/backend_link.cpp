@@ -11,7 +11,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <deque>
+#include <list>
 #include <random>
 
 #include "config/config.hpp"
@@ -244,7 +244,7 @@ private:
     std::minstd_rand random_;
     WsPtr ws_;  // the current attempt; handlers of an older one find it replaced
     beast::flat_buffer buffer_;
-    std::deque<std::string> queue_;
+    std::list<std::string> queue_;  // a list: usually empty (see ChargerSession::calls_)
     std::size_t queued_bytes_ = 0;
     bool writing_ = false;
     bool stopped_ = false;

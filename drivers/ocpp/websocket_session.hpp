@@ -7,7 +7,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
-#include <deque>
+#include <list>
 #include <optional>
 #include <string>
 
@@ -119,7 +119,7 @@ private:
 
     boost::beast::websocket::stream<Next> ws_;
     boost::beast::flat_buffer buffer_;
-    std::deque<std::optional<std::string>> queue_;  // text frames; nullopt is a ping
+    std::list<std::optional<std::string>> queue_;  // text frames; nullopt is a ping (a list: see calls_)
     std::size_t queued_bytes_ = 0;
     bool writing_ = false;
 };

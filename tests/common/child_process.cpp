@@ -23,6 +23,9 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv) {
         // broker, fuseguard or simulator holding ports for the next run.
         ::prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (::getppid() != parent) ::_exit(127);
+        // Its own process group, so that what it starts (a benchmark's
+        // service under heaptrack or perf) goes with it.
+        ::setpgid(0, 0);
         ::dup2(in[0], STDIN_FILENO);
         ::dup2(fds[1], STDOUT_FILENO);
         ::dup2(fds[1], STDERR_FILENO);
@@ -32,6 +35,7 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv) {
         ::execv(args[0], args.data());
         ::_exit(127);
     }
+    ::setpgid(pid_, pid_);  // as the child does: whichever runs first
     ::close(fds[1]);
     ::close(in[0]);
     fd_ = fds[0];
@@ -40,7 +44,7 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv) {
 
 ChildProcess::~ChildProcess() {
     if (running()) {
-        ::kill(pid_, SIGKILL);
+        ::kill(-pid_, SIGKILL);
         wait_exit(std::chrono::seconds(5));
     }
     if (fd_ >= 0) ::close(fd_);
