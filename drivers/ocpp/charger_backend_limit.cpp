@@ -135,18 +135,18 @@ std::optional<double> ChargerSession::backend_limit_now() const {
 void ChargerSession::report_backend_limit() {
     if (closed_ || backend_state_ == BackendState::None) return;
     const auto limit = backend_limit_now();
-    backend_limit_timer_.cancel();
+    relay().backend_limit_timer.cancel();
     if (!server_.backend_profiles(id_).empty()) {
-        backend_limit_timer_.expires_after(kBackendLimitRecheck);
-        backend_limit_timer_.async_wait([s = self()](boost::system::error_code ec) {
+        relay().backend_limit_timer.expires_after(kBackendLimitRecheck);
+        relay().backend_limit_timer.async_wait([s = self()](boost::system::error_code ec) {
             if (!ec) s->report_backend_limit();
         });
     }
-    const bool same = backend_limit_reported_ && backend_limit_.has_value() == limit.has_value() &&
-                      (!limit || std::abs(*limit - *backend_limit_) < 0.05);
+    const bool same = relay().backend_limit_reported && relay().backend_limit.has_value() == limit.has_value() &&
+                      (!limit || std::abs(*limit - *relay().backend_limit) < 0.05);
     if (same) return;
-    backend_limit_ = limit;
-    backend_limit_reported_ = true;
+    relay().backend_limit = limit;
+    relay().backend_limit_reported = true;
     server_.emit(BackendLimitChanged{id_, limit});
 }
 

@@ -16,6 +16,11 @@ namespace {
 constexpr std::size_t kMaxWaitingBackendCalls = 16;
 }  // namespace
 
+ChargerSession::Relay& ChargerSession::relay() {
+    if (!relay_) relay_ = std::make_unique<Relay>(ping_timer_.get_executor());
+    return *relay_;
+}
+
 void ChargerSession::open_backend() {
     const auto& backend = server_.backend();
     if (!backend) return;
@@ -64,13 +69,13 @@ void ChargerSession::backend_opened() {
     report_backend_link();
     if (needs_replay()) {
         // What the CSMS missed goes first: a call held for the link joins it.
-        replaying_ = true;
-        if (station_call_ && !station_call_->sent) answer_locally();
+        relay().replaying = true;
+        if (relay().station_call && !relay().station_call->sent) answer_locally();
         return start_replay();
     }
-    if (station_call_ && !station_call_->sent) {
-        station_call_->sent = true;
-        send_to_backend(with_backend_transaction(station_call_->call, station_call_->text));
+    if (relay().station_call && !relay().station_call->sent) {
+        relay().station_call->sent = true;
+        send_to_backend(with_backend_transaction(relay().station_call->call, relay().station_call->text));
     }
 }
 
@@ -82,8 +87,8 @@ void ChargerSession::backend_lost(const std::string& cause) {
     else log::warning("ocpp: " + id_ + ": cannot reach the CSMS: " + cause);
     // What the CSMS has not answered, fuseguard answers; what it asked of the
     // station can no longer reach it (its answer goes nowhere).
-    if (station_call_) answer_locally();
-    backend_calls_.clear();
+    if (relay().station_call) answer_locally();
+    relay().backend_calls.clear();
     stop_replay();
     report_backend_link(cause);
 }
@@ -93,9 +98,9 @@ void ChargerSession::report_backend_link(const std::string& cause) {
     const char* state = backend_state_ == BackendState::Open   ? "online"
                         : backend_state_ == BackendState::Down ? "offline"
                                                                : "connecting";
-    if (!cause.empty()) backend_cause_ = cause;
+    if (!cause.empty()) relay().backend_cause = cause;
     auto* queue = server_.offline_queue();
-    server_.emit(BackendLinkChanged{id_, state, backend_state_ == BackendState::Down ? backend_cause_ : "",
+    server_.emit(BackendLinkChanged{id_, state, backend_state_ == BackendState::Down ? relay().backend_cause : "",
                                     queue ? queue->depth(id_) : 0});
 }
 
@@ -106,20 +111,20 @@ void ChargerSession::send_to_backend(std::string text) {
 void ChargerSession::relay_station_call(Call call, const std::string& text, Frame local_answer) {
     // A station sends one CALL at a time; one that does not gets the older
     // answered by us rather than lost.
-    if (station_call_) answer_locally();
+    if (relay().station_call) answer_locally();
     note_for_replay(call);
     // While the CSMS is away or catching up, fuseguard answers: the call
     // joins the queue behind what the CSMS has not seen yet.
-    station_call_ = StationCall{std::move(call), text, std::move(local_answer), false};
-    if (backend_state_ == BackendState::Down || replaying_) return answer_locally();
+    relay().station_call = StationCall{std::move(call), text, std::move(local_answer), false};
+    if (backend_state_ == BackendState::Down || relay().replaying) return answer_locally();
     if (backend_state_ == BackendState::Open) {
-        station_call_->sent = true;
-        send_to_backend(with_backend_transaction(station_call_->call, text));
+        relay().station_call->sent = true;
+        send_to_backend(with_backend_transaction(relay().station_call->call, text));
     }
-    answer_timer_.expires_after(config::seconds(server_.backend()->answer_timeout_s));
-    answer_timer_.async_wait([s = self(), id = station_call_->call.id](boost::system::error_code ec) {
-        if (ec || s->closed_ || !s->station_call_ || s->station_call_->call.id != id) return;
-        log::warning("ocpp: " + s->id_ + ": the CSMS did not answer " + s->station_call_->call.action + " within " +
+    relay().answer_timer.expires_after(config::seconds(server_.backend()->answer_timeout_s));
+    relay().answer_timer.async_wait([s = self(), id = relay().station_call->call.id](boost::system::error_code ec) {
+        if (ec || s->closed_ || !s->relay().station_call || s->relay().station_call->call.id != id) return;
+        log::warning("ocpp: " + s->id_ + ": the CSMS did not answer " + s->relay().station_call->call.action + " within " +
                      std::to_string(static_cast<int>(s->server_.backend()->answer_timeout_s)) +
                      " s; fuseguard answered it");
         s->answer_locally();
@@ -127,9 +132,9 @@ void ChargerSession::relay_station_call(Call call, const std::string& text, Fram
 }
 
 ChargerSession::StationCall ChargerSession::take_station_call() {
-    answer_timer_.cancel();
-    auto pending = std::move(*station_call_);
-    station_call_.reset();
+    relay().answer_timer.cancel();
+    auto pending = std::move(*relay().station_call);
+    relay().station_call.reset();
     return pending;
 }
 
@@ -148,7 +153,7 @@ void ChargerSession::answer_locally() {
     answer_station(pending.call, pending.local_answer, std::move(wire));
     // Kept while the link is up (a station that sent two calls at once): the
     // CSMS gets it now, in order.
-    if (open && !replaying_ && needs_replay()) start_replay();
+    if (open && !relay().replaying && needs_replay()) start_replay();
 }
 
 namespace {
@@ -163,8 +168,8 @@ bool answer_is_read(const std::string& action) {
 
 void ChargerSession::from_backend(const std::string& text) {
     if (closed_) return;
-    if (station_call_ && station_call_->sent && !answer_is_read(station_call_->call.action)) {
-        if (auto id = call_result_id(text); id && *id == station_call_->call.id) {
+    if (relay().station_call && relay().station_call->sent && !answer_is_read(relay().station_call->call.action)) {
+        if (auto id = call_result_id(text); id && *id == relay().station_call->call.id) {
             auto pending = take_station_call();
             return answer_station(pending.call, Frame{CallResult{std::move(*id), {}}}, text);
         }
@@ -179,8 +184,8 @@ void ChargerSession::from_backend(const std::string& text) {
     if (auto* c = std::get_if<Call>(&frame)) return relay_backend_call(*c, text);
     const std::string& id = std::holds_alternative<CallResult>(frame) ? std::get<CallResult>(frame).id
                                                                         : std::get<CallError>(frame).id;
-    if (upstream_call_ && upstream_call_->id == id) return finish_upstream_call(&frame);
-    if (!station_call_ || !station_call_->sent || station_call_->call.id != id) {
+    if (relay().upstream_call && relay().upstream_call->id == id) return finish_upstream_call(&frame);
+    if (!relay().station_call || !relay().station_call->sent || relay().station_call->call.id != id) {
         if (map_late_start(id, frame)) return;
         log::info("ocpp: " + id_ + ": the CSMS answered " + id + " after fuseguard did; not relayed");
         return;
@@ -219,33 +224,33 @@ void ChargerSession::relay_backend_call(const Call& call, const std::string& tex
     // fuseguard owns the limits (SPEC 3): charger_backend_limit.cpp.
     if (call.action == "SetChargingProfile") return take_backend_profile(call);
     if (call.action == "ClearChargingProfile") return clear_backend_profiles(call);
-    if (backend_calls_.size() >= kMaxWaitingBackendCalls) {
+    if (relay().backend_calls.size() >= kMaxWaitingBackendCalls) {
         send_to_backend(serialize(
             Frame{CallError{call.id, ErrorCode::GenericError,
                             "the station has " + std::to_string(kMaxWaitingBackendCalls) + " calls waiting", {}}},
             version_));
         return;
     }
-    backend_calls_.push_back({call.id, call.action, text});
+    relay().backend_calls.push_back({call.id, call.action, text});
     send_next_backend_call();
 }
 
 void ChargerSession::send_next_backend_call() {
-    if (in_flight_ || backend_in_flight_ || backend_calls_.empty() || closed_) return;
-    backend_in_flight_ = std::move(backend_calls_.front());
-    backend_calls_.pop_front();
-    send(backend_in_flight_->text);  // the CSMS's own bytes
-    backend_call_timer_.expires_after(kCallTimeout);
-    backend_call_timer_.async_wait([s = self(), id = backend_in_flight_->id](boost::system::error_code ec) {
-        if (ec || !s->backend_in_flight_ || s->backend_in_flight_->id != id) return;
-        log::warning("ocpp: " + s->id_ + ": no answer to the CSMS's " + s->backend_in_flight_->action + " within 30 s");
+    if (in_flight_ || relay().backend_in_flight || relay().backend_calls.empty() || closed_) return;
+    relay().backend_in_flight = std::move(relay().backend_calls.front());
+    relay().backend_calls.pop_front();
+    send(relay().backend_in_flight->text);  // the CSMS's own bytes
+    relay().backend_call_timer.expires_after(kCallTimeout);
+    relay().backend_call_timer.async_wait([s = self(), id = relay().backend_in_flight->id](boost::system::error_code ec) {
+        if (ec || !s->relay().backend_in_flight || s->relay().backend_in_flight->id != id) return;
+        log::warning("ocpp: " + s->id_ + ": no answer to the CSMS's " + s->relay().backend_in_flight->action + " within 30 s");
         s->finish_backend_call();
     });
 }
 
 void ChargerSession::finish_backend_call() {
-    backend_call_timer_.cancel();
-    backend_in_flight_.reset();
+    relay().backend_call_timer.cancel();
+    relay().backend_in_flight.reset();
     // Ours first if one waits: neither side waits longer than one CALL.
     send_next_call();
     send_next_backend_call();

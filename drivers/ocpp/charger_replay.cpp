@@ -44,14 +44,14 @@ void ChargerSession::note_for_replay(const Call& call) {
         const int connector = version_ == Version::V16
                                   ? call.payload.value("connectorId", 0)
                                   : call.payload.value("evseId", 0) * 1000 + call.payload.value("connectorId", 0);
-        last_status_[connector] = call.payload;
+        relay().last_status[connector] = call.payload;
     }
 }
 
 void ChargerSession::keep_for_replay(const Call& call, const Frame& local_answer) {
     auto* queue = server_.offline_queue();
     if (!queue) return;
-    if (call.action == "BootNotification") boot_unsent_ = true;
+    if (call.action == "BootNotification") relay().boot_unsent = true;
     if (!transaction_message(call, version_)) return;
     std::optional<std::string> local;
     if (version_ == Version::V16 && call.action == "StartTransaction") {
@@ -69,18 +69,18 @@ void ChargerSession::note_late_start(const Call& call, const Frame& local_answer
     if (version_ != Version::V16 || call.action != "StartTransaction" || !server_.offline_queue()) return;
     if (auto local = answered_transaction(local_answer)) {
         server_.offline_queue()->map_transaction(id_, *local, std::nullopt);
-        late_starts_[call.id] = *local;
+        relay().late_starts[call.id] = *local;
     }
 }
 
 bool ChargerSession::map_late_start(const std::string& id, const Frame& answer) {
-    const auto it = late_starts_.find(id);
-    if (it == late_starts_.end()) return false;
+    const auto it = relay().late_starts.find(id);
+    if (it == relay().late_starts.end()) return false;
     if (auto backend = answered_transaction(answer)) {
         server_.offline_queue()->map_transaction(id_, it->second, backend);
         log::info("ocpp: " + id_ + ": the CSMS's late answer gives transaction " + it->second + " the id " + *backend);
     }
-    late_starts_.erase(it);
+    relay().late_starts.erase(it);
     return true;
 }
 
@@ -102,39 +102,40 @@ std::string ChargerSession::with_backend_transaction(const Call& call, const std
 
 bool ChargerSession::needs_replay() {
     auto* queue = server_.offline_queue();
-    return queue && (boot_unsent_ || queue->depth(id_) > 0);
+    return queue && (relay().boot_unsent || queue->depth(id_) > 0);
 }
 
 void ChargerSession::start_replay() {
-    replaying_ = true;
+    relay().replaying = true;
     // The CSMS hears of the station before its transactions, also when they
     // were kept across a restart of fuseguard.
-    if (server_.offline_queue()->depth(id_) > 0) boot_unsent_ = true;
-    status_replay_.clear();
-    statuses_due_ = true;
+    if (server_.offline_queue()->depth(id_) > 0) relay().boot_unsent = true;
+    relay().status_replay.clear();
+    relay().statuses_due = true;
     log::info("ocpp: " + id_ + ": sending the CSMS what it missed (" +
               std::to_string(server_.offline_queue()->depth(id_)) + " transaction messages)");
     replay_next();
 }
 
 void ChargerSession::stop_replay() {
-    replaying_ = false;
-    upstream_call_.reset();
-    upstream_timer_.cancel();
+    if (!relay_) return;  // never a local controller
+    relay().replaying = false;
+    relay().upstream_call.reset();
+    relay().upstream_timer.cancel();
 }
 
 void ChargerSession::replay_next() {
     if (closed_ || backend_state_ != BackendState::Open) return stop_replay();
     auto& queue = *server_.offline_queue();
-    if (boot_unsent_) {
+    if (relay().boot_unsent) {
         if (auto boot = queue.boot(id_)) {
             return upstream_call("BootNotification", *boot, [s = self()](const Frame* answer) {
                 if (!answer) return s->stop_replay();
-                s->boot_unsent_ = false;
+                s->relay().boot_unsent = false;
                 s->replay_next();
             });
         }
-        boot_unsent_ = false;
+        relay().boot_unsent = false;
     }
     if (auto message = queue.front(id_)) {
         Call upstream{"", message->action, message->payload};
@@ -164,38 +165,38 @@ void ChargerSession::replay_next() {
         });
     }
     // Last, each connector's status as it is now.
-    if (statuses_due_) {
-        statuses_due_ = false;
-        for (const auto& [connector, payload] : last_status_) status_replay_.push_back(payload);
+    if (relay().statuses_due) {
+        relay().statuses_due = false;
+        for (const auto& [connector, payload] : relay().last_status) relay().status_replay.push_back(payload);
     }
-    if (!status_replay_.empty()) {
-        auto payload = std::move(status_replay_.front());
-        status_replay_.pop_front();
+    if (!relay().status_replay.empty()) {
+        auto payload = std::move(relay().status_replay.front());
+        relay().status_replay.pop_front();
         return upstream_call("StatusNotification", payload, [s = self()](const Frame* answer) {
             if (!answer) return s->stop_replay();
             s->replay_next();
         });
     }
-    replaying_ = false;
+    relay().replaying = false;
     log::info("ocpp: " + id_ + ": the CSMS is up to date");
 }
 
 void ChargerSession::upstream_call(std::string action, nlohmann::json payload, std::function<void(const Frame*)> done) {
     const std::string id = "fg-" + std::to_string(next_id_++);
-    upstream_call_ = UpstreamCall{id, std::move(done)};
+    relay().upstream_call = UpstreamCall{id, std::move(done)};
     send_to_backend(serialize(Frame{Call{id, std::move(action), std::move(payload)}}, version_));
-    upstream_timer_.expires_after(kCallTimeout);
-    upstream_timer_.async_wait([s = self(), id](boost::system::error_code ec) {
-        if (ec || !s->upstream_call_ || s->upstream_call_->id != id) return;
+    relay().upstream_timer.expires_after(kCallTimeout);
+    relay().upstream_timer.async_wait([s = self(), id](boost::system::error_code ec) {
+        if (ec || !s->relay().upstream_call || s->relay().upstream_call->id != id) return;
         log::warning("ocpp: " + s->id_ + ": the CSMS did not answer a replayed message within 30 s");
         s->finish_upstream_call(nullptr);
     });
 }
 
 void ChargerSession::finish_upstream_call(const Frame* answer) {
-    upstream_timer_.cancel();
-    auto done = std::move(upstream_call_->done);
-    upstream_call_.reset();
+    relay().upstream_timer.cancel();
+    auto done = std::move(relay().upstream_call->done);
+    relay().upstream_call.reset();
     done(answer);
 }
 

@@ -28,11 +28,7 @@ ChargerSession::ChargerSession(boost::asio::any_io_executor ex, Server& server, 
       call_timer_(ex),
       status_timer_(ex),
       renew_timer_(ex),
-      verify_timer_(ex),
-      answer_timer_(ex),
-      backend_call_timer_(ex),
-      backend_limit_timer_(ex),
-      upstream_timer_(ex) {}
+      verify_timer_(ex) {}
 
 void ChargerSession::opened() {
     if (server_alive_.expired()) return shutdown();  // accepted just as the server went away
@@ -77,7 +73,7 @@ void ChargerSession::handle(const std::string& text) {
     // An answer: to the CSMS's CALL it is relaying, or to our outstanding one.
     const std::string& id = std::holds_alternative<CallResult>(frame) ? std::get<CallResult>(frame).id
                                                                         : std::get<CallError>(frame).id;
-    if (backend_in_flight_ && backend_in_flight_->id == id) {
+    if (relay_ && relay_->backend_in_flight && relay_->backend_in_flight->id == id) {
         send_to_backend(text);
         return finish_backend_call();
     }
@@ -189,7 +185,7 @@ void ChargerSession::call(std::string action, nlohmann::json payload, Done done)
 
 void ChargerSession::send_next_call() {
     // One CALL at a time at the station, ours or the CSMS's.
-    if (in_flight_ || backend_in_flight_ || calls_.empty() || closed_) return;
+    if (in_flight_ || (relay_ && relay_->backend_in_flight) || calls_.empty() || closed_) return;
     in_flight_ = std::move(calls_.front());
     calls_.pop_front();
     send(serialize(Frame{in_flight_->frame}, version_));
@@ -209,7 +205,7 @@ void ChargerSession::finish_call(const Answer& answer) {
     if (done) done(answer);
     // A CSMS call that waited for this one goes before our next: neither
     // side waits longer than one CALL of the other.
-    if (!backend_calls_.empty()) send_next_backend_call();
+    if (relay_ && !relay_->backend_calls.empty()) send_next_backend_call();
     send_next_call();
 }
 
@@ -222,10 +218,12 @@ void ChargerSession::close(std::string cause) {
     status_timer_.cancel();
     renew_timer_.cancel();
     verify_timer_.cancel();
-    answer_timer_.cancel();
-    backend_call_timer_.cancel();
-    backend_limit_timer_.cancel();
-    upstream_timer_.cancel();
+    if (relay_) {
+        relay_->answer_timer.cancel();
+        relay_->backend_call_timer.cancel();
+        relay_->backend_limit_timer.cancel();
+        relay_->upstream_timer.cancel();
+    }
     // The CSMS sees the station go, as it would without us in between.
     if (backend_) backend_->stop();
     // A replayed message's callback holds the session: dropped, or the

@@ -210,25 +210,33 @@ private:
     std::optional<std::chrono::system_clock::duration> station_clock_offset_;  // its clock minus ours
     std::shared_ptr<BackendLink> backend_;
     BackendState backend_state_ = BackendState::None;
-    std::optional<StationCall> station_call_;
-    std::list<BackendCall> backend_calls_;
-    std::optional<BackendCall> backend_in_flight_;
-    boost::asio::steady_timer answer_timer_, backend_call_timer_, backend_limit_timer_;
-    std::optional<double> backend_limit_;  // the last one reported
-    std::string backend_cause_;  // why the link is down
-    bool replaying_ = false;
-    bool boot_unsent_ = false;  // its BootNotification was answered by fuseguard
-    bool statuses_due_ = false;
-    std::map<int, nlohmann::json> last_status_;  // StatusNotification payloads by connector
-    std::list<nlohmann::json> status_replay_;
-    std::map<std::string, std::string> late_starts_;  // StartTransaction call id -> the id fuseguard answered
+    // What only a local controller needs (a `backend:`), allocated with its
+    // first link: about 1 KB a session that a site without a CSMS, at
+    // thousands of stations, does not carry (heaptrack, bench_service).
     struct UpstreamCall {  // one of fuseguard's own calls to the CSMS (the replay)
         std::string id;
         std::function<void(const Frame*)> done;
     };
-    std::optional<UpstreamCall> upstream_call_;
-    boost::asio::steady_timer upstream_timer_;
-    bool backend_limit_reported_ = false;
+    struct Relay {
+        explicit Relay(const boost::asio::any_io_executor& ex)
+            : answer_timer(ex), backend_call_timer(ex), backend_limit_timer(ex), upstream_timer(ex) {}
+        std::optional<StationCall> station_call;
+        std::list<BackendCall> backend_calls;
+        std::optional<BackendCall> backend_in_flight;
+        boost::asio::steady_timer answer_timer, backend_call_timer, backend_limit_timer, upstream_timer;
+        std::optional<double> backend_limit;  // the last one reported
+        bool backend_limit_reported = false;
+        std::string backend_cause;  // why the link is down
+        bool replaying = false;
+        bool boot_unsent = false;  // its BootNotification was answered by fuseguard
+        bool statuses_due = false;
+        std::map<int, nlohmann::json> last_status;  // StatusNotification payloads by connector
+        std::list<nlohmann::json> status_replay;
+        std::map<std::string, std::string> late_starts;  // StartTransaction call id -> the id fuseguard answered
+        std::optional<UpstreamCall> upstream_call;
+    };
+    Relay& relay();
+    std::unique_ptr<Relay> relay_;
     std::uint64_t next_id_ = 1;
     int next_transaction_ = 1;
     bool status_seen_ = false;
