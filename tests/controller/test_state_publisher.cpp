@@ -1,0 +1,75 @@
+// What the state publisher hands out (controller/state_publisher.cpp): a
+// topic goes out when its body changed, and not again while it stays the
+// same, even when something about its device was heard (it compares a hash
+// of each body, not the text). In process, on a clock that stands still, so
+// that no uptime refresh comes between.
+#include <doctest/doctest.h>
+
+#include <boost/asio/io_context.hpp>
+
+#include <map>
+#include <string>
+
+#include "config/load.hpp"
+#include "controller/catalogue.hpp"
+#include "controller/site_controller.hpp"
+#include "controller/state_publisher.hpp"
+#include "controller/uptime.hpp"
+
+using namespace fuseguard;
+
+namespace {
+
+struct PublishedSite {
+    boost::asio::io_context io;
+    controller::Catalogue catalogue;
+    const std::chrono::steady_clock::time_point steady0 = std::chrono::steady_clock::now();
+    const std::chrono::system_clock::time_point wall0 = std::chrono::system_clock::now();
+    controller::UptimeTracker uptime{":memory:", wall0};
+    config::Config cfg = *config::load_string(
+                              "site: { id: pub, fuse_limit_a: 63 }\n"
+                              "chargers:\n"
+                              "  - { id: A, max_current_a: 32, fallback_current_a: 6 }\n"
+                              "  - { id: B, max_current_a: 32, fallback_current_a: 6 }\n"
+                              "ocpp: { listen: 127.0.0.1:0 }\nstate_dir: /tmp\n",
+                              "pub.yaml")
+                              .config;
+    controller::SiteController site{io,       cfg, catalogue, uptime, [](const std::string&, double) { return true; },
+                                    [] {},    nullptr,
+                                    controller::Clocks{[this] { return steady0; }, [this] { return wall0; }}};
+    std::map<std::string, int> sent;  // publications by topic
+    controller::StatePublisher publisher{io, site, {[this](const std::string& topic, const std::string&) { ++sent[topic]; }}};
+
+    // What one flush sends, by topic.
+    std::map<std::string, int> flush() {
+        sent.clear();
+        publisher.flush();
+        return sent;
+    }
+};
+
+}  // namespace
+
+TEST_SUITE("Controller") {
+    TEST_CASE("a charger's topic goes out when its body changed, and not for a report that changes nothing") {
+        PublishedSite p;
+        CHECK(p.flush().count("chargers/A") == 1);  // the first flush sends everything
+        CHECK(p.flush().empty());                    // nothing changed since
+
+        p.site.on_station_event(ocpp::StationConnected{"A", ocpp::Version::V16});
+        p.site.on_station_event(ocpp::DrawMeasured{"A", 1, {5, 5, 5}});
+        CHECK(p.flush().count("chargers/A") == 1);
+
+        // The same draw again: A was heard from (its body is built again),
+        // but what it shows is the same, so nothing goes out.
+        p.site.on_station_event(ocpp::DrawMeasured{"A", 1, {5, 5, 5}});
+        const auto same = p.flush();
+        CHECK(same.count("chargers/A") == 0);
+        CHECK(same.count("chargers/B") == 0);
+
+        p.site.on_station_event(ocpp::DrawMeasured{"A", 1, {6, 6, 6}});
+        const auto changed = p.flush();
+        CHECK(changed.count("chargers/A") == 1);
+        CHECK(changed.count("chargers/B") == 0);
+    }
+}
