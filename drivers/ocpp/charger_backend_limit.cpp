@@ -134,19 +134,20 @@ std::optional<double> ChargerSession::backend_limit_now() const {
 
 void ChargerSession::report_backend_limit() {
     if (closed_ || backend_state_ == BackendState::None) return;
+    Relay& r = relay();
     const auto limit = backend_limit_now();
-    relay().backend_limit_timer.cancel();
+    r.backend_limit_timer.cancel();
     if (!server_.backend_profiles(id_).empty()) {
-        relay().backend_limit_timer.expires_after(kBackendLimitRecheck);
-        relay().backend_limit_timer.async_wait([s = self()](boost::system::error_code ec) {
+        r.backend_limit_timer.expires_after(kBackendLimitRecheck);
+        r.backend_limit_timer.async_wait([s = self()](boost::system::error_code ec) {
             if (!ec) s->report_backend_limit();
         });
     }
-    const bool same = relay().backend_limit_reported && relay().backend_limit.has_value() == limit.has_value() &&
-                      (!limit || std::abs(*limit - *relay().backend_limit) < 0.05);
+    const bool same = r.backend_limit_reported && r.backend_limit.has_value() == limit.has_value() &&
+                      (!limit || std::abs(*limit - *r.backend_limit) < 0.05);
     if (same) return;
-    relay().backend_limit = limit;
-    relay().backend_limit_reported = true;
+    r.backend_limit = limit;
+    r.backend_limit_reported = true;
     server_.emit(BackendLimitChanged{id_, limit});
 }
 

@@ -64,18 +64,19 @@ std::shared_ptr<BackendLink> ChargerSession::make_backend_link(BackendLink::Targ
 
 void ChargerSession::backend_opened() {
     if (closed_) return;
+    Relay& r = relay();
     backend_state_ = BackendState::Open;
     log::info("ocpp: " + id_ + ": connected to the CSMS");
     report_backend_link();
     if (needs_replay()) {
         // What the CSMS missed goes first: a call held for the link joins it.
-        relay().replaying = true;
-        if (relay().station_call && !relay().station_call->sent) answer_locally();
+        r.replaying = true;
+        if (r.station_call && !r.station_call->sent) answer_locally();
         return start_replay();
     }
-    if (relay().station_call && !relay().station_call->sent) {
-        relay().station_call->sent = true;
-        send_to_backend(with_backend_transaction(relay().station_call->call, relay().station_call->text));
+    if (r.station_call && !r.station_call->sent) {
+        r.station_call->sent = true;
+        send_to_backend(with_backend_transaction(r.station_call->call, r.station_call->text));
     }
 }
 
@@ -111,18 +112,19 @@ void ChargerSession::send_to_backend(std::string text) {
 void ChargerSession::relay_station_call(Call call, const std::string& text, Frame local_answer) {
     // A station sends one CALL at a time; one that does not gets the older
     // answered by us rather than lost.
-    if (relay().station_call) answer_locally();
+    Relay& r = relay();
+    if (r.station_call) answer_locally();
     note_for_replay(call);
     // While the CSMS is away or catching up, fuseguard answers: the call
     // joins the queue behind what the CSMS has not seen yet.
-    relay().station_call = StationCall{std::move(call), text, std::move(local_answer), false};
-    if (backend_state_ == BackendState::Down || relay().replaying) return answer_locally();
+    r.station_call = StationCall{std::move(call), text, std::move(local_answer), false};
+    if (backend_state_ == BackendState::Down || r.replaying) return answer_locally();
     if (backend_state_ == BackendState::Open) {
-        relay().station_call->sent = true;
-        send_to_backend(with_backend_transaction(relay().station_call->call, text));
+        r.station_call->sent = true;
+        send_to_backend(with_backend_transaction(r.station_call->call, text));
     }
-    relay().answer_timer.expires_after(config::seconds(server_.backend()->answer_timeout_s));
-    relay().answer_timer.async_wait([s = self(), id = relay().station_call->call.id](boost::system::error_code ec) {
+    r.answer_timer.expires_after(config::seconds(server_.backend()->answer_timeout_s));
+    r.answer_timer.async_wait([s = self(), id = r.station_call->call.id](boost::system::error_code ec) {
         if (ec || s->closed_ || !s->relay().station_call || s->relay().station_call->call.id != id) return;
         log::warning("ocpp: " + s->id_ + ": the CSMS did not answer " + s->relay().station_call->call.action + " within " +
                      std::to_string(static_cast<int>(s->server_.backend()->answer_timeout_s)) +
@@ -132,9 +134,10 @@ void ChargerSession::relay_station_call(Call call, const std::string& text, Fram
 }
 
 ChargerSession::StationCall ChargerSession::take_station_call() {
-    relay().answer_timer.cancel();
-    auto pending = std::move(*relay().station_call);
-    relay().station_call.reset();
+    Relay& r = relay();
+    r.answer_timer.cancel();
+    auto pending = std::move(*r.station_call);
+    r.station_call.reset();
     return pending;
 }
 
@@ -168,8 +171,9 @@ bool answer_is_read(const std::string& action) {
 
 void ChargerSession::from_backend(const std::string& text) {
     if (closed_) return;
-    if (relay().station_call && relay().station_call->sent && !answer_is_read(relay().station_call->call.action)) {
-        if (auto id = call_result_id(text); id && *id == relay().station_call->call.id) {
+    Relay& r = relay();
+    if (r.station_call && r.station_call->sent && !answer_is_read(r.station_call->call.action)) {
+        if (auto id = call_result_id(text); id && *id == r.station_call->call.id) {
             auto pending = take_station_call();
             return answer_station(pending.call, Frame{CallResult{std::move(*id), {}}}, text);
         }
@@ -184,8 +188,8 @@ void ChargerSession::from_backend(const std::string& text) {
     if (auto* c = std::get_if<Call>(&frame)) return relay_backend_call(*c, text);
     const std::string& id = std::holds_alternative<CallResult>(frame) ? std::get<CallResult>(frame).id
                                                                         : std::get<CallError>(frame).id;
-    if (relay().upstream_call && relay().upstream_call->id == id) return finish_upstream_call(&frame);
-    if (!relay().station_call || !relay().station_call->sent || relay().station_call->call.id != id) {
+    if (r.upstream_call && r.upstream_call->id == id) return finish_upstream_call(&frame);
+    if (!r.station_call || !r.station_call->sent || r.station_call->call.id != id) {
         if (map_late_start(id, frame)) return;
         log::info("ocpp: " + id_ + ": the CSMS answered " + id + " after fuseguard did; not relayed");
         return;
@@ -236,12 +240,13 @@ void ChargerSession::relay_backend_call(const Call& call, const std::string& tex
 }
 
 void ChargerSession::send_next_backend_call() {
-    if (in_flight_ || relay().backend_in_flight || relay().backend_calls.empty() || closed_) return;
-    relay().backend_in_flight = std::move(relay().backend_calls.front());
-    relay().backend_calls.pop_front();
-    send(relay().backend_in_flight->text);  // the CSMS's own bytes
-    relay().backend_call_timer.expires_after(kCallTimeout);
-    relay().backend_call_timer.async_wait([s = self(), id = relay().backend_in_flight->id](boost::system::error_code ec) {
+    Relay& r = relay();
+    if (in_flight_ || r.backend_in_flight || r.backend_calls.empty() || closed_) return;
+    r.backend_in_flight = std::move(r.backend_calls.front());
+    r.backend_calls.pop_front();
+    send(r.backend_in_flight->text);  // the CSMS's own bytes
+    r.backend_call_timer.expires_after(kCallTimeout);
+    r.backend_call_timer.async_wait([s = self(), id = r.backend_in_flight->id](boost::system::error_code ec) {
         if (ec || !s->relay().backend_in_flight || s->relay().backend_in_flight->id != id) return;
         log::warning("ocpp: " + s->id_ + ": no answer to the CSMS's " + s->relay().backend_in_flight->action + " within 30 s");
         s->finish_backend_call();

@@ -74,13 +74,14 @@ void ChargerSession::note_late_start(const Call& call, const Frame& local_answer
 }
 
 bool ChargerSession::map_late_start(const std::string& id, const Frame& answer) {
-    const auto it = relay().late_starts.find(id);
-    if (it == relay().late_starts.end()) return false;
+    Relay& r = relay();
+    const auto it = r.late_starts.find(id);
+    if (it == r.late_starts.end()) return false;
     if (auto backend = answered_transaction(answer)) {
         server_.offline_queue()->map_transaction(id_, it->second, backend);
         log::info("ocpp: " + id_ + ": the CSMS's late answer gives transaction " + it->second + " the id " + *backend);
     }
-    relay().late_starts.erase(it);
+    r.late_starts.erase(it);
     return true;
 }
 
@@ -106,12 +107,13 @@ bool ChargerSession::needs_replay() {
 }
 
 void ChargerSession::start_replay() {
-    relay().replaying = true;
+    Relay& r = relay();
+    r.replaying = true;
     // The CSMS hears of the station before its transactions, also when they
     // were kept across a restart of fuseguard.
-    if (server_.offline_queue()->depth(id_) > 0) relay().boot_unsent = true;
-    relay().status_replay.clear();
-    relay().statuses_due = true;
+    if (server_.offline_queue()->depth(id_) > 0) r.boot_unsent = true;
+    r.status_replay.clear();
+    r.statuses_due = true;
     log::info("ocpp: " + id_ + ": sending the CSMS what it missed (" +
               std::to_string(server_.offline_queue()->depth(id_)) + " transaction messages)");
     replay_next();
@@ -119,15 +121,17 @@ void ChargerSession::start_replay() {
 
 void ChargerSession::stop_replay() {
     if (!relay_) return;  // never a local controller
-    relay().replaying = false;
-    relay().upstream_call.reset();
-    relay().upstream_timer.cancel();
+    Relay& r = relay();
+    r.replaying = false;
+    r.upstream_call.reset();
+    r.upstream_timer.cancel();
 }
 
 void ChargerSession::replay_next() {
     if (closed_ || backend_state_ != BackendState::Open) return stop_replay();
+    Relay& r = relay();
     auto& queue = *server_.offline_queue();
-    if (relay().boot_unsent) {
+    if (r.boot_unsent) {
         if (auto boot = queue.boot(id_)) {
             return upstream_call("BootNotification", *boot, [s = self()](const Frame* answer) {
                 if (!answer) return s->stop_replay();
@@ -135,7 +139,7 @@ void ChargerSession::replay_next() {
                 s->replay_next();
             });
         }
-        relay().boot_unsent = false;
+        r.boot_unsent = false;
     }
     if (auto message = queue.front(id_)) {
         Call upstream{"", message->action, message->payload};
@@ -165,28 +169,29 @@ void ChargerSession::replay_next() {
         });
     }
     // Last, each connector's status as it is now.
-    if (relay().statuses_due) {
-        relay().statuses_due = false;
-        for (const auto& [connector, payload] : relay().last_status) relay().status_replay.push_back(payload);
+    if (r.statuses_due) {
+        r.statuses_due = false;
+        for (const auto& [connector, payload] : r.last_status) r.status_replay.push_back(payload);
     }
-    if (!relay().status_replay.empty()) {
-        auto payload = std::move(relay().status_replay.front());
-        relay().status_replay.pop_front();
+    if (!r.status_replay.empty()) {
+        auto payload = std::move(r.status_replay.front());
+        r.status_replay.pop_front();
         return upstream_call("StatusNotification", payload, [s = self()](const Frame* answer) {
             if (!answer) return s->stop_replay();
             s->replay_next();
         });
     }
-    relay().replaying = false;
+    r.replaying = false;
     log::info("ocpp: " + id_ + ": the CSMS is up to date");
 }
 
 void ChargerSession::upstream_call(std::string action, nlohmann::json payload, std::function<void(const Frame*)> done) {
+    Relay& r = relay();
     const std::string id = "fg-" + std::to_string(next_id_++);
-    relay().upstream_call = UpstreamCall{id, std::move(done)};
+    r.upstream_call = UpstreamCall{id, std::move(done)};
     send_to_backend(serialize(Frame{Call{id, std::move(action), std::move(payload)}}, version_));
-    relay().upstream_timer.expires_after(kCallTimeout);
-    relay().upstream_timer.async_wait([s = self(), id](boost::system::error_code ec) {
+    r.upstream_timer.expires_after(kCallTimeout);
+    r.upstream_timer.async_wait([s = self(), id](boost::system::error_code ec) {
         if (ec || !s->relay().upstream_call || s->relay().upstream_call->id != id) return;
         log::warning("ocpp: " + s->id_ + ": the CSMS did not answer a replayed message within 30 s");
         s->finish_upstream_call(nullptr);
@@ -194,9 +199,10 @@ void ChargerSession::upstream_call(std::string action, nlohmann::json payload, s
 }
 
 void ChargerSession::finish_upstream_call(const Frame* answer) {
-    relay().upstream_timer.cancel();
-    auto done = std::move(relay().upstream_call->done);
-    relay().upstream_call.reset();
+    Relay& r = relay();
+    r.upstream_timer.cancel();
+    auto done = std::move(r.upstream_call->done);
+    r.upstream_call.reset();
     done(answer);
 }
 

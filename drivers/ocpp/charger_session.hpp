@@ -210,13 +210,13 @@ private:
     std::optional<std::chrono::system_clock::duration> station_clock_offset_;  // its clock minus ours
     std::shared_ptr<BackendLink> backend_;
     BackendState backend_state_ = BackendState::None;
-    // What only a local controller needs (a `backend:`), allocated with its
-    // first link: about 1 KB a session that a site without a CSMS, at
-    // thousands of stations, does not carry (heaptrack, bench_service).
     struct UpstreamCall {  // one of fuseguard's own calls to the CSMS (the replay)
         std::string id;
         std::function<void(const Frame*)> done;
     };
+    // What only a local controller needs (a `backend:`), allocated when a
+    // relay path first touches it: about 1 KB a session that a site without
+    // a CSMS, at thousands of stations, does not carry (heaptrack).
     struct Relay {
         explicit Relay(const boost::asio::any_io_executor& ex)
             : answer_timer(ex), backend_call_timer(ex), backend_limit_timer(ex), upstream_timer(ex) {}
