@@ -164,6 +164,12 @@ Figures run_site(bool total_meter, unsigned seed) {
         agenda.at(now + kLatency, [&, i, a] { deliver(ocpp::DrawMeasured{id_of(i), 1, a}); });
         if (in_window(now)) std::fprintf(stderr, "  %.1f report CP%d %.1f %.1f %.1f\n", now, i, a[0], a[1], a[2]);
     };
+    // A station asked for its draw (TriggerMessage MeterValues) sends a
+    // report a round trip later.
+    if (!std::getenv("EFFICIENCY_NO_ASK"))
+        ctl->ask_for_draw_with([&](const std::string& id, int) {
+            agenda.at(now + kLatency, [&, i = index_of(id)] { report(i); });
+        });
     for (int i = 0; i < shape.stations; ++i) deliver(ocpp::StationConnected{id_of(i), ocpp::Version::V16});
     std::vector<std::string> status(static_cast<std::size_t>(shape.stations));
     std::vector<bool> was_charging(static_cast<std::size_t>(shape.stations));
@@ -260,6 +266,15 @@ Figures run_site(bool total_meter, unsigned seed) {
                 std::fprintf(stderr, "  %.1f estimate %.1f %.1f %.1f truth %.1f %.1f %.1f\n", now, figures[0].non_ev[policy::Phase::L1].amps(),
                              figures[0].non_ev[policy::Phase::L2].amps(), figures[0].non_ev[policy::Phase::L3].amps(),
                              site.building()[0], site.building()[1], site.building()[2]);
+            if (in_window(now) && std::getenv("EFFICIENCY_DRAWS"))
+                for (int i = 0; i < shape.stations; ++i) {
+                    const auto& st = ctl->model().state.stations[static_cast<std::size_t>(i)];
+                    if (!st.measured) continue;
+                    std::fprintf(stderr, "    CP%d measured %.1f %.1f %.1f most %.1f %.1f %.1f truth %.1f %.1f %.1f\n", i,
+                                 (*st.measured)[0].amps(), (*st.measured)[1].amps(), (*st.measured)[2].amps(),
+                                 st.measured_most[0].amps(), st.measured_most[1].amps(), st.measured_most[2].amps(),
+                                 site.station(i).terminal_a[0], site.station(i).terminal_a[1], site.station(i).terminal_a[2]);
+                }
             for (auto p : policy::kAllPhases) {
                 const double err = figures[0].non_ev[p].amps() - site.building()[policy::index(p)];
                 f.bias += err;

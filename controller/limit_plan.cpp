@@ -4,6 +4,7 @@
 #include "site_controller.hpp"
 
 #include "drivers/log.hpp"
+#include "policy/connector_status.hpp"
 
 namespace fuseguard::controller {
 
@@ -14,6 +15,10 @@ namespace {
 // one before it is raised again: a little more than the report interval
 // fuseguard asks for (ocpp::outbound::kMeterSampleIntervalS).
 constexpr auto kRaiseHold = std::chrono::seconds(15);
+// Non-EV load that limit changes on their way may hide behind a total
+// meter, below which raises go ahead (see carry_non_ev_estimate).
+using policy::Amps;
+const Amps kHiddenLoad = policy::Amps::whole(1);
 }  // namespace
 
 bool SiteController::send(const policy::LimitCommand& cmd) {
@@ -56,9 +61,63 @@ bool SiteController::raise_held(std::size_t i, std::chrono::steady_clock::time_p
            rt.lowered_at > rt.reported_at && now - rt.lowered_at < kRaiseHold;
 }
 
+// The non-EV load behind each total meter is carried to the next plan
+// (policy::MeterInput::non_ev_before): a limit change on its way to a
+// vehicle then moves neither it nor the limits, which breaks the loop of
+// lowerings that each read as more non-EV load. What that may hide is the
+// most the reading allows less the estimate. While that is more than
+// kHiddenLoad at a meter, no station below it is raised: a building load
+// that rose while limit changes hid it must never go to the stations (the
+// plan lowers to fit the estimate meanwhile). The raises go out together
+// once the lowerings have reached their vehicles, a response time later
+// at most, or at the next reading when a report hid it.
+void SiteController::carry_non_ev_estimate() {
+    const auto& tree = model_.tree;
+    raises_wait_.assign(tree.size(), false);
+    for (std::size_t m = 0; m < model_.state.meters.size(); ++m) {
+        auto& meter = model_.state.meters[m];
+        const auto& d = target_.devices[m];
+        if (meter.measures != policy::MeterMeasures::Total || d.rule != policy::DeductionRule::MeterMeasured) {
+            meter.non_ev_before.reset();
+            continue;
+        }
+        // Carried from plans on a new reading only: between readings, reports
+        // and limits move the bounds against a reading that stays the same.
+        if (meter_read_) meter.non_ev_before = d.current;
+        for (auto p : policy::kAllPhases)
+            if (target_.non_ev_most[m][p] - d.current[p] > kHiddenLoad) raises_wait_[meter.node.value] = true;
+    }
+    meter_read_ = false;
+    // Down the tree: parents come first in preorder.
+    for (std::uint32_t pos = 1; pos < tree.size(); ++pos) {
+        const auto n = tree.at_preorder(pos);
+        if (raises_wait_[tree.node(n).parent->value]) raises_wait_[n.value] = true;
+    }
+}
+
 void SiteController::limit_raised(std::size_t i) {
-    stations_[i].raised_at = now_steady();
+    auto& rt = stations_[i];
+    rt.raised_at = now_steady();
     model_.state.stations[i].draw_predates_limit = true;
+    if (ask_draw_ && policy::needs_station_draw(model_.state)) rt.ask_draw_at = rt.raised_at + kVehicleResponse;
+}
+
+void SiteController::ask_for_draws(std::chrono::steady_clock::time_point now) {
+    for (std::size_t i = 0; i < stations_.size(); ++i) {
+        auto& rt = stations_[i];
+        if (!rt.ask_draw_at || now < *rt.ask_draw_at) continue;
+        rt.ask_draw_at.reset();
+        const auto& s = model_.state.stations[i];
+        // A report since its vehicle had the time to follow says it all.
+        if (!ask_draw_ || !policy::is_online(s.state) || rt.reported_at >= rt.raised_at + kVehicleResponse) continue;
+        // The connector with a vehicle; the station as a whole when there are
+        // several or none.
+        int connector = 0;
+        for (const auto& [n, con] : rt.connectors)
+            if (const auto st = policy::parse_connector_status(con.status); n > 0 && st && policy::wants_current(*st))
+                connector = connector == 0 ? n : -1;
+        ask_draw_(s.id, std::max(connector, 0));
+    }
 }
 
 void SiteController::forget_in_flight(std::size_t i) {
@@ -89,6 +148,7 @@ SiteController::InFlight SiteController::in_flight() const {
 void SiteController::replan() {
     const LatencyHistogram::Timer timed(plan_latency_);
     target_ = policy::allocate(model_.tree, model_.state);
+    carry_non_ev_estimate();
     const policy::TransitionPlan plan = target_.plan;  // kept apart from target_, which a re-plan replaces
     // On disk before any of them can reach a station: a restart must never
     // count a station at less than it may hold (one write per plan at most;
@@ -103,7 +163,7 @@ void SiteController::replan() {
     auto send_raises = [&](bool of_managed) {
         for (const auto& cmd : plan.raise)
             if ((model_.state.stations[cmd.station].control == Control::Managed) == of_managed &&
-                !raise_held(cmd.station, now))
+                !raise_held(cmd.station, now) && !raises_wait(cmd.station))
                 send(cmd);
     };
     if (!in_flight().lowering) send_raises(false);

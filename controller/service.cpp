@@ -9,6 +9,7 @@
 
 #include "config/load.hpp"
 #include "drivers/http/password.hpp"
+#include "drivers/ocpp/outbound.hpp"
 #include "heap_tuning.hpp"
 #include "home_assistant.hpp"
 #include "metrics_exposition.hpp"
@@ -302,6 +303,19 @@ void Service::apply(const config::Config& cfg) {
         io_, cfg, catalogue_, *uptime_,
         [this](const std::string& id, double amps) { return ocpp_ && ocpp_->set_limit(id, amps); },
         [this] { on_site_changed(); }, held_limits_.get());
+    // Behind a total meter, a raised station reports its draw once its
+    // vehicle has followed (TriggerMessage MeterValues). Best effort: a
+    // station that refuses reports at its own interval, as before.
+    site_->ask_for_draw_with([this](const std::string& id, int connector) {
+        if (!ocpp_) return;
+        ocpp_->command(
+            id, [connector](ocpp::Version v) { return ocpp::outbound::trigger_meter_values_request(v, connector); },
+            [this, id](const std::string& status) {
+                if (status == "Accepted" || !refused_draw_ask_.insert(id).second) return;
+                log::info("ocpp: " + id + " does not send its meter values when asked (" + status +
+                          "): behind a total meter its raises are seen at its own report interval");
+            });
+    });
     // Adopted before the OCPP side changes: a station that the change
     // disconnects must end offline in the new controller, not be carried
     // over as online after its disconnection arrived.

@@ -80,6 +80,7 @@ private:
     std::unique_ptr<http::Logins> logins_;  // with http.login (outlives http_)
     std::unique_ptr<http::Server> http_;
     std::set<std::string> announced_;  // Home Assistant discovery topics (home_assistant.cpp)
+    std::set<std::string> refused_draw_ask_;  // stations that did not report when asked, logged once
     bool announced_loaded_ = false;
     std::vector<std::unique_ptr<modbus::Bus>> buses_;
     std::unique_ptr<TerminalView> view_;

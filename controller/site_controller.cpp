@@ -109,12 +109,25 @@ std::vector<NodeFigures> SiteController::node_figures(const std::vector<policy::
         if (is_managed_limit(d)) managed.push_back(d);
     const auto loads = policy::node_loads(model_.tree, current);
     const auto allocated = policy::node_loads(model_.tree, managed);
+    // The meters at the most the last plan found their readings allow.
+    std::vector<policy::Deduction> meters_at_most;
+    bool hides = false;
+    const auto& most = target_.non_ev_most;
+    for (const auto& d : current) {
+        if (d.kind != policy::DeviceKind::Meter) continue;
+        auto& m = meters_at_most.emplace_back(d);
+        if (d.rule != policy::DeductionRule::MeterMeasured || d.index >= most.size()) continue;
+        for (auto p : policy::kAllPhases)
+            if (most[d.index][p] > m.current[p]) m.current[p] = most[d.index][p], hides = true;
+    }
+    const auto loads_at_most = hides ? policy::node_loads(model_.tree, meters_at_most) : std::vector<policy::NodeLoad>{};
     std::vector<NodeFigures> out(loads.size());
     for (std::uint32_t n = 0; n < loads.size(); ++n) {
         const auto cap = policy::capacity(model_.tree, policy::NodeId{n}, model_.state.settings);
         auto& f = out[n];
         f.allocated = allocated[n].stations;
         f.non_ev = loads[n].non_ev;
+        f.non_ev_most = loads_at_most.empty() ? f.non_ev : policy::elementwise_max(f.non_ev, loads_at_most[n].non_ev);
         f.ems = loads[n].ems;
         for (auto p : policy::kAllPhases) f.available[p] = cap - (loads[n].total()[p] - allocated[n].stations[p]);
     }
@@ -161,6 +174,7 @@ void SiteController::tick() {
         }
     }
     settle_held_limits(now);
+    ask_for_draws(now);
     uptime_.alive(now_wall());
     // No total meter to wait for (any more): reports count as they are.
     if (!policy::needs_station_draw(model_.state))

@@ -86,6 +86,9 @@ struct StationRuntime {
     // Lost: by when its own profiles have stepped it down to its fallback
     // at the latest (policy::StationInput::holds_last_limit until then).
     std::optional<std::chrono::steady_clock::time_point> steps_down_by;
+    // When to ask it for its draw, unless it reports before (a raise
+    // behind a total meter, see SiteController::ask_for_draw_with).
+    std::optional<std::chrono::steady_clock::time_point> ask_draw_at;
     // What GetCompositeSchedule last showed of its failsafe (none: not
     // checked yet, "pending"), and why it is not verified.
     std::optional<ocpp::FailsafeVerdict> failsafe;
@@ -129,6 +132,9 @@ struct NodeFigures {
     policy::PhaseCurrents available;  // capacity minus everything not under our control
     policy::PhaseCurrents allocated;  // limits in force of managed stations
     policy::PhaseCurrents non_ev;     // metered non-EV load or meter fallbacks
+    // The most the non-EV load may be: above non_ev while limit changes on
+    // their way to vehicles may hide part of it behind a total meter.
+    policy::PhaseCurrents non_ev_most;
     policy::PhaseCurrents ems;        // EMS reservations or fallbacks
 };
 
@@ -171,6 +177,15 @@ public:
     // phase (connector 0 and the sum of the others measure the same draw:
     // the smaller counts); none before it reports.
     std::optional<std::array<policy::Amps, 3>> reported_total(std::size_t station) const;
+    // Asks a station for a report of its draw now (TriggerMessage
+    // MeterValues) on `connector` (0: the station as a whole).
+    using DrawAsker = std::function<void(const std::string& id, int connector)>;
+    // Behind a total meter, a station raised and silent since is asked for
+    // its draw once its vehicle has had kVehicleResponse to follow: until
+    // it reports, what its vehicle draws is unknown, and the non-EV load
+    // may hide that much (see draw_most). Without an asker, the station's
+    // next report is waited for.
+    void ask_for_draw_with(DrawAsker asker) { ask_draw_ = std::move(asker); }
     // Limits sent so far and how many were lowerings (for tests and benches).
     std::uint64_t limits_sent() const { return limits_sent_; }
     // How long each re-plan took (the policy and sending its commands).
@@ -195,6 +210,15 @@ private:
     // Draws reported before the vehicle could follow this raise do not free
     // any of it (policy::StationInput::draw_predates_limit).
     void limit_raised(std::size_t station);
+    // After a plan: each total meter's non-EV estimate kept for the next,
+    // and where raises wait for what limit changes on their way may hide.
+    void carry_non_ev_estimate();
+    bool raises_wait(std::size_t station) const {
+        const auto node = model_.state.stations[station].node.value;
+        return node < raises_wait_.size() && raises_wait_[node];
+    }
+    // Asks the stations whose ask_draw_at has come (tick).
+    void ask_for_draws(std::chrono::steady_clock::time_point now);
     // A meter was read: caps reports at the limits in force, lets reports of
     // a higher draw count (see refresh_measured).
     void on_meter_read(std::chrono::steady_clock::time_point at);
@@ -210,6 +234,9 @@ private:
     // The least its vehicle may draw at a reading completed at `at`, as far
     // as the limits sent go; none when no limit was sent lately.
     std::optional<policy::Amps> draw_floor(std::size_t station, std::chrono::steady_clock::time_point at) const;
+    // The most its vehicle may draw at a reading completed at `at`, per
+    // terminal (policy::StationInput::measured_most).
+    std::array<policy::Amps, 3> draw_most(std::size_t station, std::chrono::steady_clock::time_point at) const;
     // Whether its vehicle draws on fewer phases than it has, from its
     // reports; forget_vehicle_phases when the vehicle may have changed.
     void refresh_vehicle_phases(std::size_t station);
@@ -254,6 +281,11 @@ private:
     bool replan_posted_ = false;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // guards posted work
     std::uint64_t limits_sent_ = 0;
+    DrawAsker ask_draw_;
+    // Per fuse node: limit changes on their way may hide non-EV load behind
+    // a total meter at or above it, and raises wait (carry_non_ev_estimate).
+    std::vector<bool> raises_wait_;
+    bool meter_read_ = false;        // since the last plan
     LatencyHistogram plan_latency_;
     HeldLimitStore* held_limits_ = nullptr;  // none in tests that do not restart
     std::chrono::steady_clock::time_point settled_at_{};

@@ -80,7 +80,7 @@ std::vector<std::int64_t> StatePublisher::site_key(const std::vector<policy::Ded
                                static_cast<std::int64_t>(d.rule)});
         add(d.current);
     }
-    for (const auto& f : nodes) add(f.available), add(f.allocated), add(f.non_ev), add(f.ems);
+    for (const auto& f : nodes) add(f.available), add(f.allocated), add(f.non_ev), add(f.non_ev_most), add(f.ems);
     return key;
 }
 
@@ -93,6 +93,7 @@ json StatePublisher::site_json(const std::vector<policy::Deduction>& current, co
                     {"available_a", phases(f.available)},
                     {"allocated_a", phases(f.allocated)},
                     {"non_ev_load_a", phases(f.non_ev)},
+                    {"non_ev_load_max_a", phases(f.non_ev_most)},
                     {"ems_reserved_a", phases(f.ems)}};
     };
     json body = figures(0);

@@ -42,10 +42,12 @@ constexpr int kFewerPhasesReports = 2;
 // the report until the next one. Limits replaced at the moment they were
 // sent were never applied, and count for nothing.
 void SiteController::on_meter_read(std::chrono::steady_clock::time_point at) {
+    meter_read_ = true;
     for (std::size_t i = 0; i < stations_.size(); ++i) {
         auto& s = model_.state.stations[i];
         auto& rt = stations_[i];
         if (!s.measured && rt.pending_rises.empty()) continue;
+        if (policy::needs_station_draw(model_.state)) s.measured_most = draw_most(i, at);
         const Amps cap = policy::min(s.counted_now(), draw_floor(i, at).value_or(s.counted_now()));
         // The newest report of a rise this reading holds. Reports come as
         // often as readings (every second, when asked): the newest one is
@@ -101,6 +103,36 @@ std::optional<Amps> SiteController::draw_floor(std::size_t i, std::chrono::stead
         if (ends > at - window) floor = floor ? policy::min(*floor, limit) : limit;
     }
     return floor;
+}
+
+// The most a vehicle may draw at a reading: what its station reports, but
+// no more than the highest limit it held within a response time before the
+// reading; and a report the reading may predate leaves what was most
+// before. A lowering on its way may not have reached the vehicle yet, so
+// this is the limit before it where the report shows that much, while
+// `measured` is already the new limit. (A raise on its way is not counted
+// here: a vehicle that follows it shows as non-EV load until it reports,
+// the safe side, and it is asked to report; see ask_for_draw_with.) The
+// non-EV load behind a total meter is at least the reading less this
+// (policy::meter_deductions).
+std::array<Amps, 3> SiteController::draw_most(std::size_t i, std::chrono::steady_clock::time_point at) const {
+    const auto& rt = stations_[i];
+    const auto& s = model_.state.stations[i];
+    const auto window = kVehicleResponse + kMeterLag;
+    std::array<Amps, 3> most = reported_total(i).value_or(std::array<Amps, 3>{});
+    std::optional<Amps> held;
+    const auto& limits = rt.recent_limits;
+    for (std::size_t k = 0; k < limits.size(); ++k) {
+        const auto begins = limits[k].first;
+        const auto ends = k + 1 < limits.size() ? limits[k + 1].first : std::chrono::steady_clock::time_point::max();
+        if (ends > begins && ends > at - window) held = held ? policy::max(*held, limits[k].second) : limits[k].second;
+    }
+    const Amps cap = policy::min(held.value_or(s.max_current), s.max_current);
+    for (std::size_t p = 0; p < 3; ++p) {
+        most[p] = policy::min(most[p], cap);
+        if (at - rt.reported_at < kMeterLag) most[p] = policy::max(most[p], s.measured_most[p]);
+    }
+    return most;
 }
 
 void SiteController::limit_sent(std::size_t i, Amps limit) {

@@ -46,7 +46,7 @@ void Allocator::classify(NodeLoadSum& sum) {
     decisions_.reserve(stations.size());
     candidates_.reserve(stations.size());
     keys_.reserve(stations.size());
-    if (needs_station_draw(site_)) draw_.assign(tree_.size(), {});
+    if (needs_station_draw(site_)) draw_.assign(tree_.size());
     span_index_.assign(tree_.size() * 8, 0);
     const bool strict = cfg_.mode == PolicyMode::Strict;
     // Limits are whole steps: counted in steps, each bound costs one division.
@@ -64,7 +64,7 @@ void Allocator::classify(NodeLoadSum& sum) {
         const StationInput& s = first[i];
         StationDecision& d = decisions_.emplace_back();
         const bool online = is_online(s.state);
-        if (s.measured && need_draw && online) draw_[s.node.value] += s.measured_on_site(s.max_current);
+        if (s.measured && need_draw && online) draw_.add(s.node, s);
         if (!online || s.control == Control::Rejected) {
             d.reason = online ? LimitReason::Rejected : LimitReason::Offline;
             write_station_deduction(d.deduction, s, i, cfg_);
@@ -267,6 +267,7 @@ Allocation Allocator::finish() {
             loads_[n].stations[p] = used_[n * 3 + index(p)] - loads_[n].non_ev[p] - loads_[n].ems[p];
     out.stations = std::move(decisions_);
     out.devices = std::move(devices_);
+    out.non_ev_most = std::move(non_ev_most_);
     out.loads = std::move(loads_);
     for (const auto& l : allocated.take()) out.allocated.push_back(l.stations);
     return out;
@@ -275,7 +276,7 @@ Allocation Allocator::finish() {
 Allocation Allocator::run() {
     NodeLoadSum sum(tree_);
     classify(sum);
-    devices_ = meter_deductions(tree_, site_, std::move(draw_));
+    devices_ = meter_deductions(tree_, site_, std::move(draw_), &non_ev_most_);
     auto ems = ems_deductions(site_);
     devices_.insert(devices_.end(), ems.begin(), ems.end());
     for (const auto& d : devices_) sum.add(d);

@@ -41,6 +41,11 @@ struct StationDecision {
 struct Allocation {
     std::vector<StationDecision> stations;  // parallel to SiteState::stations
     std::vector<Deduction> devices;         // meters and EMS
+    // Per meter (parallel to SiteState::meters), for an online `total`
+    // meter: the most non-EV load its reading allows, at or above what is
+    // counted (devices); the difference is what a limit change on its way
+    // to a vehicle may still hide (0 for other meters).
+    std::vector<PhaseCurrents> non_ev_most;
     std::vector<NodeLoad> loads;            // per node, once every target is in force
     std::vector<PhaseCurrents> allocated;   // per node: the targets of stations we control
     // From the limits in force in the site allocated for to these targets,

@@ -134,7 +134,8 @@ private:
     const PolicySettings& cfg_;
     std::vector<StationDecision> decisions_;
     std::vector<Deduction> devices_;
-    std::vector<PhaseCurrents> draw_;  // per node, for `total` meters; empty when none needs it
+    StationDraw draw_;                 // per node, for `total` meters; empty when none needs it
+    std::vector<PhaseCurrents> non_ev_most_;  // per meter: the most non-EV load its reading allows
     std::vector<NodeLoad> loads_;      // per node, before allocation
     std::vector<Candidate> candidates_;  // in station order
     bool uniform_start_ = true;          // every candidate starts at the least start (always outside strict mode)

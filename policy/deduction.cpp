@@ -18,28 +18,31 @@ bool needs_station_draw(const SiteState& site) {
 }
 
 namespace {
-std::vector<PhaseCurrents> station_draw_by_node(const FuseTree& tree, const SiteState& site) {
-    std::vector<PhaseCurrents> draw(tree.size());
+StationDraw station_draw_by_node(const FuseTree& tree, const SiteState& site) {
+    StationDraw draw;
+    draw.assign(tree.size());
     for (const auto& s : site.stations)
-        if (s.measured) draw[s.node.value] += attributable_draw(s);
+        if (s.measured && is_online(s.state)) draw.add(s.node, s);
     return draw;
 }
 }  // namespace
 
 std::vector<Deduction> meter_deductions(const FuseTree& tree, const SiteState& site) {
-    return meter_deductions(tree, site, needs_station_draw(site) ? station_draw_by_node(tree, site)
-                                                                 : std::vector<PhaseCurrents>{});
+    return meter_deductions(tree, site, needs_station_draw(site) ? station_draw_by_node(tree, site) : StationDraw{});
 }
 
-std::vector<Deduction> meter_deductions(const FuseTree& tree, const SiteState& site,
-                                        std::vector<PhaseCurrents> draw_below) {
+std::vector<Deduction> meter_deductions(const FuseTree& tree, const SiteState& site, StationDraw draw,
+                                        std::vector<PhaseCurrents>* non_ev_most) {
     std::vector<Deduction> out;
     out.reserve(site.meters.size());
-    if (!draw_below.empty()) {
+    if (non_ev_most) non_ev_most->assign(site.meters.size(), {});
+    if (!draw.empty()) {
         // Each node's own stations so far: add the boards below, leaves first.
         for (std::uint32_t pos = static_cast<std::uint32_t>(tree.size()); pos-- > 1;) {
             NodeId n = tree.at_preorder(pos);
-            draw_below[tree.node(n).parent->value] += draw_below[n.value];
+            const auto parent = tree.node(n).parent->value;
+            draw.taken_off[parent] += draw.taken_off[n.value];
+            draw.at_most[parent] += draw.at_most[n.value];
         }
     }
     for (std::uint32_t i = 0; i < site.meters.size(); ++i) {
@@ -47,13 +50,17 @@ std::vector<Deduction> meter_deductions(const FuseTree& tree, const SiteState& s
         Deduction d{DeviceKind::Meter, i, m.node, m.state, DeductionRule::MeterFallback, {}};
         if (!is_online(m.state)) {
             d.current = PhaseCurrents::uniform(m.fallback);
-        } else {
+        } else if (m.measures == MeterMeasures::Total && !draw.empty()) {
             d.rule = DeductionRule::MeterMeasured;
             for (Phase p : kAllPhases) {
-                Amps v = m.current[p];
-                if (m.measures == MeterMeasures::Total && !draw_below.empty()) v -= draw_below[m.node.value][p];
-                d.current[p] = max(v, Amps{});
+                const Amps most = max(m.current[p] - draw.taken_off[m.node.value][p], Amps{});
+                const Amps least = min(max(m.current[p] - draw.at_most[m.node.value][p], Amps{}), most);
+                d.current[p] = m.non_ev_before ? min(max((*m.non_ev_before)[p], least), most) : most;
+                if (non_ev_most) (*non_ev_most)[i][p] = most;
             }
+        } else {
+            d.rule = DeductionRule::MeterMeasured;
+            for (Phase p : kAllPhases) d.current[p] = max(m.current[p], Amps{});
         }
         out.push_back(d);
     }

@@ -107,15 +107,46 @@ inline PhaseCurrents attributable_draw(const StationInput& s) {
     if (!is_online(s.state)) return {};
     return s.measured_on_site(s.max_current);
 }
+// The most it may be drawing at that reading (see StationInput::measured_most).
+inline PhaseCurrents attributable_most(const StationInput& s) {
+    if (!is_online(s.state)) return {};
+    return s.measured_most_on_site(s.max_current);
+}
 
-// The non-EV load each meter stands for (for `total` meters, minus what the
-// online stations below its node report drawing), and each EMS reservation.
+// What the online stations on each node draw, for `total` meters: what is
+// taken off the reading, and the most they may be drawing at it. Empty when
+// no online `total` meter needs them.
+struct StationDraw {
+    std::vector<PhaseCurrents> taken_off, at_most;  // per node
+    bool empty() const { return taken_off.empty(); }
+    void assign(std::size_t nodes) {
+        taken_off.assign(nodes, {});
+        at_most.assign(nodes, {});
+    }
+    void add(NodeId n, const StationInput& s) {
+        taken_off[n.value] += s.measured_on_site(s.max_current);
+        at_most[n.value] += s.measured_most_on_site(s.max_current);
+    }
+};
+
+// The non-EV load each meter stands for, and each EMS reservation. A `total`
+// meter's is its reading less what the online stations below its node draw.
+// What they draw at the reading lies between what they report (taken off:
+// the non-EV load is at most the reading less that) and the most they may
+// be drawing while a limit change reaches their vehicles (it is at least
+// the reading less that). The estimate carried from before
+// (MeterInput::non_ev_before) is kept where it lies between the two, and
+// moved to the nearer bound where it does not: a limit change on its way
+// moves neither the estimate nor the plan, and a building load that rises
+// by more than the changes on their way can explain is taken in at once.
+// Without an estimate from before, the most it may be (the safe side).
 std::vector<Deduction> meter_deductions(const FuseTree& tree, const SiteState& site);
-// The same, given what the stations on each node (not below it) report
-// drawing; empty when no online `total` meter needs it. Lets the allocator
-// gather the draw in its own pass over the stations.
-std::vector<Deduction> meter_deductions(const FuseTree& tree, const SiteState& site,
-                                        std::vector<PhaseCurrents> draw_at_node);
+// The same, given what the stations on each node (not below it) draw; the
+// most non-EV load each meter's reading allows goes to `non_ev_most` when
+// given (parallel to site.meters; 0 for meters that are not online `total`
+// meters). Lets the allocator gather the draw in its own pass.
+std::vector<Deduction> meter_deductions(const FuseTree& tree, const SiteState& site, StationDraw draw,
+                                        std::vector<PhaseCurrents>* non_ev_most = nullptr);
 // Whether any online `total` meter needs the stations' reported draw.
 bool needs_station_draw(const SiteState& site);
 std::vector<Deduction> ems_deductions(const SiteState& site);

@@ -67,6 +67,11 @@ struct alignas(64) StationInput {
     // controller at any lower limit a meter was read under since; none when
     // it reported nothing recent (counts as 0 drawn, the safe direction).
     std::optional<std::array<Amps, 3>> measured;
+    // The most its vehicle may be drawing, per terminal, at the meter
+    // reading `measured` was worked out for: above `measured` while a limit
+    // change is still reaching the vehicle (it may draw the old limit or
+    // already the new one). Counts only with `measured`, never below it.
+    std::array<Amps, 3> measured_most{};
     std::string id;
     // The station terminals (L1 is the station's L1) its vehicle draws on,
     // once the controller has seen it draw on fewer than the station has
@@ -115,6 +120,17 @@ struct alignas(64) StationInput {
         }
         return out;
     }
+    // The same for measured_most (never less than measured_on_site).
+    PhaseCurrents measured_most_on_site(Amps cap) const {
+        PhaseCurrents out;
+        if (!measured) return out;
+        for (Phase terminal : kAllPhases) {
+            if (static_cast<int>(index(terminal)) >= phase_count) break;
+            const Amps v = max((*measured)[index(terminal)], measured_most[index(terminal)]);
+            out[rotation.site_phase(terminal)] += min(max(v, Amps{}), cap);
+        }
+        return out;
+    }
     Amps measured_peak() const {
         if (!measured) return Amps{};
         Amps peak{};
@@ -135,6 +151,12 @@ struct MeterInput {
     DeviceState state = DeviceState::Unknown;
     PhaseCurrents current;  // last good reading, site phases
     Amps fallback;          // per phase, counted as non-EV load when not online
+    // A `total` meter: the non-EV load worked out from the readings before
+    // (the controller carries it from plan to plan; none at first). It is
+    // kept while the reading and the stations' draws allow it, so that a
+    // limit change still reaching a vehicle does not move it (see
+    // meter_deductions).
+    std::optional<PhaseCurrents> non_ev_before;
 };
 
 struct EmsInput {

@@ -32,6 +32,17 @@ Request trigger_status_request(Version) {
     return Request{"TriggerMessage", json{{"requestedMessage", "StatusNotification"}}};
 }
 
+Request trigger_meter_values_request(Version v, int connector) {
+    json payload{{"requestedMessage", "MeterValues"}};
+    if (connector > 0) {
+        if (v == Version::V16)
+            payload["connectorId"] = connector;
+        else
+            payload["evse"] = json{{"id", connector}};
+    }
+    return Request{"TriggerMessage", std::move(payload)};
+}
+
 Request reset_request(Version v) {
     return Request{"Reset", json{{"type", v == Version::V16 ? "Soft" : "Immediate"}}};
 }

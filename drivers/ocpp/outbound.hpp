@@ -28,6 +28,9 @@ inline constexpr int kMeterSampleIntervalS = 10;
 std::vector<Request> configure_request(Version v, const config::OcppConfig& cfg, const std::string& measurands);
 // Ask for a StatusNotification (after a reconnect that sent none).
 Request trigger_status_request(Version v);
+// Ask for MeterValues now (a connector/EVSE of 0: the station as a whole),
+// to see a vehicle's draw once it has followed a new limit.
+Request trigger_meter_values_request(Version v, int connector);
 Request reset_request(Version v);
 Request unlock_connector_request(Version v, int connector);
 // Removes the profiles of our purpose (before sending a fresh one, or when

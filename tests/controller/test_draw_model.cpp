@@ -46,6 +46,7 @@ public:
             },
             [] {}, nullptr, clocks);
         for (const char* id : {"S0", "S1"}) station(ocpp::FailsafeChecked{id, ocpp::FailsafeVerdict::Verified, ""});
+        site_->ask_for_draw_with([this](const std::string& id, int connector) { asked_.emplace_back(id, connector); });
     }
 
     void at(double t) { now_ = t; }
@@ -72,8 +73,17 @@ public:
         site_->on_device_event(e);
         settle();
     }
+    void tick() {
+        site_->tick();
+        settle();
+    }
     double limit(const std::string& id) { return last_limit_.at(id); }
+    std::size_t limits_sent() const { return site_->limits_sent(); }
+    // The stations asked for their draw (TriggerMessage MeterValues), and on which connector.
+    const std::vector<std::pair<std::string, int>>& asked() const { return asked_; }
     double non_ev() const { return site_->node_figures()[0].non_ev[policy::Phase::L1].amps(); }
+    // The most the reading allows (`non_ev_load_max_a` on MQTT).
+    double non_ev_most() const { return site_->node_figures()[0].non_ev_most[policy::Phase::L1].amps(); }
 
 private:
     std::chrono::nanoseconds since_start() const {
@@ -102,6 +112,7 @@ private:
     std::deque<ocpp::LimitAnswered> answers_;
     std::map<std::string, double> last_limit_;
     bool online_ = false;
+    std::vector<std::pair<std::string, int>> asked_;
 };
 
 }  // namespace
@@ -134,5 +145,133 @@ TEST_SUITE("Controller") {
         site.at(11.5);
         site.meter(4 + 18);
         CHECK(site.non_ev() >= 4);
+    }
+
+    // Both charge at 18 A ((40 - 4) / 2), their cars drawing 17.7 A, a
+    // little under what they are offered; the meter has seen it.
+    void two_charging(SimulatedSite& site) {
+        site.meter(4);
+        site.charging("S0");
+        site.charging("S1");
+        REQUIRE(site.limit("S0") == 18);
+        REQUIRE(site.limit("S1") == 18);
+        site.at(8);
+        site.report("S0", 17.7);
+        site.report("S1", 17.7);
+        site.at(9.5);
+        site.meter(4 + 2 * 17.7);
+        REQUIRE(site.non_ev() == doctest::Approx(4));
+    }
+
+    // Issue 16: a lowered station was taken off the meter at its new limit at
+    // once, while the meter still held its car's old draw; the difference
+    // read as more non-EV load and called for the next lowering, round after
+    // round (most of the 210-257 writes per station-hour behind a total meter).
+    TEST_CASE("a total meter: a lowering on its way to a vehicle moves neither the non-EV load nor the limits") {
+        SimulatedSite site;
+        two_charging(site);
+        // The building takes 2 A more: both go down to 17 A.
+        site.at(20);
+        site.meter(6 + 2 * 17.7);
+        CHECK(site.non_ev() == doctest::Approx(6));
+        REQUIRE(site.limit("S0") == 17);
+        REQUIRE(site.limit("S1") == 17);
+        const auto sent = site.limits_sent();
+        // Half a second on, the cars still draw 17.7 A. Taken off at 17 A,
+        // they would make the other loads look like 7.4 A.
+        site.at(20.5);
+        site.meter(6 + 2 * 17.7);
+        CHECK(site.non_ev() == doctest::Approx(6));
+        CHECK(site.non_ev_most() == doctest::Approx(7.4));  // what the lowering may hide is shown
+        CHECK(site.limits_sent() == sent);
+        // The cars follow, 0.3 A under their limits: their reports from
+        // before, capped at 17 A, now count 0.3 A more than they draw until
+        // they report again. No limit changes for that either.
+        site.at(21.5);
+        site.meter(6 + 2 * 16.7);
+        CHECK(site.non_ev() == doctest::Approx(5.4));
+        CHECK(site.non_ev_most() == doctest::Approx(5.4));
+        CHECK(site.limits_sent() == sent);
+    }
+
+    TEST_CASE("a total meter: a building load that rises while a lowering is on its way is taken in") {
+        SimulatedSite site;
+        two_charging(site);
+        site.at(20);
+        site.meter(6 + 2 * 17.7);
+        REQUIRE(site.limit("S0") == 17);
+        // 10 A more at the next reading, the cars not yet following: the
+        // lowering on its way could stand for 1.4 A of it at most, and it does
+        // not, since the cars still draw what they reported.
+        site.at(20.5);
+        site.meter(16 + 2 * 17.7);
+        CHECK(site.non_ev() == doctest::Approx(16));
+        CHECK(site.limit("S0") == 12);
+        CHECK(site.limit("S1") == 12);
+        // The cars followed the first lowering and the second is on its way:
+        // whatever they draw, the other loads are not taken for less than
+        // the reading less the most they may draw.
+        site.at(21);
+        site.meter(16 + 2 * 16.7);
+        CHECK(site.non_ev() >= 16 - 2 * (17 - 12) - 0.01);
+        CHECK(site.non_ev() <= 16.01 + 2 * (16.7 - 12));
+    }
+
+    TEST_CASE("a total meter: raises wait while a lowering on its way may hide other loads") {
+        SimulatedSite site;
+        two_charging(site);
+        site.at(20);
+        site.meter(6 + 2 * 17.7);
+        REQUIRE(site.limit("S0") == 17);
+        // S0 reports, sampled before its car followed: a lowered station that
+        // reported since is no longer held back for want of a report.
+        site.at(20.3);
+        site.report("S0", 17.7);
+        site.at(20.5);
+        site.meter(6 + 2 * 17.7);  // the cars still draw 17.7 A: 1.4 A may be hidden
+        // S1's car wants only 5 A now: S1 keeps 7 A, and S0 could have 27 A.
+        // What the lowering hides must not go to it before the cars followed.
+        site.at(20.6);
+        site.report("S1", 5);
+        REQUIRE(site.limit("S1") == 7);
+        CHECK(site.limit("S0") == 17);
+        site.at(21);
+        site.tick();
+        CHECK(site.limit("S0") == 17);
+        // A response time after the lowering, what it could hide is gone.
+        site.at(25);
+        site.report("S0", 16.7);
+        site.at(26.5);
+        site.meter(6 + 16.7 + 5);
+        CHECK(site.non_ev() == doctest::Approx(6));
+        CHECK(site.limit("S0") == 27);
+    }
+
+    TEST_CASE("a total meter: a station raised is asked for its draw once its vehicle had time to follow, unless it reported") {
+        SimulatedSite site;
+        site.meter(4);
+        site.at(1);
+        site.charging("S0");  // its first limit: 0 A to 30 A
+        REQUIRE(site.limit("S0") == 30);
+        site.at(4);
+        site.tick();
+        CHECK(site.asked().empty());  // its vehicle may not have followed yet
+        site.at(6.5);
+        site.tick();
+        REQUIRE(site.asked().size() == 1);
+        CHECK(site.asked()[0] == std::pair<std::string, int>{"S0", 1});
+        site.at(7.5);
+        site.tick();
+        CHECK(site.asked().size() == 1);  // once
+        // S1 comes at 10 (both to 18); S1's report at 15.5 comes after its
+        // vehicle had the time to follow: nothing to ask.
+        site.at(10);
+        site.charging("S1");
+        REQUIRE(site.limit("S1") == 18);
+        site.at(15.5);
+        site.report("S1", 17.7);
+        site.at(16.5);
+        site.tick();
+        CHECK(site.asked().size() == 1);
     }
 }

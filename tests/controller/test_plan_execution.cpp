@@ -310,6 +310,11 @@ TEST_SUITE("Controller") {
             h.report(0, 0);
             h.vehicle(0, "Charging");
             h.answer(0, true);
+            // The last reading holds the old vehicle's 20.5 A and the new
+            // one reports 0 A: up to 20.5 A of other loads may be hidden
+            // there until a reading holds the report, and the raise waits.
+            CHECK(sent().empty());
+            h.meter(10, {}, std::chrono::seconds(2));
             CHECK(sent() == std::deque<double>{32});
         }
         SUBCASE("a station paused for want of room waits for a report before it starts again") {
@@ -319,7 +324,10 @@ TEST_SUITE("Controller") {
             // does and pauses it again: with cars that follow at once,
             // bench_efficiency saw a start and a pause every second, and
             // the site over its fuse at instants.
-            h.meter(95);  // 74.5 A of other loads: under its 6 A minimum
+            // 74.5 A of other loads: under its 6 A minimum. Completed two
+            // seconds on, so that it holds the 20.5 A report: one completed
+            // at once may still hold the 30 A before it.
+            h.meter(95, {}, std::chrono::seconds(2));
             REQUIRE(sent() == std::deque<double>{0});
             answer_all();
             h.vehicle(0, "SuspendedEVSE");

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 
+#include "common/node_peer.hpp"
 #include "common/sanitizers.hpp"
 #include "site_under_test.hpp"
 
@@ -216,5 +217,43 @@ TEST_SUITE("Controller") {
         a->status(1, "Charging");
         REQUIRE(b->wait_calls("SetChargingProfile", limit_is(8)));
         REQUIRE(a->wait_calls("SetChargingProfile", limit_is(8)));
+    }
+
+    // Issue 16: behind a total meter a raised station's vehicle shows as
+    // other loads until the station reports; it is asked to, once its
+    // vehicle has had a response time to follow. ocpp-rpc's strict station
+    // checks the request against the schemas of its version.
+    TEST_CASE("a total meter: a raised station is asked for its meter values, in the schema of its version") {
+        SiteUnderTest site(40, true, "total");
+        for (const std::string protocol : {"ocpp1.6", "ocpp2.0.1"}) {
+            CAPTURE(protocol);
+            const bool v16 = protocol == "ocpp1.6";
+            NodePeer st("driven_station.mjs", {std::to_string(site.ocpp_port), "A", protocol});
+            REQUIRE(st.wait_step("connected"));
+            const auto now = [] { return std::string("2026-12-07T12:00:00Z"); };
+            const json boot = v16 ? json{{"chargePointVendor", "Ask"}, {"chargePointModel", "Me"}}
+                                  : json{{"reason", "PowerUp"}, {"chargingStation", {{"model", "Me"}, {"vendorName", "Ask"}}}};
+            REQUIRE(st.request({{"call", "BootNotification"}, {"params", boot}}, "BootNotification", 10s));
+            const json status = v16 ? json{{"connectorId", 1}, {"errorCode", "NoError"}, {"status", "Charging"}}
+                                    : json{{"timestamp", now()}, {"connectorStatus", "Occupied"}, {"evseId", 1}, {"connectorId", 1}};
+            REQUIRE(st.request({{"call", "StatusNotification"}, {"params", status}}, "StatusNotification", 10s));
+            // Its first limit is a raise from nothing: asked a response time later.
+            const auto asked = st.wait(
+                [](const json& j) {
+                    return j.value("step", "") == "frame" && j.value("dir", "") == "in" &&
+                           j["message"].get<std::string>().find("\"TriggerMessage\"") != std::string::npos;
+                },
+                15s);
+            INFO(st.output());
+            REQUIRE(asked);
+            const auto call = json::parse((*asked)["message"].get<std::string>());
+            CHECK(call[3]["requestedMessage"] == "MeterValues");
+            if (v16)
+                CHECK(call[3]["connectorId"] == 1);
+            else
+                CHECK(call[3]["evse"]["id"] == 1);
+            CHECK(st.wait_step("handled", {{"method", "TriggerMessage"}}, 5s));
+            CHECK_FALSE(st.wait_step("schema", json::object(), 100ms));
+        }
     }
 }

@@ -185,6 +185,52 @@ TEST_SUITE("FallbackDeduction") {
         CHECK(d.current[Phase::L3] == A(47));
     }
 
+    // Issue 16: the estimate carried from before stays where the reading
+    // and what the stations may draw allow it, and moves to the nearer
+    // bound where they do not.
+    TEST_CASE("a total meter keeps its non-EV estimate between what the stations report and the most they may draw") {
+        FuseTree tree("site", A(250));
+        auto board = tree.add_circuit(FuseTree::root(), "board-a", A(100));
+        SiteState site;
+        MeterInput m;
+        m.id = "grid";
+        m.state = DeviceState::Online;
+        m.current = PhaseCurrents::uniform(A(60));
+        site.meters.push_back(m);
+        // On the board: lowered to 14 A, its car may still draw the 17 A it
+        // reported; taken off at 14 A (`measured`).
+        auto a = charging(station("CP1", 32), 14);
+        a.node = board;
+        a.measured = std::array<Amps, 3>{A(14), A(14), A(14)};
+        a.measured_most = {A(17), A(17), A(17)};
+        auto quiet = charging(station("CP2", 32), 16);  // reports nothing: 0 either way
+        site.stations = {a, quiet};
+        // Without an estimate from before: the most the non-EV load may be.
+        CHECK(meter_deductions(tree, site)[0].current == PhaseCurrents::uniform(A(46)));
+        std::vector<PhaseCurrents> most;
+        meter_deductions(tree, site, StationDraw{{PhaseCurrents{}, PhaseCurrents::uniform(A(14))},
+                                                 {PhaseCurrents{}, PhaseCurrents::uniform(A(17))}},
+                         &most);
+        CHECK(most[0] == PhaseCurrents::uniform(A(46)));
+        // Within 43-46 A it stays; below, it rises to 43; above, it falls to 46.
+        PhaseCurrents before;
+        before[Phase::L1] = A(44);
+        before[Phase::L2] = A(40);
+        before[Phase::L3] = A(50);
+        site.meters[0].non_ev_before = before;
+        const auto d = meter_deductions(tree, site)[0];
+        CHECK(d.current[Phase::L1] == A(44));
+        CHECK(d.current[Phase::L2] == A(43));
+        CHECK(d.current[Phase::L3] == A(46));
+        // Most never below what is reported: a report above the most counts as both.
+        site.stations[0].measured_most = {A(0), A(0), A(0)};
+        CHECK(meter_deductions(tree, site)[0].current == PhaseCurrents::uniform(A(46)));
+        // Offline, its fallback; the estimate plays no part.
+        site.meters[0].state = DeviceState::Offline;
+        site.meters[0].fallback = A(50);
+        CHECK(meter_deductions(tree, site)[0].current == PhaseCurrents::uniform(A(50)));
+    }
+
     TEST_CASE("a station's report is not subtracted beyond its capacity") {
         FuseTree tree("site", A(250));
         SiteState site;
