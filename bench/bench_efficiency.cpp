@@ -134,7 +134,8 @@ Figures run_site(bool total_meter, unsigned seed) {
     // the reading the station's limit last changed.
     std::array<double, 4> err_by_age{};
     static const double trace_from = std::getenv("EFFICIENCY_FROM") ? std::atof(std::getenv("EFFICIENCY_FROM")) : -1;
-    auto in_window = [](double t) { return trace_from >= 0 && t >= trace_from && t < trace_from + 15; };
+    static const double trace_for = std::getenv("EFFICIENCY_FOR") ? std::atof(std::getenv("EFFICIENCY_FOR")) : 15;
+    auto in_window = [](double t) { return trace_from >= 0 && t >= trace_from && t < trace_from + trace_for; };
     auto id_of = [](int i) { return "CP" + std::to_string(i); };
     auto index_of = [](const std::string& id) { return std::stoi(id.substr(2)); };
     auto deliver = [&](ocpp::StationEvent e) { ctl->on_station_event(e); };

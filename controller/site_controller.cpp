@@ -315,9 +315,12 @@ void SiteController::station_event(std::size_t i, const ocpp::StationEvent& ev) 
                 rt.reported_at = arrived;
                 // A first report counts at once: the draw it describes has
                 // been in the meter's readings all along, and holding it back
-                // would count all of it twice.
-                if (s.measured && policy::needs_station_draw(model_.state))
-                    note_pending_rise(i, arrived);
+                // would count all of it twice. Unless the station was raised
+                // (or given its first limit) a response time before: its
+                // vehicle may have only just started, and a reading from
+                // before would not hold its draw.
+                const bool fresh = arrived - rt.raised_at < kVehicleResponse + std::chrono::seconds(1);
+                if ((s.measured || fresh) && policy::needs_station_draw(model_.state)) note_pending_rise(i, arrived);
                 refresh_measured(i);
                 refresh_vehicle_phases(i);
                 s.draw_predates_limit = arrived - rt.raised_at < kVehicleResponse;

@@ -234,6 +234,9 @@ private:
     // The least its vehicle may draw at a reading completed at `at`, as far
     // as the limits sent go; none when no limit was sent lately.
     std::optional<policy::Amps> draw_floor(std::size_t station, std::chrono::steady_clock::time_point at) const;
+    // The lowest limit its vehicle had to follow since its report, by a
+    // reading completed at `at`; none when there is none.
+    std::optional<policy::Amps> draw_followed(std::size_t station, std::chrono::steady_clock::time_point at) const;
     // The most its vehicle may draw at a reading completed at `at`, per
     // terminal (policy::StationInput::measured_most).
     std::array<policy::Amps, 3> draw_most(std::size_t station, std::chrono::steady_clock::time_point at) const;

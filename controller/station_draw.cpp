@@ -46,9 +46,13 @@ void SiteController::on_meter_read(std::chrono::steady_clock::time_point at) {
     for (std::size_t i = 0; i < stations_.size(); ++i) {
         auto& s = model_.state.stations[i];
         auto& rt = stations_[i];
-        if (!s.measured && rt.pending_rises.empty()) continue;
+        if (!s.measured && rt.pending_rises.empty()) {
+            s.measured_most = {};  // its report was dropped: nothing to take off, either way
+            continue;
+        }
         if (policy::needs_station_draw(model_.state)) s.measured_most = draw_most(i, at);
-        const Amps cap = policy::min(s.counted_now(), draw_floor(i, at).value_or(s.counted_now()));
+        const Amps cap = policy::min(policy::min(s.counted_now(), draw_floor(i, at).value_or(s.counted_now())),
+                                     draw_followed(i, at).value_or(s.counted_now()));
         // The newest report of a rise this reading holds. Reports come as
         // often as readings (every second, when asked): the newest one is
         // rarely held yet, an older one is.
@@ -75,7 +79,7 @@ void SiteController::note_pending_rise(std::size_t i, std::chrono::steady_clock:
     const auto& measured = model_.state.stations[i].measured;
     const auto draw = reported_draw(i);
     bool more = false;
-    for (std::size_t p = 0; draw && measured && p < 3; ++p) more = more || (*draw)[p] > (*measured)[p];
+    for (std::size_t p = 0; draw && p < 3; ++p) more = more || (*draw)[p] > (measured ? (*measured)[p] : Amps{});
     // A report of no more than is taken off counts at once, and what it
     // says the vehicle draws now replaces the rises still waiting.
     if (!more) {
@@ -100,15 +104,19 @@ std::optional<Amps> SiteController::draw_floor(std::size_t i, std::chrono::stead
         if (ends <= begins) continue;
         const Amps limit = limits[k].second;
         if (limit < pause && ends > rt.reported_at - window) return Amps{};
-        if (ends > at - window) floor = floor ? policy::min(*floor, limit) : limit;
+        // In force within a response time before the reading (the vehicle
+        // may be at it now), or since a response time before the report
+        // (the report may predate its following it, and a vehicle that
+        // followed a lowering need not take a raise after it).
+        if (ends > std::min(at - window, rt.reported_at - kVehicleResponse)) floor = floor ? policy::min(*floor, limit) : limit;
     }
     return floor;
 }
 
 // The most a vehicle may draw at a reading: what its station reports, but
 // no more than the highest limit it held within a response time before the
-// reading; and a report the reading may predate leaves what was most
-// before. A lowering on its way may not have reached the vehicle yet, so
+// reading, nor a limit it had to follow since the report; and a report the
+// reading may predate leaves what was most before. A lowering on its way may not have reached the vehicle yet, so
 // this is the limit before it where the report shows that much, while
 // `measured` is already the new limit. (A raise on its way is not counted
 // here: a vehicle that follows it shows as non-EV load until it reports,
@@ -127,12 +135,32 @@ std::array<Amps, 3> SiteController::draw_most(std::size_t i, std::chrono::steady
         const auto ends = k + 1 < limits.size() ? limits[k + 1].first : std::chrono::steady_clock::time_point::max();
         if (ends > begins && ends > at - window) held = held ? policy::max(*held, limits[k].second) : limits[k].second;
     }
-    const Amps cap = policy::min(held.value_or(s.max_current), s.max_current);
+    const Amps cap = policy::min(policy::min(held.value_or(s.max_current), s.max_current),
+                                 draw_followed(i, at).value_or(s.max_current));
     for (std::size_t p = 0; p < 3; ++p) {
         most[p] = policy::min(most[p], cap);
         if (at - rt.reported_at < kMeterLag) most[p] = policy::max(most[p], s.measured_most[p]);
     }
     return most;
+}
+
+// The lowest limit a vehicle had to follow after its station's report and
+// a meter's second before the reading: it draws no more than that since,
+// unless it took a raise after it, which no vehicle has to (IEC 61851-1
+// gives it 5 s to follow a lowering; a raise it may use or not). None when
+// there is no such limit.
+std::optional<Amps> SiteController::draw_followed(std::size_t i, std::chrono::steady_clock::time_point at) const {
+    const auto& rt = stations_[i];
+    std::optional<Amps> followed;
+    const auto& limits = rt.recent_limits;
+    for (std::size_t k = 0; k < limits.size(); ++k) {
+        const auto begins = limits[k].first;
+        const auto ends = k + 1 < limits.size() ? limits[k + 1].first : std::chrono::steady_clock::time_point::max();
+        const auto reached = begins + kVehicleResponse;
+        if (reached > rt.reported_at && reached <= ends && reached + kMeterLag <= at)
+            followed = followed ? policy::min(*followed, limits[k].second) : limits[k].second;
+    }
+    return followed;
 }
 
 void SiteController::limit_sent(std::size_t i, Amps limit) {

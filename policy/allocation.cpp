@@ -64,7 +64,7 @@ void Allocator::classify(NodeLoadSum& sum) {
         const StationInput& s = first[i];
         StationDecision& d = decisions_.emplace_back();
         const bool online = is_online(s.state);
-        if (s.measured && need_draw && online) draw_.add(s.node, s);
+        if (need_draw && online) draw_.add(s.node, s);
         if (!online || s.control == Control::Rejected) {
             d.reason = online ? LimitReason::Rejected : LimitReason::Offline;
             write_station_deduction(d.deduction, s, i, cfg_);

@@ -22,7 +22,7 @@ StationDraw station_draw_by_node(const FuseTree& tree, const SiteState& site) {
     StationDraw draw;
     draw.assign(tree.size());
     for (const auto& s : site.stations)
-        if (s.measured && is_online(s.state)) draw.add(s.node, s);
+        if (is_online(s.state)) draw.add(s.node, s);
     return draw;
 }
 }  // namespace

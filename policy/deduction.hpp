@@ -123,9 +123,21 @@ struct StationDraw {
         taken_off.assign(nodes, {});
         at_most.assign(nodes, {});
     }
+    // One pass over its terminals for both (the allocator calls this for
+    // every online station on every plan).
     void add(NodeId n, const StationInput& s) {
-        taken_off[n.value] += s.measured_on_site(s.max_current);
-        at_most[n.value] += s.measured_most_on_site(s.max_current);
+        const bool most = s.measured_most != std::array<Amps, 3>{};
+        if (!s.measured && !most) return;
+        PhaseCurrents& off = taken_off[n.value];
+        PhaseCurrents& up_to = at_most[n.value];
+        for (Phase terminal : kAllPhases) {
+            const auto t = index(terminal);
+            if (static_cast<int>(t) >= s.phase_count) break;
+            const Phase p = s.rotation.site_phase(terminal);
+            const Amps reported = s.measured ? min(max((*s.measured)[t], Amps{}), s.max_current) : Amps{};
+            off[p] += reported;
+            up_to[p] += most ? max(reported, min(max(s.measured_most[t], Amps{}), s.max_current)) : reported;
+        }
     }
 };
 

@@ -70,7 +70,9 @@ struct alignas(64) StationInput {
     // The most its vehicle may be drawing, per terminal, at the meter
     // reading `measured` was worked out for: above `measured` while a limit
     // change is still reaching the vehicle (it may draw the old limit or
-    // already the new one). Counts only with `measured`, never below it.
+    // already the new one), or a report is newer than the reading. Never
+    // below `measured`; counts without it too (a first report waiting for
+    // a reading that holds it).
     std::array<Amps, 3> measured_most{};
     std::string id;
     // The station terminals (L1 is the station's L1) its vehicle draws on,
@@ -123,10 +125,9 @@ struct alignas(64) StationInput {
     // The same for measured_most (never less than measured_on_site).
     PhaseCurrents measured_most_on_site(Amps cap) const {
         PhaseCurrents out;
-        if (!measured) return out;
         for (Phase terminal : kAllPhases) {
             if (static_cast<int>(index(terminal)) >= phase_count) break;
-            const Amps v = max((*measured)[index(terminal)], measured_most[index(terminal)]);
+            const Amps v = max(measured ? (*measured)[index(terminal)] : Amps{}, measured_most[index(terminal)]);
             out[rotation.site_phase(terminal)] += min(max(v, Amps{}), cap);
         }
         return out;

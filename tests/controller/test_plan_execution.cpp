@@ -287,7 +287,11 @@ TEST_SUITE("Controller") {
         answer_all();
         REQUIRE(h.world.stations[0].held == 32);
         h.report(0, 30);
-        h.meter(40);  // 10 A of other loads and the car's 30
+        // 10 A of other loads and the car's 30. Completed 2 s on: a first
+        // report this soon after the station's first limit counts, like a
+        // rise, from a reading a second after it (its car may have only
+        // just started).
+        h.meter(40, {}, std::chrono::seconds(2));
         // The building takes 45 A more: 100 - 55, less 6 A for each station
         // not connected, leaves 21 A.
         h.meter(85);
@@ -344,6 +348,10 @@ TEST_SUITE("Controller") {
             h.answer(0, true);
             h.vehicle(0, "Preparing");
             h.vehicle(0, "Charging");
+            // As above: the last reading may still hold the old vehicle's
+            // draw, and the raise waits for one that does not.
+            CHECK(sent().empty());
+            h.meter(10, {}, std::chrono::seconds(2));
             CHECK(sent() == std::deque<double>{32});
         }
     }
@@ -356,8 +364,8 @@ TEST_SUITE("Controller") {
         h.station(ocpp::StationConnected{"S0", ocpp::Version::V16});
         h.vehicle(0, "Charging");
         while (!h.world.stations[0].pending.empty()) h.answer(0, true);
-        h.report(0, 10);  // a first report counts at once
-        h.meter(20);
+        h.report(0, 10);
+        h.meter(20, {}, std::chrono::seconds(2));  // a first report this soon after the first limit: a second later
         REQUIRE(h.site->model().state.stations[0].measured_peak() == policy::Amps::whole(10));
         h.report(0, 20);  // a rise: it waits for a reading completed a second after it
         auto step = std::chrono::hours(1);

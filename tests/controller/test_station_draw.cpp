@@ -111,13 +111,16 @@ TEST_SUITE("Controller") {
         report_draw(*a, 27.2, 0);
         REQUIRE(mqtt.wait_json("fg/chargers/A", [](const json& j) { return draw_shown(j, 27.2, 0); }));
         CHECK(phases_are(json::parse(*mqtt.last("fg/site"))["non_ev_load_a"], 4));
-        // B arrives: A goes down to 17 A, then B up to 17 A. A's car follows
-        // at once and B's has not started: the meter reads 4 + 17. A's last
-        // report still says 27 A; taken off in full, the other loads would
-        // look like 0 A and 4 A would be handed out twice.
+        // B arrives: A goes down to 17 A, then B up to 17 A once a reading
+        // shows A's car has followed (until then, what A's lowering may
+        // hide holds raises back). A's car follows at once and B's has not
+        // started: the meter reads 4 + 17. A's last report still says 27 A;
+        // taken off in full, the other loads would look like 0 A and 4 A
+        // would be handed out twice.
         auto b = charging(site, "B");
-        REQUIRE(b->wait_calls("SetChargingProfile", [](auto& c) { return !c.empty() && limit_of(c.back().payload) == 17; }));
+        REQUIRE(a->wait_calls("SetChargingProfile", [](auto& c) { return limit_of(c.back().payload) == 17; }));
         site.meter.set_holding(100, {210, 210, 210});
+        REQUIRE(b->wait_calls("SetChargingProfile", [](auto& c) { return !c.empty() && limit_of(c.back().payload) == 17; }));
         // The site is published just before the meter, from the same state.
         REQUIRE(mqtt.wait_json("fg/meters/grid", [](const json& j) { return phases_are(j["current_a"], 21); }));
         const auto first = mqtt.last("fg/site");
