@@ -17,8 +17,7 @@ namespace {
 constexpr auto kRaiseHold = std::chrono::seconds(15);
 // Non-EV load that limit changes on their way may hide behind a total
 // meter, below which raises go ahead (see carry_non_ev_estimate).
-using policy::Amps;
-const Amps kHiddenLoad = policy::Amps::whole(1);
+const policy::Amps kHiddenLoad = policy::Amps::whole(1);
 }  // namespace
 
 bool SiteController::send(const policy::LimitCommand& cmd) {

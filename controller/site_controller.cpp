@@ -319,7 +319,7 @@ void SiteController::station_event(std::size_t i, const ocpp::StationEvent& ev) 
                 // (or given its first limit) a response time before: its
                 // vehicle may have only just started, and a reading from
                 // before would not hold its draw.
-                const bool fresh = arrived - rt.raised_at < kVehicleResponse + std::chrono::seconds(1);
+                const bool fresh = arrived - rt.raised_at < kVehicleResponse + kMeterLag;
                 if ((s.measured || fresh) && policy::needs_station_draw(model_.state)) note_pending_rise(i, arrived);
                 refresh_measured(i);
                 refresh_vehicle_phases(i);

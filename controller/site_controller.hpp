@@ -32,6 +32,10 @@ namespace fuseguard::controller {
 // reported sooner after a raise may not show it yet, and a station stepped
 // down by its profiles draws its fallback only that much later.
 inline constexpr auto kVehicleResponse = std::chrono::seconds(5);
+// A meter reading completed this soon after a station's report may still
+// hold the draw from before it: meters average over about a second and a
+// poll in flight was sampled earlier.
+inline constexpr auto kMeterLag = std::chrono::seconds(1);
 
 struct ConnectorView {
     std::string status = "Unknown";

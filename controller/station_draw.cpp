@@ -11,10 +11,6 @@ namespace fuseguard::controller {
 using policy::Amps;
 
 namespace {
-// A meter reading completed this soon after a station's report may still
-// hold the draw from before it: meters average over about a second and a
-// poll in flight was sampled earlier.
-constexpr auto kMeterLag = std::chrono::seconds(1);
 // How far back the limits sent are remembered for draw_floor.
 constexpr auto kLimitMemory = std::chrono::seconds(60);
 // A terminal drawing less than this carries none of the vehicle's current.
@@ -51,8 +47,7 @@ void SiteController::on_meter_read(std::chrono::steady_clock::time_point at) {
             continue;
         }
         if (policy::needs_station_draw(model_.state)) s.measured_most = draw_most(i, at);
-        const Amps cap = policy::min(policy::min(s.counted_now(), draw_floor(i, at).value_or(s.counted_now())),
-                                     draw_followed(i, at).value_or(s.counted_now()));
+        const Amps cap = policy::min(s.counted_now(), draw_floor(i, at).value_or(s.counted_now()));
         // The newest report of a rise this reading holds. Reports come as
         // often as readings (every second, when asked): the newest one is
         // rarely held yet, an older one is.
@@ -115,14 +110,14 @@ std::optional<Amps> SiteController::draw_floor(std::size_t i, std::chrono::stead
 
 // The most a vehicle may draw at a reading: what its station reports, but
 // no more than the highest limit it held within a response time before the
-// reading, nor a limit it had to follow since the report; and a report the
-// reading may predate leaves what was most before. A lowering on its way may not have reached the vehicle yet, so
-// this is the limit before it where the report shows that much, while
-// `measured` is already the new limit. (A raise on its way is not counted
-// here: a vehicle that follows it shows as non-EV load until it reports,
-// the safe side, and it is asked to report; see ask_for_draw_with.) The
-// non-EV load behind a total meter is at least the reading less this
-// (policy::meter_deductions).
+// reading, nor a limit it had to follow since the report; a report the
+// reading may predate leaves what was most before. A lowering on its way
+// may not have reached the vehicle yet, so this is the limit before it
+// where the report shows that much, while `measured` is already the new
+// limit. (A raise on its way is not counted here: a vehicle that follows it
+// shows as non-EV load until it reports, the safe side, and it is asked to
+// report; see ask_for_draw_with.) The non-EV load behind a total meter is
+// at least the reading less this (policy::meter_deductions).
 std::array<Amps, 3> SiteController::draw_most(std::size_t i, std::chrono::steady_clock::time_point at) const {
     const auto& rt = stations_[i];
     const auto& s = model_.state.stations[i];

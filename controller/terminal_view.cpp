@@ -43,6 +43,8 @@ std::string render_view(const SiteController& site) {
         o << "  " << m.tree.node(id).name << "\n";
         o << row("fuse limit", policy::PhaseCurrents::uniform(m.tree.node(id).limit));
         o << row("non-EV load", nodes[n].non_ev);
+        // Behind a total meter while lowerings reach their vehicles.
+        if (nodes[n].non_ev_most != nodes[n].non_ev) o << row("  may be up to", nodes[n].non_ev_most);
         o << row("EMS reserved", nodes[n].ems);
         o << row("allocated to stations", nodes[n].allocated);
         o << row("available for charging", nodes[n].available);

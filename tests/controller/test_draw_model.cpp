@@ -14,6 +14,7 @@
 #include "config/load.hpp"
 #include "controller/catalogue.hpp"
 #include "controller/site_controller.hpp"
+#include "controller/terminal_view.hpp"
 #include "controller/uptime.hpp"
 
 using namespace fuseguard;
@@ -87,6 +88,7 @@ public:
     // The stations asked for their draw (TriggerMessage MeterValues), and on which connector.
     const std::vector<std::pair<std::string, int>>& asked() const { return asked_; }
     double non_ev() const { return site_->node_figures()[0].non_ev[policy::Phase::L1].amps(); }
+    std::string view() const { return render_view(*site_); }
     // The most the reading allows (`non_ev_load_max_a` on MQTT).
     double non_ev_most() const { return site_->node_figures()[0].non_ev_most[policy::Phase::L1].amps(); }
 
@@ -188,6 +190,8 @@ TEST_SUITE("Controller") {
         site.meter(6 + 2 * 17.7);
         CHECK(site.non_ev() == doctest::Approx(6));
         CHECK(site.non_ev_most() == doctest::Approx(7.4));  // what the lowering may hide is shown
+        INFO(site.view());
+        CHECK(site.view().find("may be up to            7.4    7.4    7.4") != std::string::npos);
         CHECK(site.limits_sent() == sent);
         // The cars follow, 0.3 A under their limits: their reports from
         // before, capped at 17 A, now count 0.3 A more than they draw until
@@ -196,6 +200,7 @@ TEST_SUITE("Controller") {
         site.meter(6 + 2 * 16.7);
         CHECK(site.non_ev() == doctest::Approx(5.4));
         CHECK(site.non_ev_most() == doctest::Approx(5.4));
+        CHECK(site.view().find("may be up to") == std::string::npos);
         CHECK(site.limits_sent() == sent);
     }
 
