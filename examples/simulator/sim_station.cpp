@@ -201,7 +201,11 @@ void SimStation::on_call(const json& frame) {
     } else if (action == "UnlockConnector") {
         answer = {{"status", "Unlocked"}};
     } else if (action == "TriggerMessage") {
-        net::post(io_, [self = shared_from_this()] {
+        // fuseguard asks for meter values after a raise behind a total
+        // meter, and for a status after a reconnection that sent none.
+        const bool meter_values = p.value("requestedMessage", "") == "MeterValues";
+        net::post(io_, [self = shared_from_this(), meter_values] {
+            if (meter_values) return self->send_meter_values();
             self->sent_status_.clear();
             self->send_status();
         });
