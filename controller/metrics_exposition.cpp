@@ -111,6 +111,10 @@ std::string metrics_exposition(const SiteController& site, const ServiceFigures&
              [&](std::uint32_t n, policy::Phase p) { return nodes[n].allocated[p].amps(); });
     per_node("fuseguard_non_ev_load_amperes", "Metered non-EV load, or the meters' fallbacks.",
              [&](std::uint32_t n, policy::Phase p) { return nodes[n].non_ev[p].amps(); });
+    per_node("fuseguard_non_ev_load_max_amperes",
+             "The most the non-EV load may be: above fuseguard_non_ev_load_amperes while lowerings on their way to "
+             "vehicles may hide part of it behind a total meter.",
+             [&](std::uint32_t n, policy::Phase p) { return nodes[n].non_ev_most[p].amps(); });
     per_node("fuseguard_ems_reserved_amperes", "What the EMS reserves, or its fallback.",
              [&](std::uint32_t n, policy::Phase p) { return nodes[n].ems[p].amps(); });
 

@@ -227,6 +227,7 @@ TEST_SUITE("Dashboard") {
             10s));
         CHECK(text.find("fuseguard_fuse_limit_amperes{node=\"site\",phase=\"L1\"} 40\n") != std::string::npos);
         CHECK(text.find("fuseguard_non_ev_load_amperes{node=\"site\",phase=\"L2\"} 4\n") != std::string::npos);
+        CHECK(text.find("fuseguard_non_ev_load_max_amperes{node=\"site\",phase=\"L2\"} 4\n") != std::string::npos);
         CHECK(text.find("fuseguard_station_state{station=\"B\",state=\"online\"} 0\n") != std::string::npos);
         CHECK(text.find("# TYPE fuseguard_limits_sent_total counter\n") != std::string::npos);
         // Where the drivers went wrong, and how long the work took.
