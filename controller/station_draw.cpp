@@ -22,6 +22,12 @@ const Amps kChargingTerminal = Amps::whole(4);
 constexpr std::size_t kMostPendingRises = 8;
 // Reports in a row that must agree before the other phases are freed.
 constexpr int kFewerPhasesReports = 2;
+// When the k-th of the limits sent (StationRuntime::recent_limits) was
+// replaced by the next; the last is in force still.
+std::chrono::steady_clock::time_point limit_ends(
+    const std::vector<std::pair<std::chrono::steady_clock::time_point, Amps>>& limits, std::size_t k) {
+    return k + 1 < limits.size() ? limits[k + 1].first : std::chrono::steady_clock::time_point::max();
+}
 }  // namespace
 
 // What a report stands for. A vehicle follows its station's limit with a
@@ -95,7 +101,7 @@ std::optional<Amps> SiteController::draw_floor(std::size_t i, std::chrono::stead
     const auto& limits = rt.recent_limits;
     for (std::size_t k = 0; k < limits.size(); ++k) {
         const auto begins = limits[k].first;
-        const auto ends = k + 1 < limits.size() ? limits[k + 1].first : std::chrono::steady_clock::time_point::max();
+        const auto ends = limit_ends(limits, k);
         if (ends <= begins) continue;
         const Amps limit = limits[k].second;
         if (limit < pause && ends > rt.reported_at - window) return Amps{};
@@ -127,7 +133,7 @@ std::array<Amps, 3> SiteController::draw_most(std::size_t i, std::chrono::steady
     const auto& limits = rt.recent_limits;
     for (std::size_t k = 0; k < limits.size(); ++k) {
         const auto begins = limits[k].first;
-        const auto ends = k + 1 < limits.size() ? limits[k + 1].first : std::chrono::steady_clock::time_point::max();
+        const auto ends = limit_ends(limits, k);
         if (ends > begins && ends > at - window) held = held ? policy::max(*held, limits[k].second) : limits[k].second;
     }
     const Amps cap = policy::min(policy::min(held.value_or(s.max_current), s.max_current),
@@ -150,7 +156,7 @@ std::optional<Amps> SiteController::draw_followed(std::size_t i, std::chrono::st
     const auto& limits = rt.recent_limits;
     for (std::size_t k = 0; k < limits.size(); ++k) {
         const auto begins = limits[k].first;
-        const auto ends = k + 1 < limits.size() ? limits[k + 1].first : std::chrono::steady_clock::time_point::max();
+        const auto ends = limit_ends(limits, k);
         const auto reached = begins + kVehicleResponse;
         if (reached > rt.reported_at && reached <= ends && reached + kMeterLag <= at)
             followed = followed ? policy::min(*followed, limits[k].second) : limits[k].second;

@@ -101,18 +101,6 @@ inline Deduction station_deduction(const StationInput& s, std::uint32_t index, c
     write_station_deduction(d, s, index, cfg);
     return d;
 }
-// What an online station draws, as it reports it, for subtracting from a
-// `total` meter's reading. A report above its capacity is not believed past it.
-inline PhaseCurrents attributable_draw(const StationInput& s) {
-    if (!is_online(s.state)) return {};
-    return s.measured_on_site(s.max_current);
-}
-// The most it may be drawing at that reading (see StationInput::measured_most).
-inline PhaseCurrents attributable_most(const StationInput& s) {
-    if (!is_online(s.state)) return {};
-    return s.measured_most_on_site(s.max_current);
-}
-
 // What the online stations on each node draw, for `total` meters: what is
 // taken off the reading, and the most they may be drawing at it. Empty when
 // no online `total` meter needs them.
@@ -123,8 +111,10 @@ struct StationDraw {
         taken_off.assign(nodes, {});
         at_most.assign(nodes, {});
     }
-    // One pass over its terminals for both (the allocator calls this for
-    // every online station on every plan).
+    // Its report mapped onto site phases, each terminal capped at its
+    // capacity (a report above it is not believed past it), and the most
+    // it may draw the same way: one pass over its terminals for both (the
+    // allocator calls this for every online station on every plan).
     void add(NodeId n, const StationInput& s) {
         const bool most = s.measured_most != std::array<Amps, 3>{};
         if (!s.measured && !most) return;

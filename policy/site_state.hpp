@@ -111,27 +111,6 @@ struct alignas(64) StationInput {
     // What it is allowed to draw when it loses us: a fallback it holds,
     // else capacity.
     Amps offline_draw() const { return fallback && fallback_trusted ? *fallback : max_current; }
-    // Measured draw mapped onto site phases, capped per terminal by `cap`.
-    PhaseCurrents measured_on_site(Amps cap) const {
-        PhaseCurrents out;
-        if (!measured) return out;
-        for (Phase terminal : kAllPhases) {
-            if (static_cast<int>(index(terminal)) >= phase_count) break;
-            const Amps v = (*measured)[index(terminal)];
-            out[rotation.site_phase(terminal)] += min(max(v, Amps{}), cap);
-        }
-        return out;
-    }
-    // The same for measured_most (never less than measured_on_site).
-    PhaseCurrents measured_most_on_site(Amps cap) const {
-        PhaseCurrents out;
-        for (Phase terminal : kAllPhases) {
-            if (static_cast<int>(index(terminal)) >= phase_count) break;
-            const Amps v = max(measured ? (*measured)[index(terminal)] : Amps{}, measured_most[index(terminal)]);
-            out[rotation.site_phase(terminal)] += min(max(v, Amps{}), cap);
-        }
-        return out;
-    }
     Amps measured_peak() const {
         if (!measured) return Amps{};
         Amps peak{};
