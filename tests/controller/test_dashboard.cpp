@@ -126,6 +126,27 @@ TEST_SUITE("Dashboard") {
                       "the page shows " << shown.dump() << "\n" << browser.output());
         CHECK(browser.evaluate("document.getElementById('link').textContent") == "live");
         CHECK(browser.evaluate("document.querySelectorAll('#budget .node[data-node=\"site\"] .phase').length") == 3);
+        // Behind a total meter, what lowerings on their way may hide of the
+        // non-EV load (non_ev_load_max_a) is drawn apart and never as free:
+        // a site body as MQTT carries it, rendered in one synchronous call.
+        const auto hidden = browser.evaluate(R"((() => {
+            renderBudget({ fuse_limit_a: [40, 40, 40], non_ev_load_a: [4, 4, 4], non_ev_load_max_a: [9, 4, 4],
+                           ems_reserved_a: [0, 0, 0], available_a: [36, 36, 36], allocated_a: [20, 20, 20], deductions: [] });
+            const phases = [...document.querySelectorAll('#budget .node[data-node="site"] .phase')];
+            const out = phases.map(ph => ({ hidden: ph.querySelector('.bar .hidden').style.width,
+                                            free: ph.querySelector('.bar .available').style.width,
+                                            text: ph.textContent }));
+            render();
+            return out;
+        })())");
+        INFO(hidden.dump());
+        REQUIRE(hidden.size() == 3);
+        CHECK(hidden[0]["hidden"] == "12.5%");  // 5 A of a 40 A fuse
+        CHECK(hidden[0]["free"] == "27.5%");    // 36 - 20 - 5 = 11 A
+        CHECK(hidden[0]["text"].get<std::string>().find("non-EV may be up to 9.0 A") != std::string::npos);
+        CHECK(hidden[1]["hidden"] == "0%");
+        CHECK(hidden[1]["free"] == "40%");
+        CHECK(hidden[1]["text"].get<std::string>().find("may be up to") == std::string::npos);
 
         const auto raised = std::chrono::steady_clock::now();
         a->status(1, "Charging", "GroundFailure", {{"vendorErrorCode", "E042"}});

@@ -94,7 +94,13 @@ int Soak::stop_fuseguard() {
 
 std::string Soak::log_tail() const {
     const std::string all = log_ + (fuseguard_ ? fuseguard_->output() : "");
-    return all.substr(all.size() > 6000 ? all.size() - 6000 : 0);
+    std::string tail = all.substr(all.size() > 6000 ? all.size() - 6000 : 0);
+    // A sanitizer's report starts with what went wrong and where; its stack
+    // of Asio templates alone fills the tail. Its head comes first.
+    for (const char* mark : {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:", "terminate called"})
+        if (const auto at = all.find(mark); at != std::string::npos && at + 6000 < all.size())
+            return "the first report:\n" + all.substr(at > 1000 ? at - 1000 : 0, 7000) + "\n[...]\n" + tail;
+    return tail;
 }
 
 std::size_t Soak::found_ignoring() const {

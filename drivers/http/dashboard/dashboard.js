@@ -32,6 +32,9 @@ function scheduleRender() {
   setTimeout(() => { renderPending = false; render(); }, 250);
 }
 
+const titles = { "non-ev": "non-EV load", hidden: "non-EV load lowerings on their way may hide", ems: "EMS reserved",
+  other: "other deductions", allocated: "allocated to stations", available: "free" };
+
 function renderBudget(site) {
   const box = document.getElementById("budget");
   box.replaceChildren();
@@ -42,21 +45,27 @@ function renderBudget(site) {
     for (let p = 0; p < 3; p++) {
       const limit = n.fuse_limit_a[p] || 1;
       const nonEv = n.non_ev_load_a[p], ems = (n.ems_reserved_a || [0, 0, 0])[p];
+      // Behind a total meter, lowerings on their way to the vehicles may
+      // hide part of the non-EV load (docs/modbus.md): no raise goes there
+      // until it shows, so it is drawn apart from what is free.
+      const hidden = Math.max(0, (n.non_ev_load_max_a || n.non_ev_load_a)[p] - nonEv);
       // available_a is the limit less all load fuseguard does not control:
       // what is not non-EV or EMS among that is other deductions (devices
       // offline or unmanaged, counted at their fallbacks).
       const other = Math.max(0, n.fuse_limit_a[p] - n.available_a[p] - nonEv - ems);
-      const free = Math.max(0, n.available_a[p] - n.allocated_a[p]);
-      const parts = [["non-ev", nonEv], ["ems", ems], ["other", other], ["allocated", n.allocated_a[p]], ["available", free]];
+      const free = Math.max(0, n.available_a[p] - n.allocated_a[p] - hidden);
+      const parts = [["non-ev", nonEv], ["hidden", hidden], ["ems", ems], ["other", other], ["allocated", n.allocated_a[p]],
+        ["available", free]];
       const bar = el("div", { class: "bar" });
       for (const [cls, v] of parts) {
         const w = Math.max(0, Math.min(100, (100 * v) / limit));
-        const s = el("span", { class: cls, title: `${cls} ${amps(v)}` });
+        const s = el("span", { class: cls, title: `${titles[cls]} ${amps(v)}` });
         s.style.width = `${w}%`;
         bar.append(s);
       }
+      const upTo = hidden >= 0.05 ? `, non-EV may be up to ${amps(nonEv + hidden)}` : "";
       node.append(el("div", { class: "phase" }, `L${p + 1}`, bar,
-        `${amps(n.allocated_a[p])} of ${amps(n.available_a[p])} allocated, fuse ${amps(n.fuse_limit_a[p])}`));
+        `${amps(n.allocated_a[p])} of ${amps(n.available_a[p])} allocated, fuse ${amps(n.fuse_limit_a[p])}${upTo}`));
     }
     box.append(node);
   }
