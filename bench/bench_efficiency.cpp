@@ -99,6 +99,7 @@ struct Figures {
     double bias = 0, abs_error = 0;
     long samples = 0;
     long writes = 0, pauses = 0;
+    std::map<std::string, long> writes_by_kind;  // EFFICIENCY_WRITES
     double over_s = 0, unexplained_s = 0, worst_over_a = 0, worst_unexplained_a = 0;
 };
 
@@ -129,6 +130,7 @@ Figures run_site(bool total_meter, unsigned seed) {
     Figures f;
     std::unique_ptr<controller::SiteController> ctl;
     std::vector<double> last_sent(static_cast<std::size_t>(shape.stations), -1e9);
+    std::vector<double> last_amps(static_cast<std::size_t>(shape.stations), 0);
     // With EFFICIENCY_TRACE: what the controller took off the meter less
     // than the stations drew (L1, summed over readings), by how long before
     // the reading the station's limit last changed.
@@ -143,7 +145,14 @@ Figures run_site(bool total_meter, unsigned seed) {
         io, cfg, catalogue, uptime,
         [&](const std::string& id, double amps) {
             const int i = index_of(id);
-            if (now >= kWarmUp) ++f.writes;
+            if (now >= kWarmUp) {
+                ++f.writes;
+                const double was = last_amps[static_cast<std::size_t>(i)];
+                const char* kind = was == 0 ? "start" : amps == 0 ? "pause" : amps < was ? (was - amps < 1 ? "lower < 1 A" : "lower >= 1 A")
+                                                                                 : (amps - was < 1 ? "raise < 1 A" : "raise >= 1 A");
+                ++f.writes_by_kind[kind];
+            }
+            last_amps[static_cast<std::size_t>(i)] = amps;
             last_sent[static_cast<std::size_t>(i)] = now;
             if (in_window(now)) {
                 const auto& d = ctl->target().stations[static_cast<std::size_t>(i)];
@@ -307,6 +316,10 @@ void BM_Efficiency(benchmark::State& state) {
     state.counters["worst_over_a"] = std::max(0.0, f.worst_over_a);
     state.counters["worst_unexplained_a"] = f.worst_unexplained_a;
     state.SetLabel(total_meter ? "total meter" : "non_ev meter");
+    if (std::getenv("EFFICIENCY_WRITES"))
+        for (const auto& [kind, n] : f.writes_by_kind)
+            std::fprintf(stderr, "  %s seed %u: %-13s %5.1f per station-hour\n", total_meter ? "total" : "non_ev", seed,
+                         kind.c_str(), static_cast<double>(n) / station_hours);
 }
 
 }  // namespace

@@ -55,7 +55,14 @@ std::vector<Deduction> meter_deductions(const FuseTree& tree, const SiteState& s
             for (Phase p : kAllPhases) {
                 const Amps most = max(m.current[p] - draw.taken_off[m.node.value][p], Amps{});
                 const Amps least = min(max(m.current[p] - draw.at_most[m.node.value][p], Amps{}), most);
-                d.current[p] = m.non_ev_before ? min(max((*m.non_ev_before)[p], least), most) : most;
+                d.current[p] = most;
+                if (m.non_ev_before) {
+                    const Amps before = (*m.non_ev_before)[p];
+                    // Calm: it comes down by the calm step or more, or not
+                    // at all (erring high, the safe side).
+                    const bool calm = before > most && before - most < site.settings.calm_step;
+                    d.current[p] = calm ? before : min(max(before, least), most);
+                }
                 if (non_ev_most) (*non_ev_most)[i][p] = most;
             }
         } else {

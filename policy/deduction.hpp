@@ -141,6 +141,11 @@ struct StationDraw {
 // moved to the nearer bound where it does not: a limit change on its way
 // moves neither the estimate nor the plan, and a building load that rises
 // by more than the changes on their way can explain is taken in at once.
+// It comes down only by the calm step or more (PolicySettings::calm_step):
+// a drop smaller than that keeps the estimate from before, above the most
+// the reading allows, so that the raises such a drop would buy, and the
+// lowerings that take them back a reading later, are not written (a car
+// that tapers between its reports reads as non-EV load falling by tenths).
 // Without an estimate from before, the most it may be (the safe side).
 std::vector<Deduction> meter_deductions(const FuseTree& tree, const SiteState& site);
 // The same, given what the stations on each node (not below it) draw; the

@@ -222,6 +222,18 @@ TEST_SUITE("FallbackDeduction") {
         CHECK(d.current[Phase::L1] == A(44));
         CHECK(d.current[Phase::L2] == A(43));
         CHECK(d.current[Phase::L3] == A(46));
+        // Calm: it comes down by the calm step or more, or not at all (and
+        // still rises to the least at once).
+        site.settings.calm_step = A(1);
+        before[Phase::L1] = Amps::milli(46'600);
+        before[Phase::L3] = A(47);
+        site.meters[0].non_ev_before = before;
+        const auto calm = meter_deductions(tree, site)[0];
+        CHECK(calm.current[Phase::L1] == Amps::milli(46'600));
+        CHECK(calm.current[Phase::L2] == A(43));
+        CHECK(calm.current[Phase::L3] == A(46));
+        site.settings.calm_step = Amps{};
+        site.meters[0].non_ev_before = std::nullopt;
         // Most never below what is reported: a report above the most counts as both.
         site.stations[0].measured_most = {A(0), A(0), A(0)};
         CHECK(meter_deductions(tree, site)[0].current == PhaseCurrents::uniform(A(46)));
