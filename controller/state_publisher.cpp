@@ -42,8 +42,12 @@ void StatePublisher::changed() {
     if (armed_) return;
     armed_ = true;
     timer_.expires_after(kCoalesce);
-    timer_.async_wait([this](const boost::system::error_code& ec) {
-        if (ec) return;  // cancelled: we may be gone already
+    // A timer that has expired but whose handler has not run yet is not
+    // cancelled by destroying it: the handler still comes, without an
+    // error. A reload replaces the publisher at any moment (soak seed
+    // 580295895 found it), so the handler asks whether we are still here.
+    timer_.async_wait([this, alive = std::weak_ptr<const bool>(alive_)](const boost::system::error_code& ec) {
+        if (ec || !alive.lock()) return;
         armed_ = false;
         flush();
     });

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -66,6 +67,7 @@ private:
     std::vector<Outlet> outlets_;
     boost::asio::steady_timer timer_;
     bool armed_ = false;
+    std::shared_ptr<const bool> alive_ = std::make_shared<const bool>(true);  // for timer_'s handler
     std::vector<StationKey> station_keys_;
     std::vector<std::int64_t> site_key_;  // of the site body last published (site_key)
     std::map<std::string, std::size_t> last_body_;  // hash of each body without ts, to tell a real change

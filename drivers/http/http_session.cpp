@@ -143,7 +143,9 @@ void Session::do_write_event() {
 
 void Session::on_write_event(beast::error_code ec, std::size_t n) {
     writing_ = false;
-    if (ec) return close();
+    // A write that completed before the server went (a reload of http:)
+    // still calls back, without an error: the server's limits are gone.
+    if (ec || server_alive_.expired()) return close();
     written_ += n;
     if (written_ == events_.front().size()) {
         events_.pop_front();
@@ -156,7 +158,7 @@ void Session::on_write_event(beast::error_code ec, std::size_t n) {
 void Session::do_keepalive() {
     keepalive_.expires_after(kKeepalive);
     keepalive_.async_wait([self = shared_from_this()](const beast::error_code& ec) {
-        if (ec) return;
+        if (ec || self->server_alive_.expired()) return;  // as in on_write_event
         if (self->events_.empty()) self->queue(": keepalive\n\n");
         self->do_keepalive();
     });

@@ -49,8 +49,17 @@ private:
         do_read();
     }
 
+    // A message is read in pieces of kReadPiece into a buffer given back
+    // after each one. The read pending while a station is idle (nearly all
+    // the time) then holds kReadPiece bytes, not the 1.5 KB Beast prepares
+    // to read a whole message at once: 7 MB at 5,000 stations. The bytes
+    // are already in Beast's own frame buffer; the pieces cost copies, not
+    // system calls.
+    static constexpr std::size_t kReadPiece = 128;
+
     void do_read() {
-        ws_.async_read(buffer_, boost::beast::bind_front_handler(&WebsocketSession::on_read, this->shared_from_this()));
+        ws_.async_read_some(buffer_, kReadPiece,
+                            boost::beast::bind_front_handler(&WebsocketSession::on_read, this->shared_from_this()));
     }
 
     void on_read(boost::beast::error_code ec, std::size_t) {
@@ -61,16 +70,22 @@ private:
             if (ec == boost::asio::error::operation_aborted || closed()) return;  // we closed it
             return close("connection lost: " + ec.message());
         }
+        if (!ws_.is_message_done()) return do_read();
         if (!ws_.got_text()) {
-            buffer_.consume(buffer_.size());
+            forget_message();
             heard();
             send(serialize(Frame{CallError{"-1", ErrorCode::FormationViolation, "OCPP-J frames are text", {}}}, version()));
             return do_read();
         }
         const std::string text = boost::beast::buffers_to_string(buffer_.data());
-        buffer_.consume(buffer_.size());
+        forget_message();
         handle(text);
         if (!closed()) do_read();
+    }
+
+    void forget_message() {
+        buffer_.consume(buffer_.size());
+        buffer_.shrink_to_fit();
     }
 
     void send(std::string text) override {

@@ -6,9 +6,11 @@
 #include <doctest/doctest.h>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 
 #include <map>
 #include <string>
+#include <thread>
 
 #include "config/load.hpp"
 #include "controller/catalogue.hpp"
@@ -51,6 +53,29 @@ struct PublishedSite {
 }  // namespace
 
 TEST_SUITE("Controller") {
+    // A reload replaces the publisher whenever the signal comes. If its
+    // coalescing timer has expired by then and its handler is already
+    // queued, destroying the timer does not cancel that handler: it runs,
+    // without an error, on a publisher that is gone (the soak found it,
+    // seed 580295895; a use after free the sanitizer pass reports, and that
+    // here would also publish through a dead outlet).
+    TEST_CASE("a publisher replaced while its expired timer's handler waits to run publishes nothing more") {
+        PublishedSite p;
+        int late = 0;
+        auto doomed = std::make_unique<controller::StatePublisher>(
+            p.io, p.site, std::vector<controller::StatePublisher::Outlet>{[&](const std::string&, const std::string&) { ++late; }});
+        doomed->changed();
+        // Busy past the coalescing window: the reactor, run next, finds the
+        // timer expired and queues its handler behind the reset posted here.
+        boost::asio::post(p.io, [&] {
+            std::this_thread::sleep_for(std::chrono::milliseconds(120));
+            boost::asio::post(p.io, [&] { doomed.reset(); });
+        });
+        p.io.run_for(std::chrono::milliseconds(400));
+        CHECK(doomed == nullptr);
+        CHECK(late == 0);
+    }
+
     TEST_CASE("a charger's topic goes out when its body changed, and not for a report that changes nothing") {
         PublishedSite p;
         CHECK(p.flush().count("chargers/A") == 1);  // the first flush sends everything

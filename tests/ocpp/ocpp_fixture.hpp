@@ -147,6 +147,17 @@ public:
         ws_.text(true);
         ws_.write(net::buffer(text));
     }
+    // One text message in `pieces` websocket frames (a continuation per piece).
+    void send_in_frames(const std::string& text, std::size_t pieces) {
+        ws_.text(true);
+        const std::size_t step = (text.size() + pieces - 1) / pieces;
+        for (std::size_t at = 0; at < text.size(); at += step)
+            ws_.write_some(at + step >= text.size(), net::buffer(text.data() + at, std::min(step, text.size() - at)));
+    }
+    void send_binary(const std::string& bytes) {
+        ws_.binary(true);
+        ws_.write(net::buffer(bytes));
+    }
     // A send the server may cut short: it can close the connection before it has read the whole
     // frame (an oversized one), and the write then fails with a broken pipe or a reset.
     bool try_send(const std::string& text) {

@@ -135,6 +135,29 @@ TEST_SUITE("OcppServer") {
         CHECK((*res)[2]["status"] == "Accepted");
     }
 
+    // Messages are read in small pieces into a buffer given back after each
+    // (websocket_session.hpp, kReadPiece): one in many frames and many
+    // pieces arrives whole, a binary one is refused, and the next is read.
+    TEST_CASE("a large message in several frames arrives whole, a binary one is refused and the next one is read") {
+        OcppFixture fx({{"CP1", std::nullopt}});
+        StationClient st;
+        REQUIRE(st.connect(fx.port, "/ocpp/CP1") == 101);
+        const std::string data(40 * 1024, 'x');
+        st.send_in_frames(R"([2,"big","DataTransfer",{"vendorId":"com.example","data":")" + data + R"("}])", 7);
+        auto answer = st.receive_json();
+        REQUIRE(answer);
+        CHECK((*answer)[0] == 3);
+        CHECK((*answer)[1] == "big");
+        st.send_binary(std::string(300, '\x01'));
+        auto refused = st.receive_json();
+        REQUIRE(refused);
+        CHECK((*refused)[2] == "FormationViolation");
+        st.send(kBoot);
+        auto boot = st.receive_json();
+        REQUIRE(boot);
+        CHECK((*boot)[2]["status"] == "Accepted");
+    }
+
     TEST_CASE("a limit is sent as SetChargingProfile and its answer comes back") {
         OcppFixture fx({{"CP1", std::nullopt}});
         StationClient st;
