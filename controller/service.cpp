@@ -187,6 +187,11 @@ void Service::start_mqtt() {
                                                  [this](const std::string& topic, const std::string& payload) {
                                                      if (commands_ && mqtt_) commands_->on_message(*mqtt_, topic, payload);
                                                  });
+    // The site's state is not kept by the link (a body a station on a large
+    // site): the publisher sends it all again when the broker comes back.
+    mqtt_->set_republish([this] {
+        if (publisher_) publisher_->republish();
+    });
     mqtt_->start();
 }
 
@@ -275,7 +280,7 @@ std::vector<StatePublisher::Outlet> Service::outlets() {
     std::vector<StatePublisher::Outlet> out;
     if (mqtt_)
         out.push_back([m = mqtt_.get()](const std::string& topic, const std::string& payload) {
-            m->publish(m->prefix() + "/" + topic, payload);
+            m->publish_fresh(m->prefix() + "/" + topic, payload);
         });
     if (board_) {
         // A new publisher sends everything again: the board starts empty, so

@@ -53,6 +53,14 @@ void StatePublisher::changed() {
     });
 }
 
+void StatePublisher::republish() {
+    site_key_.clear();
+    station_keys_.clear();
+    last_body_.clear();
+    notifications_revision_.reset();
+    changed();
+}
+
 void StatePublisher::put(const std::string& topic, json body) {
     // Compared without its ts, so that an unchanged body is not republished.
     // By a 64-bit hash: the text itself, kept for every topic, was a

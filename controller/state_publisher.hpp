@@ -31,6 +31,8 @@ public:
     void changed();
     // Publish now what differs from what was last published.
     void flush();
+    // Everything again, soon (the broker came back without it).
+    void republish();
     // How long each flush took (comparing, building and handing out payloads).
     const LatencyHistogram& latency() const { return latency_; }
 

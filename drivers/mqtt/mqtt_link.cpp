@@ -134,14 +134,17 @@ void MqttLink::on_connected() {
     in_flight_.clear();
     waiting_.clear();
     changed_in_flight_.clear();
+    fresh_.clear();
     send(cfg_.topic_prefix + "/status", "online");
     for (const auto& [topic, payload] : retained_) send_or_wait(topic);
+    if (republish_) republish_();
 }
 
 void MqttLink::on_lost(const std::string& cause) {
     const bool was = connected_;
     connected_ = false;
     connecting_ = false;
+    fresh_.clear();  // their source publishes everything again on connect
     if (stopped_) return;
     if (was) {
         log::warning("mqtt: lost the broker (" + cause + "): state is kept and republished on reconnect");
@@ -169,6 +172,12 @@ void MqttLink::publish(const std::string& topic, std::string payload) {
     if (connected_) send_or_wait(topic);
 }
 
+void MqttLink::publish_fresh(const std::string& topic, std::string payload) {
+    if (!connected_) return;
+    fresh_[topic] = std::move(payload);
+    send_or_wait(topic);
+}
+
 void MqttLink::send_or_wait(const std::string& topic) {
     if (in_flight_.contains(topic)) {
         // One version of a topic in flight at a time: a large topic changing
@@ -178,7 +187,18 @@ void MqttLink::send_or_wait(const std::string& topic) {
     } else if (in_flight_.size() >= kMaxInFlight) {
         waiting_.insert(topic);
     } else {
-        send(topic, retained_.at(topic));
+        send_latest(topic);
+    }
+}
+
+// Its latest payload, to Paho: a fresh one is not held after that.
+void MqttLink::send_latest(const std::string& topic) {
+    if (const auto f = fresh_.find(topic); f != fresh_.end()) {
+        const std::string payload = std::move(f->second);
+        fresh_.erase(f);
+        send(topic, payload);
+    } else if (const auto k = retained_.find(topic); k != retained_.end()) {
+        send(topic, k->second);
     }
 }
 
@@ -187,10 +207,10 @@ void MqttLink::delivered(std::uintptr_t session, const std::string& topic) {
     // A delivery without its topic (not expected from Paho) frees nothing:
     // the bound errs on the side of holding less.
     if (in_flight_.erase(topic) == 0) return;
-    if (connected_ && changed_in_flight_.erase(topic) > 0) return send(topic, retained_.at(topic));
+    if (connected_ && changed_in_flight_.erase(topic) > 0) return send_latest(topic);
     while (connected_ && in_flight_.size() < kMaxInFlight && !waiting_.empty()) {
         const auto next = waiting_.extract(waiting_.begin()).value();
-        send(next, retained_.at(next));
+        send_latest(next);
     }
 }
 

@@ -1,8 +1,10 @@
 #pragma once
-// The connection to the site's MQTT broker (Eclipse Paho C++, async). It
-// keeps the last payload of every retained topic, so that publishing never
-// waits on the broker and a reconnect republishes everything. Paho's own
-// threads only post to the io_context; every member runs on that thread.
+// The connection to the site's MQTT broker (Eclipse Paho C++, async).
+// Publishing never waits on the broker, and a reconnect republishes every
+// retained topic: the link keeps the last payload of the topics published
+// with publish(); for those published with publish_fresh() it asks their
+// source to publish everything again (set_republish). Paho's own threads
+// only post to the io_context; every member runs on that thread.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -39,8 +41,18 @@ public:
     // Publishes `offline` on the status topic and disconnects (bounded wait).
     void stop();
 
-    // Retained, QoS 1. Unchanged payloads are not sent again.
+    // Retained, QoS 1, kept and sent again on every reconnect. Unchanged
+    // payloads are not sent again.
     void publish(const std::string& topic, std::string payload);
+    // Retained, QoS 1, from a source that publishes everything again when
+    // told (set_republish) and leaves out what did not change: the payload
+    // is held only until Paho has it, and dropped while the broker is away.
+    // A large site's state (a body a station) is then not held twice.
+    void publish_fresh(const std::string& topic, std::string payload);
+    // Called after every connect, once the kept topics are on their way.
+    void set_republish(std::function<void()> republish) { republish_ = std::move(republish); }
+    // Payloads held for publish_fresh topics not yet handed to Paho.
+    std::size_t fresh_held() const { return fresh_.size(); }
     bool connected() const { return connected_; }
     const std::string& prefix() const { return cfg_.topic_prefix; }
     std::uint64_t published() const { return published_; }
@@ -53,6 +65,7 @@ private:
     // Hands the topic's latest payload to Paho, or keeps it waiting while
     // kMaxInFlight are not yet acknowledged; delivered() sends the next.
     void send_or_wait(const std::string& topic);
+    void send_latest(const std::string& topic);
     void delivered(std::uintptr_t session, const std::string& topic);
 
     boost::asio::io_context& io_;
@@ -64,7 +77,9 @@ private:
     std::unique_ptr<mqtt::async_client> client_;
     boost::asio::steady_timer retry_;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // guards posted callbacks
-    std::map<std::string, std::string> retained_;
+    std::map<std::string, std::string> retained_;  // publish(): kept
+    std::map<std::string, std::string> fresh_;     // publish_fresh(): until sent
+    std::function<void()> republish_;
     // Topics whose latest payload waits for an acknowledgement to make room:
     // one entry per topic, however often it changes meanwhile.
     std::set<std::string> waiting_;
