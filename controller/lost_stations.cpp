@@ -12,7 +12,7 @@ using policy::Amps;
 using policy::Control;
 
 std::chrono::steady_clock::time_point SiteController::step_down_due(std::chrono::steady_clock::time_point lost) const {
-    return lost + seconds(cfg_.ocpp.failsafe_after_s) + seconds(cfg_.ocpp.profile_eval_delay_s) + kVehicleResponse;
+    return lost + seconds(cfg_->ocpp.failsafe_after_s) + seconds(cfg_->ocpp.profile_eval_delay_s) + kVehicleResponse;
 }
 
 // The previous run renewed their profiles until it stopped, which was no
@@ -64,7 +64,7 @@ std::string_view failsafe_state(const policy::StationInput& s, const StationRunt
 bool SiteController::fallback_trusted(const StationRuntime& rt) const {
     // A station that ignores its limit may well ignore its fallback too.
     if (rt.limit_ignored) return false;
-    return cfg_.policy.trust_unverified_fallback || rt.failsafe == ocpp::FailsafeVerdict::Verified;
+    return cfg_->policy.trust_unverified_fallback || rt.failsafe == ocpp::FailsafeVerdict::Verified;
 }
 
 void SiteController::failsafe_checked(std::size_t i, const ocpp::FailsafeChecked& e) {

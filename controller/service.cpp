@@ -71,7 +71,7 @@ Service::Service(boost::asio::io_context& io, std::string config_path, config::C
       signals_(io, SIGINT, SIGTERM, SIGHUP),
       tick_(io),
       path_(std::move(config_path)),
-      config_(std::move(initial)),
+      config_(std::make_shared<const config::Config>(std::move(initial))),
       catalogue_(load_catalogue(path_)) {}
 
 Service::~Service() {
@@ -82,17 +82,17 @@ Service::~Service() {
 
 void Service::start() {
     std::error_code ec;
-    std::filesystem::create_directories(config_.state_dir, ec);
-    uptime_ = std::make_unique<UptimeTracker>(config_.state_dir + "/uptime.sqlite", WallClock::now());
-    held_limits_ = std::make_unique<HeldLimitStore>(config_.state_dir + "/held_limits.json");
+    std::filesystem::create_directories(config_->state_dir, ec);
+    uptime_ = std::make_unique<UptimeTracker>(config_->state_dir + "/uptime.sqlite", WallClock::now());
+    held_limits_ = std::make_unique<HeldLimitStore>(config_->state_dir + "/held_limits.json");
     log::info("notification catalogue: " + std::to_string(catalogue_.size()) + " entries");
     commands_ = std::make_unique<OperatorCommands>([this] { return ocpp_.get(); });
     start_mqtt();
     start_http();
-    apply(config_);
+    apply();
     do_wait_signal();
     do_tick();
-    systemd::ready("site " + config_.site.id + ": " + std::to_string(config_.chargers.size()) + " chargers");
+    systemd::ready("site " + config_->site.id + ": " + std::to_string(config_->chargers.size()) + " chargers");
     if (auto w = systemd::watchdog_interval())
         log::info("systemd watchdog: " + std::to_string(w->count() / 1000) + " ms, fed by the control loop");
 }
@@ -141,22 +141,22 @@ void Service::reload() {
     log::info("SIGHUP: reloading " + path_);
     systemd::reloading();
     struct Ready {
-        const config::Config& cfg;
-        ~Ready() { systemd::ready("site " + cfg.site.id + ": " + std::to_string(cfg.chargers.size()) + " chargers"); }
+        const std::shared_ptr<const config::Config>& cfg;  // the one running when it goes
+        ~Ready() { systemd::ready("site " + cfg->site.id + ": " + std::to_string(cfg->chargers.size()) + " chargers"); }
     } ready_again{config_};
     auto result = config::load_file(path_);
     for (const auto& w : result.warnings) log::plain(w.to_string());
     if (!result.ok()) {
         for (const auto& e : result.errors) log::plain(e.to_string());
-        log::error("reload failed: keeping the running configuration (site " + config_.site.id + ", fuse " +
-                   policy::format(policy::Amps::round_down(config_.site.fuse_limit_a)) + ")");
+        log::error("reload failed: keeping the running configuration (site " + config_->site.id + ", fuse " +
+                   policy::format(policy::Amps::round_down(config_->site.fuse_limit_a)) + ")");
         return;
     }
-    const bool broker_changed = !same_broker(config_.mqtt, result.config->mqtt);
-    const bool http_changed = !same_http(config_.http, result.config->http);
-    if (result.config->state_dir != config_.state_dir)
+    const bool broker_changed = !same_broker(config_->mqtt, result.config->mqtt);
+    const bool http_changed = !same_http(config_->http, result.config->http);
+    if (result.config->state_dir != config_->state_dir)
         log::warning("state_dir changes take effect at the next start");
-    config_ = std::move(*result.config);
+    config_ = std::make_shared<const config::Config>(std::move(*result.config));
     catalogue_ = load_catalogue(path_);
     if (broker_changed) {
         publisher_.reset();
@@ -174,16 +174,16 @@ void Service::reload() {
         board_.reset();
         start_http();
     }
-    apply(config_);
+    apply();
     log::info("reloaded " + path_);
 }
 
 void Service::start_mqtt() {
-    if (!config_.mqtt) {
+    if (!config_->mqtt) {
         log::info("mqtt: not configured, state is only logged");
         return;
     }
-    mqtt_ = std::make_unique<mqttlink::MqttLink>(io_, *config_.mqtt, OperatorCommands::kSubscription,
+    mqtt_ = std::make_unique<mqttlink::MqttLink>(io_, *config_->mqtt, OperatorCommands::kSubscription,
                                                  [this](const std::string& topic, const std::string& payload) {
                                                      if (commands_ && mqtt_) commands_->on_message(*mqtt_, topic, payload);
                                                  });
@@ -197,7 +197,7 @@ void Service::start_mqtt() {
 
 void Service::announce_home_assistant() {
     if (!mqtt_) return;
-    const std::string file = config_.state_dir + "/home_assistant.json";
+    const std::string file = config_->state_dir + "/home_assistant.json";
     if (!announced_loaded_) {
         // What a previous run announced: a station taken out of the file
         // while fuseguard was stopped leaves Home Assistant too.
@@ -208,7 +208,7 @@ void Service::announce_home_assistant() {
             for (const auto& t : kept)
                 if (t.is_string()) announced_.insert(t.get<std::string>());
     }
-    const auto now = home_assistant_discovery(config_);
+    const auto now = home_assistant_discovery(*config_);
     std::set<std::string> topics;
     for (const auto& [topic, payload] : now) {
         mqtt_->publish(topic, payload);  // unchanged ones are not sent again
@@ -230,8 +230,8 @@ void Service::announce_home_assistant() {
 }
 
 void Service::start_http() {
-    if (!config_.http || (!config_.http->dashboard && !config_.http->metrics)) return;
-    const auto& h = *config_.http;
+    if (!config_->http || (!config_->http->dashboard && !config_->http->metrics)) return;
+    const auto& h = *config_->http;
     if (h.dashboard) board_ = std::make_unique<http::StateBoard>();
     http::Routes routes;
     routes.board = board_.get();
@@ -293,7 +293,8 @@ std::vector<StatePublisher::Outlet> Service::outlets() {
 
 // A new configuration: a new site model, in which what the old one knew of
 // the same devices carries over, the limits stations hold included.
-void Service::apply(const config::Config& cfg) {
+void Service::apply() {
+    const config::Config& cfg = *config_;
     // Each device's liveness goes on in the new buses: one online now still
     // turns offline on time if it never answers them.
     modbus::DeviceLiveness liveness;
@@ -305,7 +306,7 @@ void Service::apply(const config::Config& cfg) {
     publisher_.reset();
     auto previous = std::move(site_);
     site_ = std::make_unique<SiteController>(
-        io_, cfg, catalogue_, *uptime_,
+        io_, config_, catalogue_, *uptime_,
         [this](const std::string& id, double amps) { return ocpp_ && ocpp_->set_limit(id, amps); },
         [this] { on_site_changed(); }, held_limits_.get());
     // Behind a total meter, a raised station reports its draw once its
@@ -362,26 +363,26 @@ void Service::apply(const config::Config& cfg) {
 
 void Service::start_ocpp() {
     ocpp_ = std::make_unique<ocpp::Server>(
-        io_, config_.ocpp, station_list(config_), [this](ocpp::StationEvent e) {
+        io_, config_->ocpp, station_list(*config_), [this](ocpp::StationEvent e) {
             if (site_) site_->on_station_event(e);
         },
-        config_.backend, config_.authorization, config_.state_dir);
+        config_->backend, config_->authorization, config_->state_dir);
     try {
         const auto port = ocpp_->start();
-        log::info("ocpp: listening on " + config_.ocpp.listen_host + ":" + std::to_string(port) +
-                  (config_.ocpp.tls ? " (TLS)" : "") + ", stations connect to /ocpp/<id>");
+        log::info("ocpp: listening on " + config_->ocpp.listen_host + ":" + std::to_string(port) +
+                  (config_->ocpp.tls ? " (TLS)" : "") + ", stations connect to /ocpp/<id>");
     } catch (const std::exception& e) {
         // Load management goes on without the OCPP side: every station stays
         // unknown and is counted at its fallback, the safe direction.
-        log::error("ocpp: cannot listen on " + config_.ocpp.listen_host + ":" +
-                   std::to_string(config_.ocpp.listen_port) + ": " + e.what());
+        log::error("ocpp: cannot listen on " + config_->ocpp.listen_host + ":" +
+                   std::to_string(config_->ocpp.listen_port) + ": " + e.what());
         ocpp_.reset();
     }
 }
 
 void Service::start_buses(const modbus::DeviceLiveness& before) {
     buses_ = modbus::make_buses(
-        config_,
+        *config_,
         [this](modbus::DeviceEvent e) {
             boost::asio::post(io_, [this, e = std::move(e)] {
                 if (site_) site_->on_device_event(e);

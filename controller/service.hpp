@@ -41,13 +41,13 @@ public:
     void start();
     // Draws the site on stdout every second (fuseguard --view).
     void show_view();
-    const config::Config& config() const { return config_; }
+    const config::Config& config() const { return *config_; }
 
 private:
     void do_wait_signal();
     void on_signal(const boost::system::error_code& ec, int signo);
     void reload();
-    void apply(const config::Config& cfg);
+    void apply();
     void start_ocpp();
     void start_buses(const modbus::DeviceLiveness& before);
     void stop_drivers();
@@ -67,7 +67,8 @@ private:
     boost::asio::signal_set signals_;
     boost::asio::steady_timer tick_;
     std::string path_;
-    config::Config config_;
+    // Shared with the site controller: one copy of a large site's chargers.
+    std::shared_ptr<const config::Config> config_;
     Catalogue catalogue_;
     std::unique_ptr<UptimeTracker> uptime_;
     std::unique_ptr<HeldLimitStore> held_limits_;

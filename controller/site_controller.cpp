@@ -24,17 +24,17 @@ constexpr double kTurnSeconds = 300;
 constexpr int kMaxConnector = 32;
 }  // namespace
 
-SiteController::SiteController(boost::asio::io_context& io, const config::Config& cfg, const Catalogue& catalogue,
+SiteController::SiteController(boost::asio::io_context& io, std::shared_ptr<const config::Config> cfg, const Catalogue& catalogue,
                                UptimeTracker& uptime, LimitSender send, std::function<void()> changed,
                                HeldLimitStore* held_limits, Clocks clocks)
     : io_(io),
       clocks_(std::move(clocks)),
-      cfg_(cfg),
+      cfg_(std::move(cfg)),
       catalogue_(catalogue),
       uptime_(uptime),
       send_(std::move(send)),
       changed_(std::move(changed)),
-      model_(build_site_model(cfg)),
+      model_(build_site_model(*cfg_)),
       stations_(model_.state.stations.size()),
       meters_(model_.state.meters.size()),
       ems_(model_.state.ems.size()),
@@ -65,7 +65,7 @@ void SiteController::adopt(const SiteController& previous) {
         s.limit_in_force = was.limit_in_force;
         s.limit_known = was.limit_known;
         s.measured = was.measured;
-        if (cfg_.backend) s.backend_limit = was.backend_limit;  // the CSMS's profiles live on in the OCPP side
+        if (cfg_->backend) s.backend_limit = was.backend_limit;  // the CSMS's profiles live on in the OCPP side
         s.wants_current = was.wants_current;
         s.draw_predates_limit = was.draw_predates_limit;
         s.holds_last_limit = was.holds_last_limit;
@@ -135,7 +135,7 @@ std::vector<NodeFigures> SiteController::node_figures(const std::vector<policy::
 }
 
 bool SiteController::startup_grace_over() const {
-    return now_steady() - started_ >= std::chrono::duration<double>(cfg_.ocpp.offline_after_s);
+    return now_steady() - started_ >= std::chrono::duration<double>(cfg_->ocpp.offline_after_s);
 }
 
 std::optional<std::size_t> SiteController::station_index(const std::string& id) const {
@@ -404,10 +404,10 @@ void SiteController::station_event(std::size_t i, const ocpp::StationEvent& ev) 
 
 int SiteController::transaction_priority(const std::string& station, const std::optional<std::string>& tag) const {
     int priority = 0;
-    for (const auto& c : cfg_.chargers)
+    for (const auto& c : cfg_->chargers)
         if (c.id == station) priority = c.priority;
-    if (tag && cfg_.authorization)
-        for (const auto& t : cfg_.authorization->tags)
+    if (tag && cfg_->authorization)
+        for (const auto& t : cfg_->authorization->tags)
             if (t.id == *tag) priority = std::max(priority, t.priority);
     return priority;
 }

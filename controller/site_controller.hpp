@@ -147,9 +147,16 @@ public:
     // Sends a limit (amperes) to a station; false when it is not connected.
     using LimitSender = std::function<bool(const std::string& id, double amps)>;
 
-    SiteController(boost::asio::io_context& io, const config::Config& cfg, const Catalogue& catalogue,
+    // The configuration is shared with the service that reloads it (a large
+    // site's chargers once, not twice); the second form copies it.
+    SiteController(boost::asio::io_context& io, std::shared_ptr<const config::Config> cfg, const Catalogue& catalogue,
                    UptimeTracker& uptime, LimitSender send, std::function<void()> changed,
                    HeldLimitStore* held_limits = nullptr, Clocks clocks = {});
+    SiteController(boost::asio::io_context& io, const config::Config& cfg, const Catalogue& catalogue,
+                   UptimeTracker& uptime, LimitSender send, std::function<void()> changed,
+                   HeldLimitStore* held_limits = nullptr, Clocks clocks = {})
+        : SiteController(io, std::make_shared<const config::Config>(cfg), catalogue, uptime, std::move(send),
+                         std::move(changed), held_limits, std::move(clocks)) {}
 
     // After a reload: what the previous controller knew about devices that
     // are still configured (liveness, connectors, readings, the limits the
@@ -168,7 +175,7 @@ public:
     const std::vector<DeviceRuntime>& ems() const { return ems_; }
     const NotificationBoard& notifications() const { return board_; }
     const UptimeTracker& uptime() const { return uptime_; }
-    const config::Config& config() const { return cfg_; }
+    const config::Config& config() const { return *cfg_; }
     std::vector<NodeFigures> node_figures() const { return node_figures(deductions_now()); }
     std::vector<NodeFigures> node_figures(const std::vector<policy::Deduction>& now) const;
     // Every deduction in force now, managed stations' limits included.
@@ -272,7 +279,7 @@ private:
 
     boost::asio::io_context& io_;
     Clocks clocks_;
-    config::Config cfg_;
+    std::shared_ptr<const config::Config> cfg_;
     const Catalogue& catalogue_;
     UptimeTracker& uptime_;
     LimitSender send_;
