@@ -24,11 +24,22 @@ bool NotificationBoard::clear(const std::string& id) {
     return true;
 }
 
+namespace {
+// What fuseguard found about a station itself, which its boot or
+// reconnection does not change: refresh_device_notifications clears each
+// once what it says no longer holds. Cleared with the station's errors,
+// they were gone from the list for a moment and came back with a new
+// `since` (and state_dir still said so meanwhile).
+bool fuseguards_finding(const std::string& code) {
+    return code == "LimitIgnored" || code == "LimitRejected" || code == "FallbackUnverified" || code == "BackendOffline";
+}
+}  // namespace
+
 bool NotificationBoard::clear_device(const std::string& device, bool keep_liveness) {
     bool changed = false;
     for (auto it = active_.begin(); it != active_.end();) {
         const bool liveness = it->second.code == "ChargingStationOffline";
-        if (it->second.device == device && !(keep_liveness && liveness)) {
+        if (it->second.device == device && !(keep_liveness && liveness) && !fuseguards_finding(it->second.code)) {
             changed_at_.erase(it->first);
             it = active_.erase(it);
             changed = true;

@@ -33,7 +33,9 @@ public:
     // Adds or replaces; an identical one keeps its `since`. True if it changed.
     bool raise(Notification n);
     bool clear(const std::string& id);
-    // Everything a station has raised (its boot or reconnection clears them).
+    // Everything a station has raised (its boot or reconnection clears them),
+    // not what fuseguard found about it (a limit ignored or refused, a
+    // failsafe not verified, its CSMS unreachable).
     bool clear_device(const std::string& device, bool keep_liveness = false);
     const std::map<std::string, Notification>& active() const { return active_; }
     // Changes whenever active() does: the publisher serialises the list
