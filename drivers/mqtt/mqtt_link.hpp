@@ -51,8 +51,6 @@ public:
     void publish_fresh(const std::string& topic, std::string payload);
     // Called after every connect, once the kept topics are on their way.
     void set_republish(std::function<void()> republish) { republish_ = std::move(republish); }
-    // Payloads held for publish_fresh topics not yet handed to Paho.
-    std::size_t fresh_held() const { return fresh_.size(); }
     bool connected() const { return connected_; }
     const std::string& prefix() const { return cfg_.topic_prefix; }
     std::uint64_t published() const { return published_; }
