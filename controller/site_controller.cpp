@@ -214,7 +214,9 @@ void SiteController::station_event(std::size_t i, const ocpp::StationEvent& ev) 
     auto& rt = stations_[i];
     const auto now = now_wall();
     const std::string device = "charger:" + s.id;
-    ++rt.revision;
+    // A report that repeats the last one changes nothing shown: its branch
+    // decides (most reports repeat at a steady draw).
+    if (!std::holds_alternative<ocpp::DrawMeasured>(ev)) ++rt.revision;
     // A reconnection or a boot clears the station's errors (seed 000).
     auto clear_errors = [&](bool keep_liveness) {
         board_.clear_device(device, keep_liveness);
@@ -308,8 +310,11 @@ void SiteController::station_event(std::size_t i, const ocpp::StationEvent& ev) 
                     return std::tuple(s.measured, s.draw_predates_limit, s.control, s.vehicle_terminals);
                 };
                 const auto before = policy_input();
+                const auto revision = rt.revision;  // check_limit_obeyed bumps it for what it finds
                 const bool ends_raise_hold = rt.lowered_at > rt.reported_at;
-                rt.connectors[e.connector].current_a = e.current_a;
+                auto& reported = rt.connectors[e.connector].current_a;
+                const bool repeats = reported == e.current_a;
+                reported = e.current_a;
                 const auto arrived = now_steady();
                 rt.report_cap.reset();
                 rt.reported_at = arrived;
@@ -325,9 +330,10 @@ void SiteController::station_event(std::size_t i, const ocpp::StationEvent& ev) 
                 refresh_vehicle_phases(i);
                 s.draw_predates_limit = arrived - rt.raised_at < kVehicleResponse;
                 check_limit_obeyed(i, arrived);
+                if (!repeats || policy_input() != before) ++rt.revision;
                 if (policy_input() != before || ends_raise_hold || !rt.pending_rises.empty())
                     request_replan();
-                else
+                else if (rt.revision != revision)
                     changed_();  // its report is shown all the same
             } else if constexpr (std::is_same_v<T, ocpp::LimitAnswered>) {
                 // A station answers our CALLs one at a time, in order.

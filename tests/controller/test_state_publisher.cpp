@@ -36,8 +36,9 @@ struct PublishedSite {
                               "ocpp: { listen: 127.0.0.1:0 }\nstate_dir: /tmp\n",
                               "pub.yaml")
                               .config;
+    int changes = 0;  // times the site said it changed (which arms a flush)
     controller::SiteController site{io,       cfg, catalogue, uptime, [](const std::string&, double) { return true; },
-                                    [] {},    nullptr,
+                                    [this] { ++changes; }, nullptr,
                                     controller::Clocks{[this] { return steady0; }, [this] { return wall0; }}};
     std::map<std::string, int> sent;  // publications by topic
     controller::StatePublisher publisher{io, site, {[this](const std::string& topic, const std::string&) { ++sent[topic]; }}};
@@ -96,5 +97,26 @@ TEST_SUITE("Controller") {
         const auto changed = p.flush();
         CHECK(changed.count("chargers/A") == 1);
         CHECK(changed.count("chargers/B") == 0);
+    }
+
+    // Most reports repeat the last one at a steady draw (stations that
+    // report whole or tenth amperes, 500 a second at 5,000 stations): such
+    // a report changes nothing shown, so it neither arms a publication nor
+    // makes the next flush build the station's body again.
+    TEST_CASE("a report that repeats the last one arms no publication") {
+        PublishedSite p;
+        p.site.on_station_event(ocpp::StationConnected{"A", ocpp::Version::V16});
+        p.site.on_station_event(ocpp::DrawMeasured{"A", 1, {5, 5, 5}});
+        auto settle = [&] { p.io.restart(), p.io.poll(); };  // the re-plan it asked for, if any
+        settle();
+        p.flush();
+        const int before = p.changes;
+        p.site.on_station_event(ocpp::DrawMeasured{"A", 1, {5, 5, 5}});
+        settle();
+        CHECK(p.changes == before);
+        p.site.on_station_event(ocpp::DrawMeasured{"A", 1, {5, 5, 5.1}});
+        settle();
+        CHECK(p.changes > before);
+        CHECK(p.flush().count("chargers/A") == 1);
     }
 }
