@@ -41,7 +41,11 @@ struct PublishedSite {
                                     [this] { ++changes; }, nullptr,
                                     controller::Clocks{[this] { return steady0; }, [this] { return wall0; }}};
     std::map<std::string, int> sent;  // publications by topic
-    controller::StatePublisher publisher{io, site, {[this](const std::string& topic, const std::string&) { ++sent[topic]; }}};
+    std::map<std::string, std::string> text;  // the last payload by topic
+    controller::StatePublisher publisher{io, site, {[this](const std::string& topic, const std::string& payload) {
+                                             ++sent[topic];
+                                             text[topic] = payload;
+                                         }}};
 
     // What one flush sends, by topic.
     std::map<std::string, int> flush() {
@@ -80,6 +84,11 @@ TEST_SUITE("Controller") {
     TEST_CASE("a charger's topic goes out when its body changed, and not for a report that changes nothing") {
         PublishedSite p;
         CHECK(p.flush().count("chargers/A") == 1);  // the first flush sends everything
+        // Stamped with when it went out: ts is added to the text, last.
+        const auto body = nlohmann::json::parse(p.text["chargers/A"]);
+        CHECK(body["state"] == "unknown");
+        CHECK(body["ts"].get<std::string>().back() == 'Z');
+        CHECK(nlohmann::json::parse(p.text["site"])["ts"].is_string());
         CHECK(p.flush().empty());                    // nothing changed since
 
         p.site.on_station_event(ocpp::StationConnected{"A", ocpp::Version::V16});

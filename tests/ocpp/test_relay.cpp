@@ -257,6 +257,23 @@ TEST_SUITE("OcppRelay") {
         for (const auto& f : st.peer.frames("in")) CHECK(f.find("x1") == std::string::npos);
         CHECK(st.call("Heartbeat", json::object()).value("step", "") == "result");
         CHECK(st.peer.output().find("\"step\":\"closed\"") == std::string::npos);
+
+        // The link reads a message in 128-byte pieces: a large one still
+        // reaches the station whole, and one over 64 KiB ends the link, not
+        // the station's connection.
+        const std::string big = "[2,\"x3\",\"DataTransfer\",{\"vendorId\":\"com.vendor.x\",\"data\":\"" +
+                                std::string(40 * 1024, 'b') + "\"}]";
+        csms.peer.command({{"raw", "RELAY7"}, {"text", big}});
+        CHECK(st.peer.wait([&](const json& j) {
+            return j.value("step", "") == "frame" && j.value("dir", "") == "in" && j["message"] == big;
+        }));
+        csms.peer.command({{"raw", "RELAY7"}, {"text", "[2,\"x4\",\"DataTransfer\",{\"vendorId\":\"" +
+                                                           std::string(70 * 1024, 'v') + "\"}]"}});
+        const auto dropped = fx.wait_for<ocpp::BackendLinkChanged>(
+            [](const ocpp::BackendLinkChanged& e) { return e.state == "offline"; }, 10s);
+        REQUIRE(dropped);
+        CHECK(dropped->cause == "the CSMS sent a frame over 64 KiB");
+        CHECK(st.call("Heartbeat", json::object()).value("step", "") == "result");
     }
 }
 
