@@ -61,7 +61,7 @@ void StatePublisher::republish() {
     changed();
 }
 
-void StatePublisher::put(const std::string& topic, json body) {
+void StatePublisher::put(const std::string& topic, const json& body) {
     // Compared without its ts, so that an unchanged body is not republished.
     // By a 64-bit hash: the text itself, kept for every topic, was a
     // kilobyte a station (heaptrack at 5,000), and the chance that a change
@@ -259,7 +259,7 @@ void StatePublisher::flush() {
         json body{{"state", std::string(policy::name(state))}, {values_key, phases(rt.values)}};
         body["ts"] = rt.last_reading ? json(iso8601(*rt.last_reading, true)) : json(nullptr);
         if (!rt.cause.empty()) body["cause"] = rt.cause;
-        put(kind + "/" + id, std::move(body));
+        put(kind + "/" + id, body);
     };
     for (std::size_t i = 0; i < m.state.meters.size(); ++i)
         device("meters", m.state.meters[i].id, m.state.meters[i].state, site_.meters()[i], "current_a");

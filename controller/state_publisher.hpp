@@ -56,7 +56,7 @@ private:
     // `now`: when the flush began (a station's uptime is refreshed when its
     // own minute turns).
     StationKey key_of(std::size_t i, std::chrono::steady_clock::time_point now) const;
-    void put(const std::string& topic, nlohmann::json body);
+    void put(const std::string& topic, const nlohmann::json& body);
     void send(const std::string& topic, const std::string& payload);
     // The notifications list as published, from note_text_.
     std::string notifications_text();

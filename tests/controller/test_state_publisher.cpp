@@ -47,6 +47,12 @@ struct PublishedSite {
                                              text[topic] = payload;
                                          }}};
 
+    // Runs what the events posted (a re-plan they asked for, if any).
+    void settle() {
+        io.restart();
+        io.poll();
+    }
+
     // What one flush sends, by topic.
     std::map<std::string, int> flush() {
         sent.clear();
@@ -116,15 +122,14 @@ TEST_SUITE("Controller") {
         PublishedSite p;
         p.site.on_station_event(ocpp::StationConnected{"A", ocpp::Version::V16});
         p.site.on_station_event(ocpp::DrawMeasured{"A", 1, {5, 5, 5}});
-        auto settle = [&] { p.io.restart(), p.io.poll(); };  // the re-plan it asked for, if any
-        settle();
+        p.settle();
         p.flush();
         const int before = p.changes;
         p.site.on_station_event(ocpp::DrawMeasured{"A", 1, {5, 5, 5}});
-        settle();
+        p.settle();
         CHECK(p.changes == before);
         p.site.on_station_event(ocpp::DrawMeasured{"A", 1, {5, 5, 5.1}});
-        settle();
+        p.settle();
         CHECK(p.changes > before);
         CHECK(p.flush().count("chargers/A") == 1);
     }
@@ -134,14 +139,13 @@ TEST_SUITE("Controller") {
     // allocation per MeterValues was 40 % of a core at 5,000 stations).
     TEST_CASE("a draw that moved is shown at once and planned with the next tick") {
         PublishedSite p;
-        auto settle = [&] { p.io.restart(), p.io.poll(); };
         p.site.on_station_event(ocpp::StationConnected{"A", ocpp::Version::V16});
         p.site.on_station_event(ocpp::DrawMeasured{"A", 1, {5, 5, 5}});
-        settle();
+        p.settle();
         const auto plans = p.site.plan_latency().count();
         const int changes = p.changes;
         p.site.on_station_event(ocpp::DrawMeasured{"A", 1, {7, 7, 7}});
-        settle();
+        p.settle();
         CHECK(p.site.plan_latency().count() == plans);
         CHECK(p.changes > changes);
         p.site.tick();
