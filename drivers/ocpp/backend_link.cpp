@@ -170,21 +170,11 @@ private:
         do_read(ws);
     }
 
-    // Read in pieces into a buffer given back after each message, as the
-    // station side does (websocket_session.hpp): an idle link's pending
-    // read then holds a piece, not the 1.5 KB Beast prepares for a whole
-    // message, and a link is idle nearly all the time.
-    static constexpr std::size_t kReadPiece = 128;
-
+    // In pieces, as station sessions read (kReadPiece, websocket_session.hpp).
     void do_read(const WsPtr& ws) {
         ws->async_read_some(buffer_, kReadPiece, [self = this->shared_from_this(), ws](beast::error_code ec, std::size_t) {
             self->on_read(ws, ec);
         });
-    }
-
-    void forget_message() {
-        buffer_.consume(buffer_.size());
-        buffer_.shrink_to_fit();
     }
 
     void on_read(const WsPtr& ws, beast::error_code ec) {
@@ -199,7 +189,7 @@ private:
         }
         if (!ws->is_message_done()) return do_read(ws);
         std::string text = beast::buffers_to_string(buffer_.data());
-        forget_message();
+        read_done(buffer_);
         if (!ws->got_text()) {
             log::warning("ocpp: backend sent a binary frame; OCPP-J frames are text, ignored");
         } else if (handlers_.received) {
@@ -231,7 +221,7 @@ private:
         writing_ = false;
         queue_.clear();
         queued_bytes_ = 0;
-        forget_message();
+        read_done(buffer_);
         beast::error_code ignored;
         beast::get_lowest_layer(*ws).socket().shutdown(tcp::socket::shutdown_both, ignored);
         beast::get_lowest_layer(*ws).close();

@@ -18,6 +18,19 @@ namespace fuseguard::ocpp {
 
 inline constexpr std::size_t kMaxQueuedBytes = 1024 * 1024;
 
+// A message is read in pieces of kReadPiece into a buffer given back after
+// each one (read_done), here and on the links to a CSMS. The read pending
+// while a peer is idle (nearly all the time) then holds kReadPiece bytes,
+// not the 1.5 KB Beast prepares to read a whole message at once: 7 MB at
+// 5,000 stations. The bytes are already in Beast's own frame buffer; the
+// pieces cost copies, not system calls.
+inline constexpr std::size_t kReadPiece = 128;
+
+inline void read_done(boost::beast::flat_buffer& buffer) {
+    buffer.consume(buffer.size());
+    buffer.shrink_to_fit();
+}
+
 template <class Next>
 class WebsocketSession final : public ChargerSession, public std::enable_shared_from_this<WebsocketSession<Next>> {
 public:
@@ -49,14 +62,6 @@ private:
         do_read();
     }
 
-    // A message is read in pieces of kReadPiece into a buffer given back
-    // after each one. The read pending while a station is idle (nearly all
-    // the time) then holds kReadPiece bytes, not the 1.5 KB Beast prepares
-    // to read a whole message at once: 7 MB at 5,000 stations. The bytes
-    // are already in Beast's own frame buffer; the pieces cost copies, not
-    // system calls.
-    static constexpr std::size_t kReadPiece = 128;
-
     void do_read() {
         ws_.async_read_some(buffer_, kReadPiece,
                             boost::beast::bind_front_handler(&WebsocketSession::on_read, this->shared_from_this()));
@@ -72,20 +77,15 @@ private:
         }
         if (!ws_.is_message_done()) return do_read();
         if (!ws_.got_text()) {
-            forget_message();
+            read_done(buffer_);
             heard();
             send(serialize(Frame{CallError{"-1", ErrorCode::FormationViolation, "OCPP-J frames are text", {}}}, version()));
             return do_read();
         }
         const std::string text = boost::beast::buffers_to_string(buffer_.data());
-        forget_message();
+        read_done(buffer_);
         handle(text);
         if (!closed()) do_read();
-    }
-
-    void forget_message() {
-        buffer_.consume(buffer_.size());
-        buffer_.shrink_to_fit();
     }
 
     void send(std::string text) override {
