@@ -56,7 +56,17 @@ struct Load {
     // measuring starts once every one has, and ends at `end`.
     int settled = 0;
     Clock::time_point end = Clock::time_point::max();
+    // What every station last reported drawing, per phase, in tenths of an
+    // ampere: a `total` meter reads it (SERVICE_METER=total).
+    std::int64_t draws_da = 0;
 };
+
+// SERVICE_METER=total: the meter measures the whole site, stations included,
+// so every report moves fuseguard's estimate of the non-EV load.
+bool total_meter() {
+    static const bool total = std::getenv("SERVICE_METER") && std::string(std::getenv("SERVICE_METER")) == "total";
+    return total;
+}
 
 // 100 stations per board, each board fused for 100 stations at 10 A.
 std::string site_yaml(int stations, std::uint16_t meter_port, std::uint16_t mqtt_port, const std::string& state_dir,
@@ -65,8 +75,9 @@ std::string site_yaml(int stations, std::uint16_t meter_port, std::uint16_t mqtt
     const int boards = (stations + 99) / 100;
     y << "site:\n  id: bench\n  fuse_limit_a: " << stations * 10 << "\n"
       << "meters:\n"
-      << "  - { id: grid, measures: non_ev, modbus: { host: 127.0.0.1, port: " << meter_port << ", timeout_s: 0.5 },\n"
-      << "      registers: { current_a: { address: 100, scale: 0.1, per_phase: true } }, poll_interval_s: 1,\n"
+      << "  - { id: grid, measures: " << (total_meter() ? "total" : "non_ev") << ", modbus: { host: 127.0.0.1, port: "
+      << meter_port << ", timeout_s: 0.5 },\n"
+      << "      registers: { current_a: { address: 100, type: uint32, scale: 0.1, per_phase: true } }, poll_interval_s: 1,\n"
       << "      offline_after_s: 5, fallback_a: 50 }\n"
       << "policy: { trust_unverified_fallback: true }\n"
       << "chargers:\n";
@@ -160,7 +171,11 @@ private:
         // changes what is shown of its station.
         static const bool noise = std::getenv("SERVICE_DRAW_NOISE") != nullptr;
         const double under = noise ? 0.4 + 0.1 * static_cast<double>(seq_ % 3) : 0.4;
-        std::snprintf(amps, sizeof amps, "%.1f", std::max(0.0, limit - under));
+        const double draw = std::max(0.0, limit - under);
+        std::snprintf(amps, sizeof amps, "%.1f", draw);
+        const auto draw_da = std::llround(draw * 10);
+        load_.draws_da += draw_da - last_draw_da_;
+        last_draw_da_ = draw_da;
         std::string sampled;
         for (const char* phase : {"L1", "L2", "L3"})
             sampled += std::string(sampled.empty() ? "" : ",") + R"({"value":")" + amps +
@@ -245,6 +260,7 @@ private:
     Clock::time_point sent_at_;
     bool settling_ = false, settled_ = false, started_ = false;
     std::uint64_t seq_ = 0;
+    std::int64_t last_draw_da_ = 0;
     int transaction_ = 0;
     static constexpr double kCapacity = 32;  // its max_current_a
     ocpp::HeldProfiles held_;
@@ -311,7 +327,13 @@ void BM_Service(benchmark::State& state) {
         fuseguard::test::TempDir dir;
         fuseguard::test::Mosquitto broker;
         fuseguard::test::TestModbusServer meter;
-        meter.set_holding(100, {200, 200, 200});  // 20 A of other loads per phase
+        // 20 A of other loads per phase (and the stations' draws, for a total meter).
+        const auto set_meter = [&meter](std::int64_t draws_da) {
+            const auto v = static_cast<std::uint32_t>(200 + (total_meter() ? draws_da : 0));
+            const auto hi = static_cast<std::uint16_t>(v >> 16), lo = static_cast<std::uint16_t>(v & 0xFFFF);
+            meter.set_holding(100, {hi, lo, hi, lo, hi, lo});
+        };
+        set_meter(0);
         const std::uint16_t http_port = pages > 0 ? fuseguard::test::free_port() : 0;
         const auto config =
             dir.write("site.yaml", site_yaml(stations, meter.port(), broker.port(), (dir.path / "state").string(), http_port));
@@ -354,6 +376,7 @@ void BM_Service(benchmark::State& state) {
         auto next_rss_sample = Clock::time_point::max();
         std::function<void()> drain_log = [&] {
             service.read_available();
+            set_meter(load.draws_da);
             if (Clock::now() >= next_rss_sample) {
                 rss_samples.push_back(static_cast<double>(fuseguard::test::rss_kib(service.pid())) / 1024.0);
                 next_rss_sample += 1s;

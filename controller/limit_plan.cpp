@@ -146,6 +146,11 @@ SiteController::InFlight SiteController::in_flight() const {
 // the unconfirmed ones are counted at capacity.
 void SiteController::replan() {
     const LatencyHistogram::Timer timed(plan_latency_);
+    last_plan_real_ = std::chrono::steady_clock::now();
+    if (report_plan_armed_) {
+        report_plan_armed_ = false;  // this plan holds the reports that waited
+        report_plan_timer_.cancel();
+    }
     target_ = policy::allocate(model_.tree, model_.state);
     carry_non_ev_estimate();
     const policy::TransitionPlan plan = target_.plan;  // kept apart from target_, which a re-plan replaces

@@ -35,6 +35,7 @@ SiteController::SiteController(boost::asio::io_context& io, std::shared_ptr<cons
       ems_(model_.state.ems.size()),
       started_(now_steady()),
       last_tick_(started_),
+      report_plan_timer_(io),
       held_limits_(held_limits),
       settled_at_(started_) {
     for (std::size_t i = 0; i < model_.state.stations.size(); ++i) station_by_id_[model_.state.stations[i].id] = i;
@@ -149,6 +150,22 @@ void SiteController::request_replan() {
         if (!alive.lock()) return;
         replan_posted_ = false;
         replan();
+    });
+}
+
+void SiteController::request_report_plan() {
+    const auto now = std::chrono::steady_clock::now();
+    if (report_plan_spacing_.count() == 0 || now - last_plan_real_ >= report_plan_spacing_) return request_replan();
+    if (report_plan_armed_) return;
+    report_plan_armed_ = true;
+    report_plan_timer_.expires_at(last_plan_real_ + report_plan_spacing_);
+    // A plan that comes first cancels the wait; its handler may have been
+    // queued already, so it also checks that no plan ran since.
+    report_plan_timer_.async_wait([this, alive = std::weak_ptr<bool>(alive_), plans = plan_latency_.count()](
+                                      boost::system::error_code ec) {
+        if (ec || !alive.lock() || plan_latency_.count() != plans) return;
+        report_plan_armed_ = false;
+        request_replan();
     });
 }
 

@@ -3,6 +3,7 @@
 // limits out in a safe order, notifications and uptime kept. Everything here
 // runs on the io_context thread; drivers only post events to it.
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <array>
 #include <chrono>
@@ -197,6 +198,14 @@ public:
     // may hide that much (see draw_most). Without an asker, the station's
     // next report is waited for.
     void ask_for_draw_with(DrawAsker asker) { ask_draw_ = std::move(asker); }
+    // Behind a total meter every report of a draw moves the non-EV estimate
+    // and needs a plan. Under load, such plans are spaced at least this far
+    // apart (real time): a report that comes sooner after the last plan
+    // waits for the first plan after it, at most this long. Meter readings,
+    // devices lost and commands answered are planned at once as before.
+    // Zero (the default, and what tests with their own clocks keep): every
+    // report is planned at once.
+    void space_report_plans(std::chrono::milliseconds spacing) { report_plan_spacing_ = spacing; }
     // Limits sent so far and how many were lowerings (for tests and benches).
     std::uint64_t limits_sent() const { return limits_sent_; }
     // How long each re-plan took (the policy and sending its commands).
@@ -206,6 +215,9 @@ private:
     std::chrono::steady_clock::time_point now_steady() const { return clocks_.steady(); }
     WallClock::time_point now_wall() const { return clocks_.wall(); }
     void request_replan();
+    // A re-plan for a station's report behind a total meter: spaced under
+    // load (space_report_plans).
+    void request_report_plan();
     void replan();
     bool send(const policy::LimitCommand& cmd);
     // What the limits on their way to stations hold up (SPEC 1 from the
@@ -293,6 +305,10 @@ private:
     NotificationBoard board_;
     std::chrono::steady_clock::time_point started_, last_tick_;
     bool replan_posted_ = false;
+    std::chrono::milliseconds report_plan_spacing_{0};
+    std::chrono::steady_clock::time_point last_plan_real_;  // when the last plan ran, real time
+    boost::asio::steady_timer report_plan_timer_;
+    bool report_plan_armed_ = false;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // guards posted work
     std::uint64_t limits_sent_ = 0;
     DrawAsker ask_draw_;

@@ -174,12 +174,12 @@ void SiteController::station_event(std::size_t i, const ocpp::StationEvent& ev) 
                 // report was a whole allocation per MeterValues (40 % of a
                 // core at 5,000 stations whose cars' draws move,
                 // bench_service). Behind a total meter a report moves the
-                // non-EV estimate: planned at once.
-                if (counted_moved || (reclaim_moved && policy::needs_station_draw(model_.state)) || ends_raise_hold ||
-                    !rt.pending_rises.empty())
-                    request_replan();
-                else if (rt.revision != revision)
-                    changed_();  // its report is shown all the same; its plan comes with the tick
+                // non-EV estimate: planned at once, or with the next plan
+                // under load (space_report_plans).
+                if (counted_moved || ends_raise_hold) return request_replan();
+                if ((reclaim_moved && policy::needs_station_draw(model_.state)) || !rt.pending_rises.empty())
+                    request_report_plan();
+                if (rt.revision != revision) changed_();  // its report is shown at once, whenever its plan comes
             } else if constexpr (std::is_same_v<T, ocpp::LimitAnswered>) {
                 // A station answers our CALLs one at a time, in order.
                 if (rt.in_flight.empty()) return;  // from before a reconnection

@@ -84,6 +84,19 @@ public:
         settle();
     }
     double limit(const std::string& id) { return last_limit_.at(id); }
+    // Plans so far, and the spacing of report plans under load (which runs
+    // on real time: run_until_plan waits for it).
+    std::uint64_t plans() const { return site_->plan_latency().count(); }
+    void space_report_plans(std::chrono::milliseconds spacing) { site_->space_report_plans(spacing); }
+    bool run_until_plan(std::uint64_t after, std::chrono::milliseconds deadline) {
+        const auto end = std::chrono::steady_clock::now() + deadline;
+        while (plans() <= after && std::chrono::steady_clock::now() < end) {
+            io_.restart();
+            io_.run_one_until(end);
+            settle();
+        }
+        return plans() > after;
+    }
     std::size_t limits_sent() const { return site_->limits_sent(); }
     // The stations asked for their draw (TriggerMessage MeterValues), and on which connector.
     const std::vector<std::pair<std::string, int>>& asked() const { return asked_; }
@@ -396,5 +409,48 @@ TEST_SUITE("Controller") {
         CHECK(quiet_readings > 100);
         CHECK(hiding_readings > 10);
         CHECK(calm_readings > 10);
+    }
+
+    // At 5,000 stations whose draws move, a plan per report behind a total
+    // meter was 40 % of a core (bench_service, SERVICE_METER=total); the
+    // service spaces them (SiteController::space_report_plans).
+    TEST_CASE("under load, reports behind a total meter wait for one plan together; a reading is planned at once") {
+        using namespace std::chrono_literals;
+        SimulatedSite site;
+        site.meter(4);
+        site.charging("S0");
+        site.charging("S1");
+        site.at(1);
+        site.report("S0", 15);
+        site.report("S1", 15);
+        site.at(3);
+        site.meter(4 + 30);
+        REQUIRE(site.non_ev() == doctest::Approx(4));
+        site.space_report_plans(300ms);
+        // The last plan ran a moment ago: these two wait, and are shown meanwhile.
+        const auto waited_from = std::chrono::steady_clock::now();
+        const auto before = site.plans();
+        site.report("S0", 12);
+        site.report("S1", 11);
+        CHECK(site.plans() == before);
+        CHECK(site.reading_allows() == doctest::Approx(4));
+        REQUIRE(site.run_until_plan(before, 2s));
+        CHECK(std::chrono::steady_clock::now() - waited_from >= 300ms);
+        // One plan holds both: the reading allows what they no longer draw.
+        CHECK(site.plans() == before + 1);
+        CHECK(site.reading_allows() == doctest::Approx(4 + 3 + 4));
+        // One waits again, and a meter reading does not: its plan holds the
+        // report, and the wait's own plan is dropped.
+        const auto planned = site.plans();
+        site.report("S0", 10);
+        CHECK(site.plans() == planned);
+        site.at(4);
+        site.meter(4 + 10 + 11);
+        const auto read = site.plans();
+        CHECK(read > planned);
+        CHECK_FALSE(site.run_until_plan(read, 500ms));
+        // Long enough after the last plan, a report is planned at once.
+        site.report("S1", 9);
+        CHECK(site.plans() > read);
     }
 }
