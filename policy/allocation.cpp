@@ -326,9 +326,15 @@ Allocation Allocator::run() {
 // SPEC 3, calm limits: a charging station whose new share differs from its
 // limit by less than calm_step keeps its limit. A smaller raise is dropped
 // (giving less is always safe); a smaller lowering is dropped only where
-// every fuse on its path has the room for it, after the dropped raises. The
-// room is taken in station order, so the same site always calms the same
-// way. A station paused, starting or above its cap is never held.
+// every fuse on its path has the room for it, after the dropped raises.
+// Where there is no room, the station comes down by the calm step instead,
+// which makes room for the small lowerings after it, and then takes back
+// what they did not need: when the non-EV load rises by a little, one
+// station takes it in one write rather than every station in a small one
+// each (bench_efficiency, `total` meter: a third of all writes were
+// lowerings under 1 A). The room is taken in station order, so the same
+// site always calms the same way. A station paused, starting or above its
+// cap is never held.
 void Allocator::calm() {
     const Amps calm_step = cfg_.calm_step;
     if (calm_step <= Amps{}) return;
@@ -343,12 +349,27 @@ void Allocator::calm() {
         const Amps now = in_force(c);
         if (steady(c) && c.level > now && c.level - now < calm_step) keep_limit(c);
     }
+    std::vector<std::pair<Candidate*, Amps>> deeper;  // and the share each came down from
     for (Candidate& c : candidates_) {
         const Amps now = in_force(c);
         if (!steady(c) || c.level >= now || now - c.level >= calm_step) continue;
         bool room = true;
         for (Index con : constraints_of(c)) room = room && headroom(con) >= now - c.level;
-        if (room) keep_limit(c);
+        if (room) {
+            keep_limit(c);
+        } else if (now - calm_step >= cfg_.min_current) {
+            deeper.emplace_back(&c, c.level);
+            add(c, now - calm_step - c.level);
+            c.level = now - calm_step;
+        }
+    }
+    for (auto [c, share] : deeper) {
+        Amps back = share - c->level;
+        for (Index con : constraints_of(*c)) back = min(back, headroom(con));
+        back = back.floor_to(cfg_.step);
+        if (back <= Amps{}) continue;
+        add(*c, back);
+        c->level += back;
     }
 }
 
