@@ -353,9 +353,7 @@ void Allocator::calm() {
     for (Candidate& c : candidates_) {
         const Amps now = in_force(c);
         if (!steady(c) || c.level >= now || now - c.level >= calm_step) continue;
-        bool room = true;
-        for (Index con : constraints_of(c)) room = room && headroom(con) >= now - c.level;
-        if (room) {
+        if (headroom(tightest(c)) >= now - c.level) {
             keep_limit(c);
         } else if (now - calm_step >= cfg_.min_current) {
             deeper.emplace_back(&c, c.level);
@@ -364,9 +362,7 @@ void Allocator::calm() {
         }
     }
     for (auto [c, share] : deeper) {
-        Amps back = share - c->level;
-        for (Index con : constraints_of(*c)) back = min(back, headroom(con));
-        back = back.floor_to(cfg_.step);
+        const Amps back = min(share - c->level, headroom(tightest(*c))).floor_to(cfg_.step);
         if (back <= Amps{}) continue;
         add(*c, back);
         c->level += back;
