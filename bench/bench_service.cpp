@@ -231,7 +231,7 @@ void BM_Service(benchmark::State& state) {
             mqtt0 = subscriber.messages;
             subscriber.counting = true;
             profiles0 = load.profiles;
-            load.lowerings = load.raises = load.renewals = 0;
+            load.lowerings = load.raises = 0;
             page_bytes0 = dashboard.page_bytes();
             log0 = service.output().size();
             load.latency_ms.clear();

@@ -38,8 +38,8 @@ using namespace std::chrono_literals;
 struct Load {
     std::vector<double> latency_ms;
     std::uint64_t sent = 0, answered = 0, failed = 0, profiles = 0;
-    // The profiles by what they did to the limit in force: a renewal keeps it.
-    std::uint64_t lowerings = 0, raises = 0, renewals = 0;
+    // The profiles that lowered or raised the limit in force (the rest renew it).
+    std::uint64_t lowerings = 0, raises = 0;
     // Stations that have sent MeterValues drawing under their first limit:
     // measuring starts once every one has, and ends at `end`.
     int settled = 0;
@@ -166,11 +166,12 @@ private:
             auto req = ocpp::v16::SetChargingProfileRequest::from_json(frame[3]);
             if (auto* r = std::get_if<ocpp::v16::SetChargingProfileRequest>(&req)) {
                 const auto now = std::chrono::system_clock::now();
-                const double before = held_.limit_at(1, now, tx_start_).value_or(kCapacity);
+                const double before = limit_at(now);
                 held_.install(r->connector_id, r->profile);
-                const double after = held_.limit_at(1, now, tx_start_).value_or(kCapacity);
-                ++(after < before ? load_.lowerings : after > before ? load_.raises : load_.renewals);
-                follow_limit();
+                const double after = limit_at(now);
+                if (after < before) ++load_.lowerings;
+                if (after > before) ++load_.raises;
+                follow(after);
             } else {
                 payload = {{"status", "Rejected"}};
             }
@@ -202,14 +203,17 @@ private:
     // Its car follows a new limit as real ones do (IEC 61851-1): a lowering
     // within a second or two, a raise after several seconds; what it draws
     // meanwhile is what it reports and what a total meter reads.
-    void follow_limit() {
-        const double limit = held_.limit_at(1, std::chrono::system_clock::now(), tx_start_).value_or(kCapacity);
+    void follow(double limit) {
         follow_.expires_after(limit < followed_ ? 1s : 4s);
         follow_.async_wait([self = shared_from_this(), limit](beast::error_code ec) {
             if (ec) return;
             self->followed_ = limit;
             self->set_draw();
         });
+    }
+    // What the profiles it holds allow at `now` (its capacity without one).
+    double limit_at(std::chrono::system_clock::time_point now) const {
+        return held_.limit_at(1, now, tx_start_).value_or(kCapacity);
     }
     void set_draw() {
         const auto draw_da = std::llround(std::max(0.0, followed_ - under_) * 10);
